@@ -1,0 +1,32 @@
+// Package e2etls is a library for end-to-end TLS application gateways.
+//
+// A gateway built with e2etls terminates client TLS, routes each request by
+// host name and URL path, and re-encrypts it to an HTTPS backend whose
+// identity it verifies strictly: pinned certificates or public keys, trusted
+// root CAs per backend setting or the well-known CAs, SNI and host-name
+// checks. HTTPS health probes use exactly the same trust logic as live
+// traffic, and one TLS policy governs both the client side and the backend
+// side. The behaviour model is Azure Application Gateway's end-to-end TLS.
+//
+// This package holds documentation only. The work is done by its
+// subpackages, each with one job:
+//
+//   - [github.com/e2etls/e2etls/policy]: TLS policies (Azure's predefined
+//     AppGwSslPolicy* and custom ones), applied to listeners and backends alike.
+//   - [github.com/e2etls/e2etls/backendtls]: backend trust. A Config becomes a
+//     *tls.Config whose VerifyConnection checks the backend's chain, identity,
+//     pins and key strength; failures carry a typed Reason; Check dry-runs a
+//     backend before you deploy.
+//   - [github.com/e2etls/e2etls/backendtls/tlstest]: an in-memory test PKI and
+//     TLS backends on loopback, for tests.
+//   - [github.com/e2etls/e2etls/routing]: listeners' host matching, rules,
+//     priorities and URL path maps, compiled into a lookup table. No I/O.
+//   - [github.com/e2etls/e2etls/probe]: HTTPS health probes and health state.
+//   - [github.com/e2etls/e2etls/gateway]: the gateway itself: configuration,
+//     validation, listeners, the proxy, affinity, health and live reload.
+//   - [github.com/e2etls/e2etls/gateway/gatewaytest]: an in-process gateway for
+//     users' tests, like net/http/httptest.
+//
+// Imports point one way only: gateway uses routing, probe, backendtls and
+// policy; backendtls uses policy; nothing points back up.
+package e2etls
