@@ -1,0 +1,140 @@
+// Package routing decides which listener, rule and backend serve a request
+// at an application gateway, the way Azure Application Gateway does: host
+// matching for basic and multi-site listeners, rule priorities, URL path
+// maps, path overrides and redirects. It also picks the certificate a TLS
+// handshake on a shared port gets. It is pure logic: no I/O, no TLS.
+//
+// A [Config] lists [Listener] values (a port, HTTP or HTTPS, and the host
+// names accepted) and one [Rule] per listener. [Compile] validates the
+// whole configuration, reporting every problem at once, and returns an
+// immutable [Table]:
+//
+//	tab, err := routing.Compile(routing.Config{
+//		Listeners: []routing.Listener{
+//			{Name: "shop", Port: 443, HTTPS: true, HostNames: []string{"shop.contoso.com"}},
+//			{Name: "any", Port: 443, HTTPS: true},
+//		},
+//		Rules: []routing.Rule{
+//			{Name: "shop", Listener: "shop", Priority: 10, PathMap: shopPaths},
+//			{Name: "any", Listener: "any", Priority: 20, Target: routing.Target{Pool: "web", Setting: "https"}},
+//		},
+//	})
+//	...
+//	r, ok := tab.Route(443, req.Host, req.URL.Path, req.URL.RawQuery)
+//
+// # Listeners and host names
+//
+// A listener without host names is a basic listener and accepts any host; a
+// multi-site listener accepts the hosts its names match (at most five
+// names). Names may hold the wildcards '*' and '?' within Azure's limits
+// (see [ValidateHostPattern]); '*' matches any run of characters, dots
+// included, so "*.contoso.com" matches "a.b.contoso.com", as Azure
+// documents. Matching ignores case, the port and one trailing dot;
+// internationalised names match in their ASCII ("xn--") form, whichever form
+// the pattern or the host uses. [MatchHost] is the reference definition.
+//
+// Listeners that share a port share one server. They must agree on HTTPS;
+// at most one of them may be basic; no two may list the same host name (a
+// configuration error, where NGINX only warns).
+//
+// # Rules and evaluation order
+//
+// Every listener belongs to exactly one rule, and every rule names one
+// listener. Rules carry a priority from 1 (first) to 20000, each used once
+// (Azure v2), or none at all, in which case their listed order decides
+// (Azure v1); a mix is an error.
+//
+// A request on a port goes to the first rule, in that order, whose listener
+// accepts the request's Host. So a basic listener whose rule comes first
+// takes every request on its port, as in Azure: give multi-site listeners'
+// rules the smaller priorities.
+//
+// A Basic rule proxies to its [Target] (a backend pool and setting, named
+// opaquely for the gateway to resolve) or answers with a [Redirect]. A
+// path-based rule consults its [PathMap].
+//
+// # URL path maps
+//
+// A path map holds path rules in order and a default target. The first path
+// rule, in listed order, with a pattern that matches the request's path
+// wins, even if a later one is more specific; a path that none matches goes
+// to the default. A pattern begins with "/" and may end with '*' (see
+// [ValidatePathPattern]):
+//
+//	"/images/*"  matches "/images/" and "/images/a", not "/images"
+//	"/images*"   matches "/images", "/images2" and "/images/a"
+//	"/about"     matches "/about" only
+//
+// Matching ignores case (Unicode simple case folding, as [strings.EqualFold])
+// and sees the path only: the query is passed separately. The path is
+// matched as the gateway passes it, which should be the decoded, cleaned URL
+// path (net/url's URL.Path after removing dot segments), so that
+// "/images/../admin" cannot reach a rule for "/images/*" and "%2F" is not a
+// separator. Azure's limit of 100 path rules per map is not enforced: lookups
+// cost the same with a hundred thousand.
+//
+// # Path override
+//
+// A Target's PathOverride rewrites the path sent to the backend
+// ([Route].Path), following Azure's backend-setting table:
+//
+//	Basic rule, or a path map's default:  the override is prepended.
+//	    override "/override/", path "/home/"             -> "/override/home/"
+//	Path rule "/pathrule*":  the literal part the pattern matched is replaced.
+//	    override "/override/", path "/pathrule/home/"    -> "/override/home/"
+//	Path rule "/pathrule/home*":
+//	    override "/override/", path "/pathrule/home/x/"  -> "/override/x/"
+//	Path rule "/images/*" (this package's reading of the same rule):
+//	    override "/override/", path "/images/a.png"      -> "/override/a.png"
+//	Path rule "/about", an exact pattern: the whole path is replaced.
+//	    override "/override/about.html", path "/About"   -> "/override/about.html"
+//
+// The override and the rest of the path are joined with exactly one slash;
+// when nothing of the path is left, the override is sent as it is. The rest
+// keeps the request's case.
+//
+// # Redirects
+//
+// A redirect to a listener (typically HTTP to HTTPS) builds its Location
+// from the target listener's scheme and port (omitted when it is the
+// scheme's default), the request's Host without its port (in ASCII form), and
+// the request's path and query if IncludePath and IncludeQuery say so;
+// without the path the Location's path is "/". A request without a usable
+// Host gets the target listener's first host name without wildcards, and
+// no route if it has none. Unlike Azure, a redirect may target a listener
+// with wildcard or several host names: the host comes from the request.
+//
+// A redirect to a URL sends the URL as it is, plus the request's query if
+// IncludeQuery says so, merged with any query the URL has and placed before
+// its fragment.
+//
+// # Certificates on a shared port
+//
+// [Table.CertificateFor] picks the HTTPS listener whose certificate a
+// handshake gets from its SNI: the listener that names the SNI exactly, then
+// the first (in rule order) whose wildcard name matches it, then the basic
+// listener, then the first HTTPS listener. A listener with RequireSNI only
+// serves handshakes whose SNI it accepts, so when every candidate has it, a
+// missing or unknown SNI is refused, as Azure v1 resets such connections.
+// This choice is by specificity and may differ from the listener that then
+// routes the request by its Host (by rule order); [Table.AcceptsHost] lets
+// the gateway check a Host against a listener.
+//
+// # Internationalised names
+//
+// Unicode host names are lower-cased and converted label by label to
+// Punycode (RFC 3492), the ideographic full stops counting as dots. Full
+// UTS #46 processing (normalisation, mapping and rejection of disallowed
+// code points) needs golang.org/x/text, which this module does not depend
+// on, so names that differ only in Unicode normalisation do not match.
+//
+// # Performance
+//
+// A [Table] looks up a host through a map of exact names and tries of the
+// literal suffixes and prefixes of wildcard names, and a path through a trie
+// of folded path patterns, each walked once over the host or path. The cost
+// of [Table.Route] therefore depends on the length of the host and path, not
+// on the number of listeners, host names or path rules, and with an ASCII
+// host it allocates nothing unless a path override or a redirect builds a
+// new string.
+package routing
