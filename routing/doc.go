@@ -136,5 +136,9 @@
 // of [Table.Route] therefore depends on the length of the host and path, not
 // on the number of listeners, host names or path rules, and with an ASCII
 // host it allocates nothing unless a path override or a redirect builds a
-// new string.
+// new string. One exception: wildcard names that a literal neither begins
+// nor ends (such as "*.contoso.*"), and '?' names that end in the same
+// literal (such as "a?.contoso.com" and "b?.contoso.com"), are checked one
+// by one in rule order; Azure's limits (100 active listeners of at most 5
+// names each) keep that scan short.
 package routing

@@ -112,6 +112,9 @@ func parseHostPattern(pattern string) (string, error) {
 		if !utf8.ValidString(s) {
 			return "", errors.New("not valid UTF-8")
 		}
+		if utf8.RuneCountInString(s) > maxHostLen+1 {
+			return "", fmt.Errorf("longer than %d characters", maxHostLen)
+		}
 		for label := range strings.FieldsFuncSeq(s, isLabelSeparator) {
 			if !isASCII(label) && strings.ContainsAny(label, "*?") {
 				return "", fmt.Errorf("wildcard in internationalised label %q", label)
@@ -197,6 +200,12 @@ func appendHost(dst []byte, host string) ([]byte, bool) {
 		host = host[1 : len(host)-1]
 	}
 	if !isASCII(host) {
+		// Each rune becomes at least one byte of the ASCII form, so a host
+		// with too many runes cannot match; checking first also bounds the
+		// Punycode encoder's quadratic cost.
+		if utf8.RuneCountInString(host) > maxHostLen+1 {
+			return dst, false
+		}
 		a, err := toASCII(host)
 		if err != nil {
 			return dst, false

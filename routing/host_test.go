@@ -85,6 +85,7 @@ func TestValidateHostPattern(t *testing.T) {
 		{strings.Repeat("a.", 127) + "com", `routing: host name "` + strings.Repeat("a.", 127) + `com": longer than 253 characters`},
 		{"bü*cher.example", `routing: host name "bü*cher.example": wildcard in internationalised label "bü*cher"`},
 		{"b\xffcher.example", `routing: host name "b\xffcher.example": not valid UTF-8`},
+		{strings.Repeat("ü", 254), `routing: host name "` + strings.Repeat("ü", 254) + `": longer than 253 characters`},
 	}
 	for _, tt := range tests {
 		err := ValidateHostPattern(tt.pattern)
@@ -127,6 +128,8 @@ func TestAppendHost(t *testing.T) {
 		{strings.Repeat("a", 253), strings.Repeat("a", 253), true},
 		{strings.Repeat("a", 254), "", false},
 		{"b\xffcher.example", "", false},
+		{strings.Repeat("ü", 254), "", false},
+		{manyRunes(1 << 18), "", false}, // fast, not quadratic in the runes
 	}
 	for _, tt := range tests {
 		got, ok := appendHost(nil, tt.host)
@@ -134,6 +137,17 @@ func TestAppendHost(t *testing.T) {
 			t.Errorf("appendHost(%q) = %q, %v; want %q, %v", tt.host, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+// manyRunes returns a string of n distinct runes that are not ASCII.
+func manyRunes(n int) string {
+	var b strings.Builder
+	for r := rune(0x100); b.Len() < 4*n && r < 0x10ffff; r++ {
+		if r < 0xd800 || r > 0xdfff {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func TestHostOnly(t *testing.T) {

@@ -10,7 +10,7 @@ import "slices"
 // host names are found through a map and tries of wildcard literals, URL
 // paths through a trie of path patterns, walked once over the host or path.
 // A lookup with an ASCII host does not allocate unless a path override or a
-// redirect makes a new string.
+// redirect makes a new string. The zero Table routes nothing.
 type Table struct {
 	ports     map[int]*portTable
 	portList  []int

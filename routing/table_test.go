@@ -333,3 +333,16 @@ func TestConcurrentUse(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestZeroTable(t *testing.T) {
+	var tab Table
+	if r, ok := tab.Route(80, "h", "/", ""); ok {
+		t.Errorf("zero Table: Route = %+v, true", r)
+	}
+	if li, ok := tab.CertificateFor(443, "h"); ok || li != -1 {
+		t.Errorf("zero Table: CertificateFor = %d, %v", li, ok)
+	}
+	if tab.AcceptsHost(0, "h") || len(tab.Ports()) != 0 {
+		t.Errorf("zero Table accepts hosts or has ports")
+	}
+}
