@@ -74,16 +74,16 @@ func parseStatusRange(entry string) (StatusRange, string) {
 	if entry == "" {
 		return StatusRange{}, "empty"
 	}
-	lo, hi, isRange := strings.Cut(entry, "-")
+	first, last, isRange := strings.Cut(entry, "-")
 	if !isRange {
-		hi = lo
+		last = first
 	}
-	min, okMin := parseCode(lo)
-	max, okMax := parseCode(hi)
-	if !okMin || !okMax {
+	lo, okLo := parseCode(first)
+	hi, okHi := parseCode(last)
+	if !okLo || !okHi {
 		return StatusRange{}, `want a status code such as "404" or a range such as "200-399"`
 	}
-	r := StatusRange{Min: min, Max: max}
+	r := StatusRange{Min: lo, Max: hi}
 	return r, r.problem()
 }
 
