@@ -1,0 +1,457 @@
+package gateway
+
+import (
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/e2etls/e2etls/policy"
+	"github.com/e2etls/e2etls/probe"
+	"github.com/e2etls/e2etls/routing"
+)
+
+// Defaults, as in Azure Application Gateway.
+const (
+	defaultRequestTimeout    = 20 * time.Second
+	defaultDrainTimeout      = 30 * time.Second
+	defaultReadHeaderTimeout = 10 * time.Second
+	defaultIdleTimeout       = 75 * time.Second
+	defaultAffinityCookie    = "ApplicationGatewayAffinity"
+	defaultProbeHost         = "127.0.0.1"
+	maxRequestTimeout        = 86400 * time.Second
+	maxDrainTimeout          = 3600 * time.Second
+)
+
+// problems collects configuration errors, each with its path.
+type problems []error
+
+func (p *problems) add(path, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("gateway: %s: %s", path, fmt.Sprintf(format, args...)))
+}
+
+func (p *problems) wrap(path string, err error) {
+	if err == nil {
+		return
+	}
+	// errors.Join results are split so that each problem keeps its own line and path.
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			p.wrap(path, e)
+		}
+		return
+	}
+	*p = append(*p, fmt.Errorf("gateway: %s: %w", path, err))
+}
+
+func (p problems) err() error { return errors.Join(p...) }
+
+func q(s string) string { return strconv.Quote(s) }
+
+func validPort(p int) bool { return p >= 1 && p <= 65535 }
+
+// isIP reports whether host is an IP literal.
+func isIP(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// validate checks cfg and builds the immutable state a gateway serves from.
+// All problems are reported at once.
+func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
+	var errs problems
+	s := &snapshot{
+		cfg:      cfg,
+		gen:      gen,
+		env:      e,
+		settings: make(map[string]*settingState),
+		sets:     make(map[setKey]*backendSet),
+	}
+	s.policy = cfg.SSLPolicy
+	if s.policy.IsZero() {
+		s.policy = policy.Default()
+	}
+	if err := s.policy.Validate(); err != nil {
+		errs.wrap("sslPolicy", err)
+	}
+
+	certs := uniqueNames(&errs, "sslCertificate", len(cfg.SSLCertificates), func(i int) string { return cfg.SSLCertificates[i].Name })
+	roots := uniqueNames(&errs, "trustedRootCertificate", len(cfg.TrustedRootCertificates), func(i int) string { return cfg.TrustedRootCertificates[i].Name })
+	auths := uniqueNames(&errs, "authenticationCertificate", len(cfg.AuthenticationCertificates), func(i int) string { return cfg.AuthenticationCertificates[i].Name })
+	listeners := uniqueNames(&errs, "listener", len(cfg.Listeners), func(i int) string { return cfg.Listeners[i].Name })
+	uniqueNames(&errs, "rule", len(cfg.Rules), func(i int) string { return cfg.Rules[i].Name })
+	maps := uniqueNames(&errs, "urlPathMap", len(cfg.URLPathMaps), func(i int) string { return cfg.URLPathMaps[i].Name })
+	redirects := uniqueNames(&errs, "redirect", len(cfg.Redirects), func(i int) string { return cfg.Redirects[i].Name })
+	pools := uniqueNames(&errs, "pool", len(cfg.Pools), func(i int) string { return cfg.Pools[i].Name })
+	settings := uniqueNames(&errs, "backendHttpSetting", len(cfg.BackendHTTPSettings), func(i int) string { return cfg.BackendHTTPSettings[i].Name })
+	probes := uniqueNames(&errs, "probe", len(cfg.Probes), func(i int) string { return cfg.Probes[i].Name })
+
+	if len(cfg.Listeners) == 0 {
+		errs.add("config", "no listeners: a gateway needs at least one")
+	}
+
+	// Listener certificates.
+	for _, c := range cfg.SSLCertificates {
+		if err := checkKeyPair(c.Certificate); err != nil {
+			errs.add("sslCertificate "+q(c.Name), "%v", err)
+		}
+	}
+	for _, c := range cfg.TrustedRootCertificates {
+		if c.Certificate == nil {
+			errs.add("trustedRootCertificate "+q(c.Name), "no certificate")
+		}
+	}
+	for _, c := range cfg.AuthenticationCertificates {
+		if c.Certificate == nil {
+			errs.add("authenticationCertificate "+q(c.Name), "no certificate")
+		}
+	}
+
+	// Listeners.
+	portAddr := make(map[int]string)
+	for i, l := range cfg.Listeners {
+		path := "listener " + q(l.Name)
+		ls := &listenerState{index: i, cfg: l, portStr: strconv.Itoa(l.Port)}
+		s.listeners = append(s.listeners, ls)
+		if !validPort(l.Port) {
+			errs.add(path, "port %d out of range 1-65535", l.Port)
+		}
+		if a, ok := portAddr[l.Port]; ok && a != l.Address {
+			errs.add(path, "address %q differs from %q of another listener on port %d: listeners sharing a port share one socket", l.Address, a, l.Port)
+		}
+		portAddr[l.Port] = l.Address
+		if l.Address != "" && !isIP(l.Address) {
+			errs.add(path, "address %q is not an IP address", l.Address)
+		}
+		pol := l.SSLPolicy
+		if pol.IsZero() {
+			pol = s.policy
+		} else if err := pol.Validate(); err != nil {
+			errs.wrap(path+": sslPolicy", err)
+		}
+		switch l.Protocol {
+		case HTTPS:
+			ls.scheme = "https"
+			if l.SSLCertificate == "" {
+				errs.add(path, "HTTPS listener has no sslCertificate")
+				continue
+			}
+			ci, ok := certs[l.SSLCertificate]
+			if !ok {
+				errs.add(path, "unknown sslCertificate %q", l.SSLCertificate)
+				continue
+			}
+			tc := pol.ServerConfig()
+			tc.Certificates = []tls.Certificate{cfg.SSLCertificates[ci].Certificate}
+			tc.NextProtos = []string{"h2", "http/1.1"}
+			tc.SetSessionTicketKeys([][32]byte{e.ticketKey})
+			ls.tlsConfig = tc
+		case HTTP:
+			ls.scheme = "http"
+			if l.SSLCertificate != "" {
+				errs.add(path, "HTTP listener cannot have an sslCertificate (%q)", l.SSLCertificate)
+			}
+			if l.RequireSNI {
+				errs.add(path, "requireServerNameIndication applies to HTTPS listeners only")
+			}
+		default:
+			errs.add(path, "protocol %q: want %q or %q", l.Protocol, HTTP, HTTPS)
+		}
+	}
+
+	// Probes.
+	probeSpecs := make(map[string]probe.Spec, len(cfg.Probes))
+	for _, p := range cfg.Probes {
+		path := "probe " + q(p.Name)
+		spec, err := probeSpec(p)
+		if err != nil {
+			errs.wrap(path, err)
+			continue
+		}
+		if p.Host != "" && p.PickHostNameFromBackendHTTPSettings {
+			errs.add(path, "host %q and pickHostNameFromBackendHttpSettings are exclusive", p.Host)
+		}
+		probeSpecs[p.Name] = spec
+	}
+
+	// Backend settings.
+	for _, bs := range cfg.BackendHTTPSettings {
+		path := "backendHttpSetting " + q(bs.Name)
+		st, ok := compileSetting(&errs, path, bs, s.policy, roots, auths, probes, cfg)
+		if ok {
+			st.trust.SessionCache = e.sessions.get(bs.Name)
+			if bs.InsecureSkipVerify {
+				s.insecure = append(s.insecure, bs.Name)
+			}
+			s.settings[bs.Name] = st
+		}
+	}
+
+	// Pools.
+	for _, p := range cfg.Pools {
+		path := "pool " + q(p.Name)
+		seen := make(map[string]bool)
+		for j, m := range p.Members {
+			mpath := fmt.Sprintf("%s: member %d", path, j)
+			if m.Address == "" {
+				errs.add(mpath, "no address")
+				continue
+			}
+			if !isIP(m.Address) && !validFQDN(m.Address) {
+				errs.add(mpath, "address %q is neither an IP address nor a valid FQDN", m.Address)
+			}
+			if m.Port != 0 && !validPort(m.Port) {
+				errs.add(mpath, "port %d out of range 1-65535", m.Port)
+			}
+			k := net.JoinHostPort(strings.ToLower(m.Address), strconv.Itoa(m.Port))
+			if seen[k] {
+				errs.add(mpath, "duplicate member %s", m.Address)
+			}
+			seen[k] = true
+		}
+	}
+
+	// Rules, URL path maps and redirects, translated for routing.
+	rc := routing.Config{}
+	for _, l := range cfg.Listeners {
+		rc.Listeners = append(rc.Listeners, routing.Listener{
+			Name: l.Name, Port: l.Port, HTTPS: l.Protocol == HTTPS, HostNames: l.HostNames, RequireSNI: l.RequireSNI,
+		})
+	}
+	target := func(path, pool, setting string) (routing.Target, bool) {
+		ok := true
+		if pool == "" {
+			errs.add(path, "no backend pool")
+			ok = false
+		} else if _, found := pools[pool]; !found {
+			errs.add(path, "unknown pool %q", pool)
+			ok = false
+		}
+		if setting == "" {
+			errs.add(path, "no backend HTTP setting")
+			ok = false
+		} else if _, found := settings[setting]; !found {
+			errs.add(path, "unknown backend HTTP setting %q", setting)
+			ok = false
+		}
+		t := routing.Target{Pool: pool, Setting: setting}
+		if st := s.settings[setting]; st != nil {
+			t.PathOverride = st.cfg.Path
+		}
+		return t, ok
+	}
+	ruleTargets := make([][]routing.Target, len(cfg.Rules))
+	routable := true
+	for i, r := range cfg.Rules {
+		path := "rule " + q(r.Name)
+		rr := routing.Rule{Name: r.Name, Listener: r.Listener, Priority: r.Priority}
+		if r.Listener != "" {
+			if _, ok := listeners[r.Listener]; !ok {
+				errs.add(path, "unknown listener %q", r.Listener)
+				routable = false
+			}
+		}
+		kinds := 0
+		if r.Pool != "" || r.BackendHTTPSetting != "" {
+			kinds++
+		}
+		if r.URLPathMap != "" {
+			kinds++
+		}
+		if r.Redirect != "" {
+			kinds++
+		}
+		switch {
+		case kinds != 1:
+			errs.add(path, "set exactly one of (pool and backendHttpSetting), urlPathMap or redirect")
+			routable = false
+		case r.Redirect != "":
+			ri, ok := redirects[r.Redirect]
+			if !ok {
+				errs.add(path, "unknown redirect %q", r.Redirect)
+				routable = false
+				break
+			}
+			rd := cfg.Redirects[ri]
+			status := rd.Status
+			if status == 0 {
+				status = 301
+			}
+			rr.Redirect = &routing.Redirect{Status: status, TargetListener: rd.TargetListener, TargetURL: rd.TargetURL, IncludePath: rd.IncludePath, IncludeQuery: rd.IncludeQuery}
+		case r.URLPathMap != "":
+			mi, ok := maps[r.URLPathMap]
+			if !ok {
+				errs.add(path, "unknown urlPathMap %q", r.URLPathMap)
+				routable = false
+				break
+			}
+			m := cfg.URLPathMaps[mi]
+			mpath := "urlPathMap " + q(m.Name)
+			def, ok := target(mpath+": default", m.DefaultPool, m.DefaultBackendHTTPSetting)
+			routable = routable && ok
+			pm := &routing.PathMap{Name: m.Name, Default: def}
+			ts := []routing.Target{def}
+			for _, pr := range m.PathRules {
+				t, ok := target(mpath+": pathRule "+q(pr.Name), pr.Pool, pr.BackendHTTPSetting)
+				routable = routable && ok
+				pm.Rules = append(pm.Rules, routing.PathRule{Name: pr.Name, Paths: pr.Paths, Target: t})
+				ts = append(ts, t)
+			}
+			rr.PathMap = pm
+			ruleTargets[i] = ts
+		default:
+			t, ok := target(path, r.Pool, r.BackendHTTPSetting)
+			routable = routable && ok
+			rr.Target = t
+			ruleTargets[i] = []routing.Target{t}
+		}
+		rc.Rules = append(rc.Rules, rr)
+	}
+	for _, rd := range cfg.Redirects {
+		if rd.Status != 0 && rd.Status != 301 && rd.Status != 302 && rd.Status != 303 && rd.Status != 307 {
+			errs.add("redirect "+q(rd.Name), "status %d: want 301, 302, 303 or 307", rd.Status)
+		}
+	}
+	if routable {
+		t, err := routing.Compile(rc)
+		if err != nil {
+			errs.wrap("routing", err)
+		} else {
+			s.table = t
+		}
+	}
+
+	if len(errs) > 0 {
+		return nil, errs.err()
+	}
+
+	// Everything referenced exists: build the backend sets.
+	s.routes = make([][]*backendSet, len(cfg.Rules))
+	for i, ts := range ruleTargets {
+		for _, t := range ts {
+			bs, err := s.backendSet(t)
+			if err != nil {
+				errs.wrap("rule "+q(cfg.Rules[i].Name), err)
+				continue
+			}
+			s.routes[i] = append(s.routes[i], bs)
+		}
+	}
+	s.transport = newTransport(s)
+	for _, bs := range s.setList {
+		for _, m := range bs.members {
+			if err := s.buildProbe(m); err != nil {
+				errs.wrap(fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", bs.pool, m.hostKey, bs.setting.cfg.Name), err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.err()
+	}
+	return s, nil
+}
+
+func uniqueNames(errs *problems, kind string, n int, name func(int) string) map[string]int {
+	m := make(map[string]int, n)
+	for i := 0; i < n; i++ {
+		nm := name(i)
+		if nm == "" {
+			errs.add(fmt.Sprintf("%s %d", kind, i), "no name")
+			continue
+		}
+		if _, dup := m[nm]; dup {
+			errs.add(kind+" "+q(nm), "duplicate name")
+			continue
+		}
+		m[nm] = i
+	}
+	return m
+}
+
+// checkKeyPair reports whether a listener certificate is usable: a leaf whose
+// public key matches the private key.
+func checkKeyPair(c tls.Certificate) error {
+	if len(c.Certificate) == 0 {
+		return errors.New("no certificate")
+	}
+	if c.PrivateKey == nil {
+		return errors.New("no private key")
+	}
+	leaf := c.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
+			return fmt.Errorf("leaf does not parse: %w", err)
+		}
+	}
+	signer, ok := c.PrivateKey.(crypto.Signer)
+	if !ok {
+		return fmt.Errorf("private key of type %T cannot sign", c.PrivateKey)
+	}
+	pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(leaf.PublicKey) {
+		return fmt.Errorf("private key does not match the certificate %q", leaf.Subject.String())
+	}
+	return nil
+}
+
+// validFQDN reports whether name is a syntactically valid DNS name.
+func validFQDN(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func probeSpec(p Probe) (probe.Spec, error) {
+	spec := probe.Default()
+	switch p.Protocol {
+	case HTTP:
+		spec.Scheme = "http"
+	case HTTPS:
+		spec.Scheme = "https"
+	default:
+		return spec, fmt.Errorf("protocol %q: want %q or %q", p.Protocol, HTTP, HTTPS)
+	}
+	spec.Host = p.Host
+	if p.Path != "" {
+		spec.Path = p.Path
+	}
+	spec.Port = p.Port
+	if p.Interval != 0 {
+		spec.Interval = p.Interval
+	}
+	if p.Timeout != 0 {
+		spec.Timeout = p.Timeout
+	}
+	if p.UnhealthyThreshold != 0 {
+		spec.UnhealthyThreshold = p.UnhealthyThreshold
+	}
+	if len(p.StatusCodes) > 0 {
+		r, err := probe.ParseStatusRanges(p.StatusCodes)
+		if err != nil {
+			return spec, err
+		}
+		spec.StatusCodes = r
+	}
+	spec.Body = p.Body
+	return spec, spec.Validate()
+}

@@ -1,0 +1,321 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/policy"
+)
+
+// Protocol is the protocol of a listener, a backend setting or a probe.
+type Protocol string
+
+// The protocols a listener, backend setting or probe speaks.
+const (
+	HTTP  Protocol = "Http"
+	HTTPS Protocol = "Https"
+)
+
+// Config is a whole gateway: listeners, rules, pools, backend settings,
+// probes and the trust material they reference by name. It is validated
+// once by [New] (or [Gateway.Update]); every problem is reported at once.
+//
+// Names are unique within their kind and are how the parts reference each
+// other, as in Azure Application Gateway.
+type Config struct {
+	// Listeners are the frontends. At least one is required.
+	Listeners []Listener
+	// Rules bind each listener to a pool and backend setting, a URL path
+	// map or a redirect. Every listener is used by exactly one rule.
+	Rules []Rule
+	// URLPathMaps are referenced by PathBased rules.
+	URLPathMaps []URLPathMap
+	// Redirects are referenced by rules.
+	Redirects []Redirect
+	// Pools are the backend address pools.
+	Pools []Pool
+	// BackendHTTPSettings say how to reach a pool's members.
+	BackendHTTPSettings []BackendHTTPSetting
+	// Probes are custom health probes referenced by backend settings. A
+	// setting without a probe gets the default probe.
+	Probes []Probe
+
+	// SSLCertificates are the listeners' certificates, referenced by name.
+	SSLCertificates []SSLCertificate
+	// TrustedRootCertificates are the v2-style trusted roots that backend
+	// settings reference by name.
+	TrustedRootCertificates []NamedCertificate
+	// AuthenticationCertificates are the v1-style exact backend leaf
+	// certificates that backend settings reference by name.
+	AuthenticationCertificates []NamedCertificate
+
+	// SSLPolicy is the TLS policy of every listener and every backend
+	// connection unless a listener or setting overrides it. The zero value
+	// means policy.Default() (AppGwSslPolicy20220101).
+	SSLPolicy policy.Policy
+
+	// Logger receives the access log (one record per request at Info) and
+	// every error the gateway handles. Nil means slog.Default().
+	Logger *slog.Logger
+
+	// AffinityKey keys the hash that turns a member into its affinity
+	// cookie value. Replicas that share the key route a session to the same
+	// member with no shared state. Nil means a random key per Gateway, so
+	// cookies then only hold within one process.
+	AffinityKey []byte
+
+	// Resolver resolves FQDN pool members. The last address that resolved is
+	// kept when a later lookup fails. Nil means net.DefaultResolver.
+	Resolver Resolver
+
+	// DialContext dials backends (the member's resolved address and port).
+	// Tests use it to map names or ports; nil means a net.Dialer with a
+	// 10 s timeout and TCP keep-alives.
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
+
+	// ReadHeaderTimeout bounds how long a client may take to send a request
+	// head. Zero means 10 s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes idle client keep-alive connections. Zero means 75 s
+	// (Azure v2's keep-alive).
+	IdleTimeout time.Duration
+}
+
+// Resolver looks up the addresses of a host name. *net.Resolver implements it.
+type Resolver interface {
+	LookupHost(ctx context.Context, host string) (addrs []string, err error)
+}
+
+// SSLCertificate is a listener certificate with its private key.
+type SSLCertificate struct {
+	// Name is how listeners reference it. Required.
+	Name string
+	// Certificate is the leaf, its intermediates and its private key.
+	// Required; the key must match the leaf.
+	Certificate tls.Certificate
+}
+
+// NamedCertificate is a trusted root or authentication certificate.
+type NamedCertificate struct {
+	// Name is how backend settings reference it. Required.
+	Name string
+	// Certificate is the certificate. Required.
+	Certificate *x509.Certificate
+}
+
+// Listener is a frontend: a port, a protocol and the host names it accepts.
+type Listener struct {
+	// Name is unique among listeners. Required.
+	Name string
+	// Protocol is HTTP or HTTPS. Required.
+	Protocol Protocol
+	// Address is the IP address ListenAndServe binds. Empty means all
+	// addresses.
+	Address string
+	// Port is the frontend port, 1..65535. Listeners that share a port
+	// share one server and are told apart by host name (multi-site).
+	Port int
+	// HostNames are the host names a multi-site listener accepts (at most
+	// five; wildcards * and ?). Empty means a basic listener: any host.
+	HostNames []string
+	// SSLCertificate names the certificate of an HTTPS listener. Required
+	// for HTTPS, refused for HTTP.
+	SSLCertificate string
+	// RequireSNI refuses TLS handshakes whose SNI names no listener on the
+	// port. False means such handshakes get the basic listener's
+	// certificate, else the first HTTPS listener's.
+	RequireSNI bool
+	// SSLPolicy overrides Config.SSLPolicy for this listener. The zero value
+	// means Config.SSLPolicy. Multi-site listeners on one port may differ:
+	// the policy is chosen by SNI.
+	SSLPolicy policy.Policy
+}
+
+// Rule routes what a listener receives. Exactly one of (Pool and
+// BackendHTTPSetting), URLPathMap or Redirect is set.
+type Rule struct {
+	// Name is unique among rules. Required.
+	Name string
+	// Listener names the listener this rule serves. Required.
+	Listener string
+	// Priority orders rules, 1 (first) to 20000. Zero means no priority:
+	// then no rule may have one and listed order decides.
+	Priority int
+	// Pool and BackendHTTPSetting make a Basic rule.
+	Pool               string
+	BackendHTTPSetting string
+	// URLPathMap makes a PathBased rule.
+	URLPathMap string
+	// Redirect makes a redirect rule.
+	Redirect string
+}
+
+// URLPathMap routes by URL path: the first path rule, in listed order,
+// whose pattern matches; else the default pool and setting.
+type URLPathMap struct {
+	// Name is unique among URL path maps. Required.
+	Name string
+	// DefaultPool and DefaultBackendHTTPSetting serve a path that no path
+	// rule matches. Both are required.
+	DefaultPool               string
+	DefaultBackendHTTPSetting string
+	// PathRules are tried in order.
+	PathRules []PathRule
+}
+
+// PathRule sends the paths it matches to a pool with a backend setting.
+type PathRule struct {
+	// Name is unique within its map. Required.
+	Name string
+	// Paths are patterns starting with "/", "*" allowed only at the end
+	// ("/images/*", "/images*"); matching is case-insensitive and ignores
+	// the query. At least one is required.
+	Paths []string
+	// Pool and BackendHTTPSetting are required.
+	Pool               string
+	BackendHTTPSetting string
+}
+
+// Redirect answers with a redirect instead of proxying.
+type Redirect struct {
+	// Name is unique among redirects. Required.
+	Name string
+	// Status is 301, 302, 303 or 307. Zero means 301.
+	Status int
+	// TargetListener names a listener to redirect to (HTTP to HTTPS);
+	// TargetURL is an absolute URL. Exactly one is set.
+	TargetListener string
+	TargetURL      string
+	// IncludePath and IncludeQuery carry the request's path and query over.
+	// A TargetURL takes only the query.
+	IncludePath  bool
+	IncludeQuery bool
+}
+
+// Pool is a backend address pool.
+type Pool struct {
+	// Name is unique among pools. Required.
+	Name string
+	// Members are the backends. An empty pool answers 502.
+	Members []Member
+}
+
+// Member is one backend: an IP address or an FQDN.
+type Member struct {
+	// Address is an IP address or a fully qualified domain name. Required.
+	Address string
+	// Port overrides the backend setting's port for this member. Zero
+	// means the setting's port.
+	Port int
+}
+
+// BackendHTTPSetting says how to reach and verify a pool's members.
+type BackendHTTPSetting struct {
+	// Name is unique among settings. Required.
+	Name string
+	// Protocol is HTTP or HTTPS. Required.
+	Protocol Protocol
+	// Port is the members' port, 1..65535. Required.
+	Port int
+	// RequestTimeout bounds each attempt until the backend's response head
+	// arrives; the body then streams without a deadline. Zero means 20 s.
+	RequestTimeout time.Duration
+
+	// CookieBasedAffinity pins a client to a member with a cookie.
+	CookieBasedAffinity bool
+	// AffinityCookieName names the cookie; the CORS variant adds "CORS".
+	// Empty means "ApplicationGatewayAffinity".
+	AffinityCookieName string
+
+	// ConnectionDraining, when enabled, lets requests that already hold a
+	// member removed by Update finish for up to DrainTimeout. When
+	// disabled, removed members drain for 30 s, as in Azure.
+	ConnectionDraining ConnectionDraining
+
+	// Path, when set, overrides the path sent to the backend as Azure's
+	// path-override table says. Empty means the original path.
+	Path string
+
+	// HostName is the Host header and the SNI sent to every member, and the
+	// identity expected of their certificates.
+	HostName string
+	// PickHostNameFromBackendAddress uses each member's FQDN instead. An IP
+	// member is then a configuration error. With neither this nor
+	// HostName, the client's Host (one its listener accepts) is used, as
+	// Azure v2 does.
+	PickHostNameFromBackendAddress bool
+
+	// Probe names a custom probe. Empty means the default probe.
+	Probe string
+
+	// TrustedRootCertificates name roots the members' chains must end at
+	// (v2). Empty, with no authentication certificates and no pins, means
+	// the well-known CAs.
+	TrustedRootCertificates []string
+	// AuthenticationCertificates name certificates a member's leaf must
+	// equal exactly (v1). Not allowed together with trusted roots.
+	AuthenticationCertificates []string
+	// PinnedPublicKeys, when set, require the member's leaf key to be one of
+	// them (a set, so the next key can be pinned before rotation).
+	PinnedPublicKeys []backendtls.Pin
+	// Identity overrides the identity expected of members' certificates.
+	// Empty means the SNI name.
+	Identity string
+	// Verifier runs after every built-in check passed. Nil means none.
+	Verifier backendtls.Verifier
+	// ClientCertificate, when set, is presented to members (backend mTLS).
+	ClientCertificate *tls.Certificate
+	// SSLPolicy overrides Config.SSLPolicy for this setting's backend
+	// connections. The zero value means Config.SSLPolicy.
+	SSLPolicy policy.Policy
+	// HTTP2 offers HTTP/2 to members by ALPN. False means HTTP/1.1 only.
+	HTTP2 bool
+	// InsecureSkipVerify turns backend verification off. For tests only:
+	// the gateway logs a warning at every New and Update that uses it.
+	InsecureSkipVerify bool
+}
+
+// ConnectionDraining is a backend setting's draining behaviour.
+type ConnectionDraining struct {
+	// Enabled turns draining with DrainTimeout on.
+	Enabled bool
+	// DrainTimeout is 1 s to 3600 s when Enabled. Zero means 30 s.
+	DrainTimeout time.Duration
+}
+
+// Probe is a custom health probe.
+type Probe struct {
+	// Name is unique among probes. Required.
+	Name string
+	// Protocol must equal the protocol of every setting that uses the probe.
+	// Required.
+	Protocol Protocol
+	// Host is the Host header and SNI of the probe. Empty means the
+	// setting's host name, else the member's FQDN, else 127.0.0.1 as Host
+	// with no SNI. Not allowed with PickHostNameFromBackendHTTPSettings.
+	Host string
+	// PickHostNameFromBackendHTTPSettings takes the host from the setting.
+	PickHostNameFromBackendHTTPSettings bool
+	// Path starts with "/". Empty means "/".
+	Path string
+	// Port overrides the member's port. Zero means the member's port.
+	Port int
+	// Interval between probes of one member. Zero means 30 s.
+	Interval time.Duration
+	// Timeout of one probe. Zero means 30 s.
+	Timeout time.Duration
+	// UnhealthyThreshold is how many consecutive failures take a member out
+	// of rotation, 1..20. Zero means 3.
+	UnhealthyThreshold int
+	// StatusCodes are the healthy status ranges ("200-399", "204").
+	// Empty means 200-399.
+	StatusCodes []string
+	// Body, when set, must appear in the response body (at most 4,090
+	// characters).
+	Body string
+}

@@ -1,0 +1,97 @@
+// Package gateway is an end-to-end TLS application gateway: it terminates
+// client TLS, routes each request by host name and URL path, and
+// re-encrypts it to a backend whose identity it verifies strictly, with
+// health probes that share the data path's trust logic.
+//
+// # Configuration
+//
+// A [Config] is a whole gateway, in Azure Application Gateway's terms:
+// [Listener]s (frontends), [Rule]s that bind each listener to a [Pool] and a
+// [BackendHTTPSetting], a [URLPathMap] or a [Redirect], [Probe]s, and the
+// certificates they reference by name. [New] validates everything once and
+// reports every problem at once, each with its path:
+//
+//	gateway: rule "api": unknown pool "web"
+//	gateway: backendHttpSetting "api": trustedRootCertificates and authenticationCertificates cannot be combined: ...
+//
+// A minimal gateway: one HTTPS listener, one pool, one setting whose
+// members must present a certificate for api.internal that chains to a
+// private root:
+//
+//	gw, err := gateway.New(gateway.Config{
+//		SSLCertificates:         []gateway.SSLCertificate{{Name: "front", Certificate: frontCert}},
+//		TrustedRootCertificates: []gateway.NamedCertificate{{Name: "corp-root", Certificate: root}},
+//		Listeners: []gateway.Listener{{Name: "https", Protocol: gateway.HTTPS, Port: 443, SSLCertificate: "front"}},
+//		Pools:     []gateway.Pool{{Name: "api", Members: []gateway.Member{{Address: "10.0.0.4"}, {Address: "10.0.0.5"}}}},
+//		BackendHTTPSettings: []gateway.BackendHTTPSetting{{
+//			Name: "api-tls", Protocol: gateway.HTTPS, Port: 8443,
+//			HostName: "api.internal", TrustedRootCertificates: []string{"corp-root"},
+//		}},
+//		Rules: []gateway.Rule{{Name: "all", Listener: "https", Pool: "api", BackendHTTPSetting: "api-tls"}},
+//	})
+//	if err != nil {
+//		log.Fatal(err) // every problem, one per line
+//	}
+//	log.Fatal(gw.ListenAndServe())
+//
+// # Backend identity
+//
+// Each member is reached with three identities kept apart: the dial address
+// (the member and the setting's or member's port), the SNI (the setting's
+// HostName; with PickHostNameFromBackendAddress the member's FQDN; with
+// neither, the client's Host, which its listener has accepted), and the
+// expected identity (the SNI name unless the setting's Identity says
+// otherwise). An IP address is never sent as SNI; an IP identity is matched
+// against IP SANs. Trust is the setting's: trusted roots (v2), exact
+// authentication certificates (v1), public-key pins, the well-known CAs when
+// none of those is given, and a custom [backendtls.Verifier] after them. A
+// setting that would verify nothing is refused by New unless its
+// InsecureSkipVerify is set (for tests; logged as a warning).
+//
+// # The data path
+//
+// A backend that fails verification receives nothing: the handshake is
+// refused before a byte of the request is sent, the client gets 502 Bad
+// Gateway with a one-line body naming the reason (the X-E2etls-Error header
+// carries the reason's short name), the access log records the reason,
+// member and setting, and the member leaves rotation at once (passive
+// health) until a probe succeeds. A backend that does not answer within the
+// setting's request timeout gets 504, after one retry on another healthy
+// member when the request is idempotent and has no body. Backend statuses
+// pass through unchanged; the gateway's own responses carry "Server:
+// e2etls".
+//
+// Requests carry X-Forwarded-For (the client's IP:port appended to any
+// incoming list), X-Forwarded-Proto, X-Forwarded-Port (the listener's port)
+// and X-Original-Host; hop-by-hop headers, with every header named in
+// Connection, are removed in both directions. Bodies stream both ways,
+// server-sent events are flushed as they arrive, and WebSocket upgrades pass
+// through. Backend connections are pooled per member, setting and SNI
+// within a configuration generation, and TLS sessions resume.
+//
+// Members are chosen round-robin among the healthy ones. With cookie-based
+// affinity the gateway sets ApplicationGatewayAffinity and
+// ApplicationGatewayAffinityCORS (SameSite=None; Secure), or the configured
+// name; the value is a keyed hash of the member (Config.AffinityKey), so
+// replicas sharing the key route a session alike with no shared state.
+//
+// # Health
+//
+// Every member of every pool is probed under every setting that uses it,
+// with the default probe (GET /, every 30 s, 30 s timeout, 3 failures,
+// 200-399) or the setting's custom [Probe]. Probes trust exactly what
+// traffic trusts: their TLS configuration is built from the same
+// backendtls.Config, with their own SNI and no connection reuse, so each
+// probe verifies the backend afresh. [Gateway.BackendHealth] and
+// [Gateway.HealthHandler] report each member's state, reason, last check,
+// latency and certificate.
+//
+// # Lifecycle
+//
+// [Gateway.ListenAndServe], [Gateway.Serve] and [Gateway.ServePort] serve;
+// [Gateway.Handler] mounts the gateway in a server of your own.
+// [Gateway.Shutdown] drains, [Gateway.Close] stops at once; both stop the
+// probes and every goroutine the gateway started. [Gateway.Update] swaps in
+// a new configuration atomically after validating it; a bad one is refused
+// and the old one keeps serving.
+package gateway
