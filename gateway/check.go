@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/e2etls/e2etls/backendtls"
+)
+
+// BackendCheck is the dry run of one member under one backend setting: would
+// the gateway trust it, and if not, why.
+type BackendCheck struct {
+	Pool    string
+	Setting string
+	// Member is the member's address and port.
+	Member string
+	// ServerName is the SNI the check sent ("" for none): the setting's
+	// host name, the member's FQDN, or, when the setting takes its host from
+	// each request, the probe's host.
+	ServerName string
+	// Report is the handshake's report; nil when Err is set.
+	Report *backendtls.Report
+	// Err is set when no handshake could be attempted (connection refused,
+	// DNS failure).
+	Err error
+}
+
+// OK reports whether the member would be trusted.
+func (c BackendCheck) OK() bool { return c.Err == nil && c.Report != nil && c.Report.OK() }
+
+// CheckBackends validates cfg as New does and then dry-runs backend trust
+// for every member of every HTTPS pool and setting pair that a rule uses:
+// it dials the member, handshakes with exactly the trust the data path would
+// use, and reports each check (see backendtls.Check). Nothing is served and
+// no request is sent. It returns an error only when cfg is invalid.
+func CheckBackends(ctx context.Context, cfg Config) ([]BackendCheck, error) {
+	e := &env{affinityKey: []byte("check"), resolver: newResolver(cfg.Resolver), sessions: new(sessionCaches), dial: cfg.DialContext}
+	if e.dial == nil {
+		e.dial = (&net.Dialer{}).DialContext
+	}
+	s, err := compile(cfg, 0, e)
+	if err != nil {
+		return nil, err
+	}
+	var out []BackendCheck
+	for _, bs := range s.setList {
+		st := bs.setting
+		if !st.https {
+			continue
+		}
+		for _, m := range bs.members {
+			c := BackendCheck{Pool: bs.pool, Setting: st.cfg.Name, Member: m.hostKey}
+			switch {
+			case m.fixed != nil:
+				c.ServerName = m.fixed.sni
+			case m.probe.Host != defaultProbeHost:
+				c.ServerName = m.probe.Host
+			}
+			ip, err := e.resolver.resolve(ctx, m.address)
+			if err != nil {
+				c.Err = err
+				out = append(out, c)
+				continue
+			}
+			trust := st.trust
+			trust.ServerName = strings.TrimSuffix(c.ServerName, ".")
+			trust.SessionCache = nil
+			c.Report, c.Err = backendtls.Check(ctx, net.JoinHostPort(ip, strconv.Itoa(m.port)), trust)
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// String is a one-line summary followed by the report.
+func (c BackendCheck) String() string {
+	head := fmt.Sprintf("pool %q, setting %q, member %s, SNI %q: ", c.Pool, c.Setting, c.Member, c.ServerName)
+	switch {
+	case c.Err != nil:
+		return head + "could not check: " + c.Err.Error()
+	case c.Report.OK():
+		return head + "trusted\n" + c.Report.String()
+	default:
+		return head + "REFUSED\n" + c.Report.String()
+	}
+}
