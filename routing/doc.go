@@ -122,11 +122,12 @@
 //
 // # Internationalised names
 //
-// Unicode host names are lower-cased and converted label by label to
-// Punycode (RFC 3492), the ideographic full stops counting as dots. Full
-// UTS #46 processing (normalisation, mapping and rejection of disallowed
-// code points) needs golang.org/x/text, which this module does not depend
-// on, so names that differ only in Unicode normalisation do not match.
+// Unicode host names and patterns are converted label by label to their
+// ASCII form with UTS #46 lookup processing (golang.org/x/net/idna: case
+// mapping, NFC normalisation, validity checks, Punycode), the ideographic
+// full stops counting as dots, so "Bücher.example" and
+// "xn--bcher-kva.example" are the same host. A label that is invalid under
+// UTS #46 makes a pattern an error and a request host match nothing.
 //
 // # Performance
 //

@@ -167,26 +167,33 @@ func TestHostOnly(t *testing.T) {
 	}
 }
 
-// TestPunycode checks the encoder against vectors from RFC 3492 section 7.1
-// and from Python's punycode codec.
-func TestPunycode(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"bücher", "bcher-kva"},
-		{"münchen", "mnchen-3ya"},
-		{"straße", "strae-oqa"},
-		{"例え", "r8jz45g"},
-		{"テスト", "zckzah"},
-		{"日本語", "wgv71a119e"},
-		{"ドメイン名例", "eckwd4c7cu47r2wf"},
-		{"ليهمابتكلموشعربي؟", "egbpdaj6bu4bxfgehfvwxn"}, // RFC 3492 7.1 (A)
-		{"他们为什么不说中文", "ihqwcrb4cv8a8dqg056pqjye"},       // (B)
-		{"他們爲什麽不說中文", "ihqwctvzc91f659drss3x8bo0yb"},    // (C)
-		{"3年b組金八先生", "3b-ww4c5e180e575a65lsy2b"},        // (L), lower case
-		{"пример", "e1afmkfd"},
+// TestToASCII checks the conversion of internationalised names against
+// vectors from RFC 3492 section 7.1 and UTS #46 (non-transitional).
+func TestToASCII(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{in: "bücher.example", want: "xn--bcher-kva.example"},
+		{in: "Bücher.Example", want: "xn--bcher-kva.example"},
+		{in: "münchen.de", want: "xn--mnchen-3ya.de"},
+		{in: "straße.de", want: "xn--strae-oqa.de"},
+		{in: "例え.テスト", want: "xn--r8jz45g.xn--zckzah"},
+		{in: "他们为什么不说中文", want: "xn--ihqwcrb4cv8a8dqg056pqjye"},
+		{in: "пример.рф", want: "xn--e1afmkfd.xn--p1ai"},
+		{in: "例え。テスト", want: "xn--r8jz45g.xn--zckzah"},
+		{in: "*.bücher.example", want: "*.xn--bcher-kva.example"},
+		{in: "b*ü.example", err: `label "b*ü" mixes a wildcard with non-ASCII characters`},
+		{in: "bad\xff.example", err: "not valid UTF-8"},
 	}
 	for _, tt := range tests {
-		if got, err := punycode(tt.in); err != nil || got != tt.want {
-			t.Errorf("punycode(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		in := tt.in
+		got, err := toASCII(in)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("toASCII(%q) = %q, %v; want error %q", in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("toASCII(%q) = %q, %v; want %q", in, got, err, tt.want)
 		}
 	}
 }
