@@ -84,7 +84,7 @@ func (g *Gateway) serve(s *snapshot, port int, w http.ResponseWriter, r *http.Re
 	}()
 	w = &x.rw
 
-	rt, ok := s.table.Route(port, r.Host, r.URL.Path, r.URL.RawQuery)
+	rt, ok := s.table.Route(port, r.Host, cleanPath(r.URL.Path), r.URL.RawQuery)
 	if !ok {
 		g.fail(w, x, http.StatusNotFound, "no-listener", fmt.Sprintf("no listener on port %d accepts host %q", port, r.Host), nil)
 		return
