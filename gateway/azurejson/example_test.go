@@ -1,0 +1,75 @@
+package azurejson_test
+
+import (
+	"fmt"
+
+	"github.com/e2etls/e2etls/gateway/azurejson"
+)
+
+// A gateway that terminates HTTP on port 8080 and re-encrypts to two
+// backends, verifying them against pinned keys. Parse does not read files
+// here because the file names none; Load would read one from disk.
+func ExampleParse() {
+	cfg, err := azurejson.Parse([]byte(`{
+	  "sslPolicy": {"policyType": "Predefined", "policyName": "AppGwSslPolicy20220101S"},
+	  "httpListeners": [{"name": "web", "protocol": "Http", "port": 8080}],
+	  "backendAddressPools": [{
+	    "name": "app",
+	    "backendAddresses": [{"ipAddress": "10.0.1.4"}, {"fqdn": "app-2.internal.example", "port": 8443}]
+	  }],
+	  "backendHttpSettings": [{
+	    "name": "app-https",
+	    "protocol": "Https",
+	    "port": 443,
+	    "hostName": "app.internal.example",
+	    "pinnedPublicKeys": ["sha256/dCg+IhYa/dGCcNGuku3AsdXIUPR9d/faDjMOdm77iOQ="],
+	    "requestTimeout": 30,
+	    "cookieBasedAffinity": "Enabled"
+	  }],
+	  "requestRoutingRules": [{
+	    "name": "web", "ruleType": "Basic", "priority": 100,
+	    "httpListener": "web", "backendAddressPool": "app", "backendHttpSettings": "app-https"
+	  }]
+	}`), "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("policy:", cfg.SSLPolicy.Name)
+	l := cfg.Listeners[0]
+	fmt.Printf("listener %q: %s on port %d\n", l.Name, l.Protocol, l.Port)
+	for _, m := range cfg.Pools[0].Members {
+		fmt.Printf("member %s port %d\n", m.Address, m.Port)
+	}
+	s := cfg.BackendHTTPSettings[0]
+	fmt.Printf("setting %q: %s:%d, host %s, %d pin, timeout %v, affinity %t\n",
+		s.Name, s.Protocol, s.Port, s.HostName, len(s.PinnedPublicKeys), s.RequestTimeout, s.CookieBasedAffinity)
+	r := cfg.Rules[0]
+	fmt.Printf("rule %q: %s -> %s with %s\n", r.Name, r.Listener, r.Pool, r.BackendHTTPSetting)
+	// Output:
+	// policy: AppGwSslPolicy20220101S
+	// listener "web": Http on port 8080
+	// member 10.0.1.4 port 0
+	// member app-2.internal.example port 8443
+	// setting "app-https": Https:443, host app.internal.example, 1 pin, timeout 30s, affinity true
+	// rule "web": web -> app with app-https
+}
+
+// Every problem of a file is reported at once, in file order, each with
+// where it is.
+func ExampleParse_errors() {
+	_, err := azurejson.Parse([]byte(`{
+	  "httpListeners": [{"name": "web", "protocol": "Http", "port": "80", "hostname": "www.example"}],
+	  "backendHttpSettings": [
+	    {"name": "web", "protocol": "Https", "port": 443},
+	    {"name": "api", "protocol": "Https", "port": 443, "requestTimeout": -3}
+	  ],
+	  "requestRoutingRules": [{"name": "web", "ruleType": "Basic", "httpListener": "web", "urlPathMap": "paths"}]
+	}`), "")
+	fmt.Println(err)
+	// Output:
+	// azurejson: httpListeners[0] ("web"): port: want an integer, got string "80"
+	// azurejson: httpListeners[0] ("web"): unknown field "hostname" (did you mean "hostName"?)
+	// azurejson: backendHttpSettings[1] ("api"): requestTimeout: -3 is not a positive number of seconds
+	// azurejson: requestRoutingRules[0] ("web"): urlPathMap: not allowed with ruleType "Basic"; use "PathBasedRouting"
+}
