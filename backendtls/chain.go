@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,6 +49,7 @@ type chainVerifier struct {
 	anchors   []*x509.Certificate
 	wellKnown bool // roots include the system's
 	now       func() time.Time
+	cache     chainCache
 }
 
 var serverAuthUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
@@ -73,6 +75,13 @@ func (v *chainVerifier) verifiedChain(cs *tls.ConnectionState) ([]*x509.Certific
 		}
 	}
 	certs := cs.PeerCertificates
+	now := v.now()
+	key, cacheable := chainKeyOf(certs)
+	if cacheable {
+		if chain, ok := v.cache.get(key, now); ok {
+			return chain, nil
+		}
+	}
 	var inters *x509.CertPool
 	if len(certs) > 1 {
 		inters = x509.NewCertPool()
@@ -80,7 +89,6 @@ func (v *chainVerifier) verifiedChain(cs *tls.ConnectionState) ([]*x509.Certific
 			inters.AddCert(c)
 		}
 	}
-	now := v.now()
 	chains, err := leaf.Verify(x509.VerifyOptions{
 		Roots:         v.roots,
 		Intermediates: inters,
@@ -94,6 +102,9 @@ func (v *chainVerifier) verifiedChain(cs *tls.ConnectionState) ([]*x509.Certific
 	for _, chain := range chains {
 		e := chainProblem(chain)
 		if e == nil {
+			if cacheable {
+				v.cache.put(key, chain)
+			}
 			return chain, nil
 		}
 		if first == nil {
@@ -310,4 +321,68 @@ func (v *chainVerifier) anchorNamed(rawName []byte) *x509.Certificate {
 		}
 	}
 	return nil
+}
+
+// Chain building costs two signature verifications or more, on resumed
+// handshakes too, where it dominates. A chainCache remembers the chains a
+// chainVerifier has verified, keyed by the certificates the backend sent.
+// crypto/tls hands out one *x509.Certificate per distinct DER while any
+// holder keeps it alive (as the cache does), so a backend that keeps
+// sending the same chain hits the cache. A hit is valid as long as the
+// trust (fixed per chainVerifier) is unchanged and the time lies within
+// every certificate's validity period; outside it, the chain is built
+// again, which also finds another valid path if there is one.
+const (
+	chainCacheSize = 256 // entries; the cache is cleared when full
+	maxCachedChain = 4   // certificates sent; longer chains are not cached
+)
+
+// chainKey is the certificates the backend sent, leaf first, nil-padded.
+type chainKey [maxCachedChain]*x509.Certificate
+
+func chainKeyOf(certs []*x509.Certificate) (chainKey, bool) {
+	var k chainKey
+	if len(certs) > maxCachedChain {
+		return k, false
+	}
+	copy(k[:], certs)
+	return k, true
+}
+
+type cachedChain struct {
+	chain               []*x509.Certificate
+	notBefore, notAfter time.Time // when every certificate of chain is valid
+}
+
+type chainCache struct {
+	mu sync.RWMutex
+	m  map[chainKey]cachedChain
+}
+
+func (c *chainCache) get(k chainKey, now time.Time) ([]*x509.Certificate, bool) {
+	c.mu.RLock()
+	e, ok := c.m[k]
+	c.mu.RUnlock()
+	if !ok || now.Before(e.notBefore) || now.After(e.notAfter) {
+		return nil, false
+	}
+	return e.chain, true
+}
+
+func (c *chainCache) put(k chainKey, chain []*x509.Certificate) {
+	e := cachedChain{chain: chain, notBefore: chain[0].NotBefore, notAfter: chain[0].NotAfter}
+	for _, cert := range chain[1:] {
+		if cert.NotBefore.After(e.notBefore) {
+			e.notBefore = cert.NotBefore
+		}
+		if cert.NotAfter.Before(e.notAfter) {
+			e.notAfter = cert.NotAfter
+		}
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= chainCacheSize {
+		c.m = make(map[chainKey]cachedChain)
+	}
+	c.m[k] = e
+	c.mu.Unlock()
 }

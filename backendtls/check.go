@@ -211,6 +211,12 @@ func Check(ctx context.Context, address string, cfg Config) (*Report, error) {
 		if !errors.As(classified, &ve) {
 			return nil, fmt.Errorf("backendtls: TLS handshake with %s: %w", address, herr)
 		}
+		if code, isAlert := alertCode(herr); isAlert && code == alertHandshakeFailure && certRequested {
+			// The backend asked for a client certificate after it had
+			// agreed on version and suite: at TLS 1.2 this alert is its
+			// refusal of our certificate, or of our lack of one.
+			ve = &VerificationError{Reason: ReasonHandshake, Err: herr, detail: clientCertDetail(herr), fix: clientCertFix}
+		}
 		if !verified {
 			ve = comp.named(ve)
 		}

@@ -208,9 +208,12 @@ func (c *Config) Validate() error {
 		}
 		name := subjectName(r)
 		switch {
+		case !bytes.Equal(r.RawSubject, r.RawIssuer) && r.IsCA:
+			add("%s %q is an intermediate, not a root: it is issued by %q; give the self-signed root at the top of its chain instead",
+				field, name, r.Issuer.String())
 		case !bytes.Equal(r.RawSubject, r.RawIssuer):
-			add("%s %q is not a root: it is issued by %q, so it is an intermediate (or a leaf); trust the self-signed root %q instead",
-				field, name, r.Issuer.String(), r.Issuer.String())
+			add("%s %q is a leaf, not a root: it is issued by %q; give the self-signed root at the top of its chain instead, or pin the leaf (PinnedPublicKeys, AuthenticationCertificates)",
+				field, name, r.Issuer.String())
 		case !selfSigned(r):
 			add("%s %q is not self-signed: its subject equals its issuer but its own key does not verify its signature; trust the real root", field, name)
 		}

@@ -243,6 +243,12 @@ func alertCode(err error) (uint8, bool) {
 	return uint8(v.Uint()), true
 }
 
+func clientCertDetail(err error) string {
+	return "backend refused the handshake (" + err.Error() + "), most likely because it requires a client certificate that was missing or not trusted"
+}
+
+const clientCertFix = "set ClientCertificates to a certificate the backend trusts"
+
 // Local handshake failures that crypto/tls reports with plain errors.
 var policyMessages = []string{
 	"tls: server selected unsupported protocol version",
@@ -268,9 +274,7 @@ func classifyTLS(err error) (r Reason, detail, fix string, ok bool) {
 				"backend refused the handshake (" + err.Error() + "): it supports no TLS version, cipher suite or curve of the policy, or, at TLS 1.2, it requires a client certificate that was not sent",
 				"enable a version and cipher suite of the TLS policy on the backend, or choose a policy it supports; if it requires a client certificate, set ClientCertificates", true
 		case alertCertificateRequired, alertBadCertificate, alertUnknownCA:
-			return ReasonHandshake,
-				"backend refused the handshake (" + err.Error() + "), most likely because it requires a client certificate that was missing or not trusted",
-				"set ClientCertificates to a certificate the backend trusts", true
+			return ReasonHandshake, clientCertDetail(err), clientCertFix, true
 		}
 		return ReasonHandshake, "TLS handshake failed (" + err.Error() + ")", "check the backend's TLS configuration", true
 	}

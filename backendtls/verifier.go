@@ -239,8 +239,9 @@ func checkValidity(c *x509.Certificate, now time.Time, role string) *Verificatio
 // valid for identity, a DNS name or an IP address, per RFC 6125: an IP
 // address matches IP subject alternative names only; a DNS name matches the
 // DNS subject alternative names (a wildcard "*.example.com" covers exactly
-// one left-most label, never "example.com" itself, and never a partial
-// label such as "f*.example.com"), ignoring ASCII case and a trailing dot;
+// one left-most label, never "example.com" itself, never a partial label
+// such as "f*.example.com", and only under a parent of two labels or more,
+// so "*.com" matches nothing), ignoring ASCII case and a trailing dot;
 // the subject common name is consulted only when the certificate has no
 // DNS and no IP subject alternative name. It fails with
 // [ReasonHostnameMismatch].
