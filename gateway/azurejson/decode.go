@@ -128,8 +128,12 @@ func suggest(key string, fields []string) string {
 		}
 	}
 	best, bestDist := "", 3 // suggest only within an edit distance of 2
+	lower := strings.ToLower(key)
 	for _, f := range fields {
-		if d := editDistance(strings.ToLower(key), strings.ToLower(f)); d < bestDist {
+		if len(f) >= len(lower)+bestDist || len(lower) >= len(f)+bestDist {
+			continue // the distance is at least the difference in length
+		}
+		if d := editDistance(lower, strings.ToLower(f)); d < bestDist {
 			best, bestDist = f, d
 		}
 	}
