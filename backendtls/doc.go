@@ -56,7 +56,9 @@
 // through whatever net/http wraps around it, and
 // [ClassifyHandshakeError] turns TLS alerts and handshake failures into
 // the same type ([ReasonPolicy], [ReasonHandshake]) while leaving
-// connection errors alone. [VerificationError.TLSReason] lets packages
+// connection errors alone. A dialler that runs handshakes itself should
+// use [Handshake], which also tells a TLS 1.2 backend's refusal of the
+// client certificate from a policy mismatch, which the alert alone cannot. [VerificationError.TLSReason] lets packages
 // that cannot import this one recognise such errors. [Check] dry-runs a
 // Config against a live backend and reports every check.
 //
