@@ -1,0 +1,350 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// h1Client sends HTTP/1.1 requests to backends over connections it pools
+// per endpoint. Unlike http.Transport it does the whole exchange in the
+// calling goroutine (no read and write loops to hand off to), writes each
+// request head with one buffered write, and keeps as many idle connections
+// per endpoint as the load needs, up to maxIdle.
+type h1Client struct {
+	dial    func(ctx context.Context, ep *endpoint) (net.Conn, error)
+	maxIdle int
+	idleFor time.Duration
+
+	mu     sync.Mutex
+	idle   map[*endpoint][]*backendConn
+	closed bool
+}
+
+// backendConn is one pooled HTTP/1.1 connection to an endpoint.
+type backendConn struct {
+	ep       *endpoint
+	conn     net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	tls      *tls.ConnectionState // nil for plain HTTP
+	lastUsed time.Time
+	reused   bool // served a request before
+}
+
+func newH1Client(dial func(ctx context.Context, ep *endpoint) (net.Conn, error)) *h1Client {
+	return &h1Client{dial: dial, maxIdle: 1024, idleFor: 90 * time.Second, idle: make(map[*endpoint][]*backendConn)}
+}
+
+// get returns an idle connection to ep, or dials one.
+func (c *h1Client) get(ctx context.Context, ep *endpoint) (*backendConn, error) {
+	now := time.Now()
+	c.mu.Lock()
+	for list := c.idle[ep]; len(list) > 0; list = c.idle[ep] {
+		bc := list[len(list)-1]
+		list[len(list)-1] = nil
+		c.idle[ep] = list[:len(list)-1]
+		if now.Sub(bc.lastUsed) < c.idleFor {
+			c.mu.Unlock()
+			return bc, nil
+		}
+		bc.conn.Close()
+	}
+	c.mu.Unlock()
+	conn, err := c.dial(ctx, ep)
+	if err != nil {
+		return nil, err
+	}
+	bc := &backendConn{ep: ep, conn: conn, br: bufio.NewReaderSize(conn, 32<<10), bw: bufio.NewWriterSize(conn, 16<<10)}
+	if tc, ok := conn.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		bc.tls = &st
+	}
+	return bc, nil
+}
+
+// put returns a connection whose exchange ended cleanly to the pool.
+func (c *h1Client) put(bc *backendConn) {
+	bc.lastUsed = time.Now()
+	bc.reused = true
+	c.mu.Lock()
+	if c.closed || len(c.idle[bc.ep]) >= c.maxIdle {
+		c.mu.Unlock()
+		bc.conn.Close()
+		return
+	}
+	c.idle[bc.ep] = append(c.idle[bc.ep], bc)
+	c.mu.Unlock()
+}
+
+// closeIdle closes every idle connection; with final set, connections
+// returned later are closed too.
+func (c *h1Client) closeIdle(final bool) {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle = make(map[*endpoint][]*backendConn)
+	if final {
+		c.closed = true
+	}
+	c.mu.Unlock()
+	for _, list := range idle {
+		for _, bc := range list {
+			bc.conn.Close()
+		}
+	}
+}
+
+// errStaleConn is a pooled connection the backend had closed before the
+// request reached it: nothing was processed, so the request may be sent
+// again on a fresh connection.
+var errStaleConn = errors.New("gateway: backend closed an idle connection")
+
+// roundTrip sends req (URL path and query, Host and headers already set for
+// the backend) on a connection to ep and reads the response head. Its
+// deadline covers the dial, the request and the response head; the body
+// then streams without one. The response body returns the connection to the
+// pool when read to the end, and closes it otherwise.
+func (c *h1Client) roundTrip(ctx context.Context, ep *endpoint, req *http.Request, deadline time.Time) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		dctx, cancel := context.WithDeadlineCause(ctx, deadline, errRequestTimeout)
+		bc, err := c.get(dctx, ep)
+		if err != nil {
+			if dctx.Err() != nil && ctx.Err() == nil {
+				err = fmt.Errorf("%w (%w)", errRequestTimeout, err)
+			}
+			cancel()
+			return nil, err
+		}
+		cancel()
+		resp, err := c.exchange(ctx, bc, req, deadline)
+		if err == nil {
+			return resp, nil
+		}
+		bc.conn.Close()
+		if errors.Is(err, errStaleConn) && attempt == 0 && req.Body == nil {
+			continue
+		}
+		return nil, err
+	}
+}
+
+func (c *h1Client) exchange(ctx context.Context, bc *backendConn, req *http.Request, deadline time.Time) (*http.Response, error) {
+	bc.conn.SetDeadline(deadline)
+	// Until the exchange ends (the body is read or closed), ending ctx
+	// aborts it: the client left, or the member's drain time is over.
+	stop := context.AfterFunc(ctx, func() { bc.conn.SetDeadline(time.Unix(1, 0)) })
+	ok := false
+	defer func() {
+		if !ok {
+			stop()
+		}
+	}()
+	if err := writeRequest(bc.bw, req); err != nil {
+		return nil, c.ioError(ctx, bc, err, false)
+	}
+	if req.Body != nil {
+		if err := writeBody(bc.bw, req); err != nil {
+			return nil, c.ioError(ctx, bc, err, false)
+		}
+	}
+	if err := bc.bw.Flush(); err != nil {
+		return nil, c.ioError(ctx, bc, err, false)
+	}
+	var resp *http.Response
+	for {
+		var err error
+		if _, err = bc.br.Peek(1); err != nil {
+			return nil, c.ioError(ctx, bc, err, true)
+		}
+		resp, err = http.ReadResponse(bc.br, req)
+		if err != nil {
+			return nil, c.ioError(ctx, bc, err, false)
+		}
+		// Interim responses other than 101 are consumed here; the client's
+		// own 100-continue is answered by net/http's server.
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			continue
+		}
+		break
+	}
+	bc.conn.SetDeadline(time.Time{})
+	resp.TLS = bc.tls
+	ok = true
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		stop() // an upgraded connection lives on its own
+		resp.Body = &upgradedConn{bc: bc}
+		return resp, nil
+	}
+	resp.Body = &pooledBody{c: c, bc: bc, body: resp.Body, stop: stop, reusable: !resp.Close && !req.Close}
+	return resp, nil
+}
+
+// ioError explains a failed exchange. A connection that had served requests
+// before and failed before any byte of the response arrived was closed by
+// the backend while idle (unless ctx ended or the deadline passed).
+func (c *h1Client) ioError(ctx context.Context, bc *backendConn, err error, beforeResponse bool) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return errRequestTimeout
+	}
+	if bc.reused && (beforeResponse || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isConnReset(err)) {
+		return fmt.Errorf("%w: %v", errStaleConn, err)
+	}
+	return err
+}
+
+func isConnReset(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe")
+}
+
+// writeRequest writes the request line and headers. The caller has removed
+// hop-by-hop headers and set Host; framing headers are set here.
+func writeRequest(w *bufio.Writer, req *http.Request) error {
+	w.WriteString(req.Method)
+	w.WriteByte(' ')
+	w.WriteString(req.URL.RequestURI())
+	w.WriteString(" HTTP/1.1\r\nHost: ")
+	w.WriteString(req.Host)
+	w.WriteString("\r\n")
+	for k, vv := range req.Header {
+		if k == "Host" || k == "Content-Length" || k == "Transfer-Encoding" || k == "Expect" {
+			continue
+		}
+		for _, v := range vv {
+			w.WriteString(k)
+			w.WriteString(": ")
+			w.WriteString(headerValue(v))
+			w.WriteString("\r\n")
+		}
+	}
+	switch {
+	case req.Body == nil:
+		if req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch {
+			w.WriteString("Content-Length: 0\r\n")
+		}
+	case req.ContentLength > 0:
+		w.WriteString("Content-Length: ")
+		w.WriteString(strconv.FormatInt(req.ContentLength, 10))
+		w.WriteString("\r\n")
+	default:
+		w.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	if req.Close {
+		w.WriteString("Connection: close\r\n")
+	}
+	_, err := w.WriteString("\r\n")
+	return err
+}
+
+// headerValue removes CR and LF, which net/http has already refused from
+// clients; this keeps a value set by code from splitting the head.
+func headerValue(v string) string {
+	if strings.ContainsAny(v, "\r\n") {
+		return strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	}
+	return v
+}
+
+// writeBody streams the request body, chunked when its length is unknown,
+// and passes the request's trailers on.
+func writeBody(w *bufio.Writer, req *http.Request) error {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	if req.ContentLength > 0 {
+		n, err := io.CopyBuffer(w, io.LimitReader(req.Body, req.ContentLength), buf)
+		if err == nil && n < req.ContentLength {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	for {
+		n, rerr := req.Body.Read(buf)
+		if n > 0 {
+			fmt.Fprintf(w, "%x\r\n", n)
+			w.Write(buf[:n])
+			if _, err := w.WriteString("\r\n"); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+	w.WriteString("0\r\n")
+	for k, vv := range req.Trailer {
+		for _, v := range vv {
+			w.WriteString(k + ": " + headerValue(v) + "\r\n")
+		}
+	}
+	_, err := w.WriteString("\r\n")
+	return err
+}
+
+// pooledBody is a response body that gives its connection back to the
+// pool once read to the end.
+type pooledBody struct {
+	c        *h1Client
+	bc       *backendConn
+	body     io.ReadCloser
+	stop     func() bool // unregisters the exchange's cancellation
+	reusable bool
+	done     bool
+}
+
+func (b *pooledBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	if err == io.EOF {
+		b.finish(true)
+	} else if err != nil {
+		b.finish(false)
+	}
+	return n, err
+}
+
+func (b *pooledBody) Close() error {
+	b.finish(false)
+	return nil
+}
+
+func (b *pooledBody) finish(clean bool) {
+	if b.done {
+		return
+	}
+	b.done = true
+	if !b.stop() {
+		clean = false // the cancellation fired: the connection's deadline is spent
+	}
+	if clean && b.reusable && b.bc.br.Buffered() == 0 {
+		b.c.put(b.bc)
+		return
+	}
+	b.bc.conn.Close()
+}
+
+// upgradedConn is the backend side of a switched protocol (101): reads come
+// through the buffered reader, writes go straight to the connection.
+type upgradedConn struct{ bc *backendConn }
+
+func (u *upgradedConn) Read(p []byte) (int, error)  { return u.bc.br.Read(p) }
+func (u *upgradedConn) Write(p []byte) (int, error) { return u.bc.conn.Write(p) }
+func (u *upgradedConn) Close() error                { return u.bc.conn.Close() }
