@@ -38,9 +38,8 @@ type Gateway struct {
 	monitor   *probe.Monitor
 	hijacked  map[*hijackedPair]struct{}
 
-	bg     sync.WaitGroup // retirement of old generations
-	stop   chan struct{}  // closed by Shutdown and Close
-	nextID atomic.Uint64
+	bg   sync.WaitGroup // retirement of old generations
+	stop chan struct{}  // closed by Shutdown and Close
 }
 
 // frontend is one frontend port: an http.Server shared by the listeners on it.
@@ -342,6 +341,7 @@ func (g *Gateway) release() {
 	}
 	g.bg.Wait()
 	s := g.snap.Load()
+	stopProbeDials(s)
 	s.transport.CloseIdleConnections()
 	for _, bs := range s.setList {
 		for _, m := range bs.members {
@@ -414,6 +414,7 @@ func (g *Gateway) Update(cfg Config) error {
 	if oldMon != nil {
 		oldMon.Close()
 	}
+	stopProbeDials(old)
 	g.retire(old, s)
 	g.log.Info("gateway: configuration updated", slog.Uint64("generation", s.gen))
 	return nil
@@ -443,7 +444,9 @@ func (g *Gateway) sameFrontends(s *snapshot) error {
 	return errs.err()
 }
 
-// carryHealth keeps the health of members present in both configurations.
+// carryHealth keeps the health of members present in both configurations,
+// except a verdict on a member's certificate or handshake (probe.KindTLS):
+// the new configuration's trust judges the member afresh, at once.
 func carryHealth(old, s *snapshot) {
 	for k, bs := range s.sets {
 		obs := old.sets[k]
@@ -455,8 +458,8 @@ func carryHealth(old, s *snapshot) {
 			prev[m.hostKey] = m
 		}
 		for _, m := range bs.members {
-			if pm := prev[m.hostKey]; pm != nil {
-				m.health = pm.health
+			if pm := prev[m.hostKey]; pm != nil && pm.health.Snapshot().Kind != probe.KindTLS {
+				m.health, m.code = pm.health, pm.code
 			}
 		}
 	}

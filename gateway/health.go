@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/probe"
 )
 
@@ -50,9 +51,43 @@ func (s *snapshot) buildProbe(m *memberState) error {
 		Name:      m.set.pool + "/" + st.cfg.Name + "/" + m.hostKey,
 		Address:   m.hostKey,
 		Host:      header,
-		Transport: s.env.probeTransport(m, tc),
+		Transport: s.env.probeTransport(m, tc, probeTimeout(st.probe)),
 	}
 	return nil
+}
+
+// stopProbeDials cancels the dials and handshakes that s's probes left
+// running once their monitor has closed: net/http detaches dials from the
+// probe's context, so they would otherwise last until the probe timeout.
+func stopProbeDials(s *snapshot) {
+	for _, bs := range s.setList {
+		for _, m := range bs.members {
+			if t, ok := m.probe.Transport.(interface{ CloseIdleConnections() }); ok {
+				t.CloseIdleConnections()
+			}
+		}
+	}
+}
+
+// resultCode is the short name of a probe's outcome: "" when healthy, the
+// backendtls reason of a verification failure (the name the data path puts
+// in X-E2etls-Error), else the probe's Kind.
+func resultCode(r probe.Result) string {
+	if r.Healthy {
+		return ""
+	}
+	if reason, ok := backendtls.ReasonOf(r.Err); ok {
+		return reason.String()
+	}
+	return r.Kind.String()
+}
+
+// probeTimeout is the timeout of a probe with spec.
+func probeTimeout(spec probe.Spec) time.Duration {
+	if spec.Timeout <= 0 {
+		return probe.DefaultTimeout
+	}
+	return spec.Timeout
 }
 
 // startProbes starts probing every member of s.
@@ -60,7 +95,9 @@ func (g *Gateway) startProbes(s *snapshot, _ *snapshot) *probe.Monitor {
 	var entries []probe.Entry
 	for _, bs := range s.setList {
 		for _, m := range bs.members {
-			entries = append(entries, probe.Entry{Target: m.probe, Spec: bs.setting.probe, Health: m.health})
+			code := m.code
+			entries = append(entries, probe.Entry{Target: m.probe, Spec: bs.setting.probe, Health: m.health,
+				OnResult: func(r probe.Result) { code.set(resultCode(r)) }})
 		}
 	}
 	mon := probe.NewMonitor(entries)
@@ -81,6 +118,14 @@ type MemberHealth struct {
 	// Reason says why the member is unhealthy, or what its last probe
 	// found; empty when healthy.
 	Reason string `json:"reason,omitempty"`
+	// ReasonCode is Reason's short name, empty when Reason is: for a
+	// backend that failed verification, the backendtls reason
+	// ("untrusted-root", "hostname-mismatch", ...), the name the data path
+	// puts in X-E2etls-Error for the same failure; otherwise the probe's
+	// outcome ("timeout", "connect", "dns", "status", "body", "tls",
+	// "other"), or "backend-aborted" when the data path saw a response
+	// broken off.
+	ReasonCode string `json:"reasonCode,omitempty"`
 	// Probe names the custom probe, or "default".
 	Probe     string        `json:"probe"`
 	LastCheck time.Time     `json:"lastCheck,omitzero"`
@@ -109,6 +154,9 @@ func (g *Gateway) BackendHealth() []MemberHealth {
 				Pool: bs.pool, Setting: bs.setting.cfg.Name, Member: m.hostKey,
 				State: sn.State.String(), Reason: sn.Reason, Probe: bs.setting.probeName,
 				LastCheck: sn.LastCheck, Latency: sn.Latency, Certificate: peerSummary(sn.Peer),
+			}
+			if mh.Reason != "" {
+				mh.ReasonCode = m.code.get()
 			}
 			if mh.Probe == "" {
 				mh.Probe = "default"

@@ -188,11 +188,12 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		stopDrain()
 		cause := context.Cause(ctx)
 		cancel(nil)
+		err = classifyAlert(err)
 		if r.Context().Err() != nil {
 			x.reason, x.err = "client-gone", r.Context().Err()
 			return
 		}
-		timedOut := errors.Is(cause, errRequestTimeout)
+		timedOut := errors.Is(cause, errRequestTimeout) || errors.Is(err, errRequestTimeout)
 		var de *dialError
 		dialFailed := errors.As(err, &de)
 		if attempt == 0 && out.Body == nil && (dialFailed || timedOut && idempotent(r.Method)) {
@@ -214,6 +215,10 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 			reason := "backend-unreachable"
 			if rs, ok := backendtls.ReasonOf(err); ok {
 				reason = rs.String()
+				if !dialFailed { // refused after the handshake (classifyAlert); handshake marked the others
+					m.health.MarkUnhealthy(err)
+					m.code.set(reason)
+				}
 			}
 			g.fail(w, x, http.StatusBadGateway, reason,
 				fmt.Sprintf("backend %s (pool %q, setting %q): %s", m.hostKey, set.pool, st.cfg.Name, unwrapTransportError(err)), err)
@@ -341,6 +346,7 @@ func (g *Gateway) respond(w http.ResponseWriter, r, out *http.Request, resp *htt
 		// client sees a truncated response, never a complete-looking one.
 		x.reason, x.err = "backend-aborted", err
 		m.health.MarkUnhealthy(fmt.Errorf("backend broke off a response: %w", err))
+		m.code.set("backend-aborted")
 		g.accessLogAbort(r, x)
 		panic(http.ErrAbortHandler)
 	}

@@ -104,6 +104,7 @@ type memberState struct {
 	ip      bool
 	cookie  string // affinity cookie value
 	health  *probe.Health
+	code    *reasonCode // the short name of health's reason; travels with health
 	probe   probe.Target
 	fixed   *endpoint // the endpoint when SNI does not depend on the request
 
@@ -112,6 +113,21 @@ type memberState struct {
 
 	drainCtx    context.Context // cancelled when a removed member's drain time is over
 	drainCancel context.CancelFunc
+}
+
+// reasonCode holds the short name of a member's last failure, "" when none:
+// a backendtls reason ("untrusted-root"), a probe outcome kind ("status"), or
+// "backend-aborted". It is set next to the member's Health, which keeps the
+// one-line message.
+type reasonCode struct{ v atomic.Pointer[string] }
+
+func (c *reasonCode) set(s string) { c.v.Store(&s) }
+
+func (c *reasonCode) get() string {
+	if p := c.v.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // endpoint is a member with one SNI and expected identity: a connection pool
@@ -358,6 +374,7 @@ func (s *snapshot) backendSet(t routing.Target) (*backendSet, error) {
 		ms.hostKey = net.JoinHostPort(ms.address, strconv.Itoa(ms.port))
 		ms.cookie = affinityValue(s.env.affinityKey, ms.hostKey)
 		ms.health = probe.NewHealth(st.probe.UnhealthyThreshold)
+		ms.code = new(reasonCode)
 		ms.drainCtx, ms.drainCancel = context.WithCancel(context.Background())
 		path := fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", t.Pool, ms.hostKey, t.Setting)
 		switch st.mode {

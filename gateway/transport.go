@@ -51,14 +51,23 @@ func (s *snapshot) lookup(addr string) (*endpoint, error) {
 	return v.(*endpoint), nil
 }
 
+// dialPlain and dialTLS are the data path's dialers. net/http dials with a
+// context detached from the request's, so that a connection a cancelled
+// request started can serve the next one; the dialers therefore bound the
+// dial and the handshake themselves, by the setting's request timeout (the
+// probes' dialers by the probe's timeout), so that a backend that accepts
+// TCP and never answers TLS does not hold a connection and a goroutine until
+// it hangs up.
 func (s *snapshot) dialPlain(ctx context.Context, _, addr string) (net.Conn, error) {
 	ep, err := s.lookup(addr)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, ep.member.set.setting.timeout, errRequestTimeout)
+	defer cancel()
 	conn, err := s.env.dialMember(ctx, ep.member, ep.member.port)
 	if err != nil {
-		return nil, &dialError{member: ep.member.hostKey, err: err}
+		return nil, &dialError{member: ep.member.hostKey, err: timeoutCause(ctx, err)}
 	}
 	return conn, nil
 }
@@ -68,11 +77,22 @@ func (s *snapshot) dialTLS(ctx context.Context, _, addr string) (net.Conn, error
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, ep.member.set.setting.timeout, errRequestTimeout)
+	defer cancel()
 	conn, err := s.env.handshake(ctx, ep.member, ep.member.port, ep.tlsConfig, true)
 	if err != nil {
-		return nil, &dialError{member: ep.member.hostKey, err: err}
+		return nil, &dialError{member: ep.member.hostKey, err: timeoutCause(ctx, err)}
 	}
 	return conn, nil
+}
+
+// timeoutCause marks err, a dial's, as a request timeout when ctx's
+// deadline is what ended the dial.
+func timeoutCause(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), errRequestTimeout) {
+		return fmt.Errorf("%w (%w)", errRequestTimeout, err)
+	}
+	return err
 }
 
 // dialMember opens a TCP connection to a member on port.
@@ -97,8 +117,9 @@ func (e *env) handshake(ctx context.Context, m *memberState, port int, tc *tls.C
 	if err := tconn.HandshakeContext(ctx); err != nil {
 		conn.Close()
 		err = backendtls.ClassifyHandshakeError(err)
-		if _, ok := backendtls.ReasonOf(err); ok && passive {
+		if reason, ok := backendtls.ReasonOf(err); ok && passive {
 			m.health.MarkUnhealthy(err)
+			m.code.set(reason.String())
 		}
 		return nil, err
 	}
@@ -107,8 +128,9 @@ func (e *env) handshake(ctx context.Context, m *memberState, port int, tc *tls.C
 
 // probeTransport is a member's health-probe transport: the same trust as the
 // data path (tc comes from the same backendtls.Config), its own SNI, and no
-// connection reuse, so every probe handshakes and verifies afresh.
-func (e *env) probeTransport(m *memberState, tc *tls.Config) *http.Transport {
+// connection reuse, so every probe handshakes and verifies afresh. Dials
+// and handshakes end after timeout, the probe's.
+func (e *env) probeTransport(m *memberState, tc *tls.Config, timeout time.Duration) http.RoundTripper {
 	port := func(addr string) int {
 		_, p, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -120,15 +142,55 @@ func (e *env) probeTransport(m *memberState, tc *tls.Config) *http.Transport {
 		}
 		return n
 	}
-	return &http.Transport{
+	return alertClassifier{&http.Transport{
 		DisableKeepAlives:  true,
 		DisableCompression: true,
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
 			return e.dialMember(ctx, m, port(addr))
 		},
 		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
 			return e.handshake(ctx, m, port(addr), tc, false)
 		},
+	}}
+}
+
+// classifyAlert turns a TLS alert that a backend sent after the gateway's
+// side of the handshake had completed into the handshake failure it is: at
+// TLS 1.3 a backend verifies the client certificate (or its absence) after
+// the client has finished, so its refusal arrives as an alert on the first
+// read. The data path and the probes classify alike, so both report the
+// same reason.
+func classifyAlert(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" {
+		if _, ok := backendtls.ReasonOf(err); !ok {
+			return backendtls.ClassifyHandshakeError(err)
+		}
+	}
+	return err
+}
+
+// alertClassifier is a probe transport whose errors go through
+// classifyAlert, as the data path's do.
+type alertClassifier struct{ rt http.RoundTripper }
+
+func (a alertClassifier) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := a.rt.RoundTrip(r)
+	if err != nil {
+		return nil, classifyAlert(err)
+	}
+	return resp, nil
+}
+
+// CloseIdleConnections also cancels the dials in progress (see
+// http.Transport.CloseIdleConnections).
+func (a alertClassifier) CloseIdleConnections() {
+	if t, ok := a.rt.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
 	}
 }
 
