@@ -84,7 +84,9 @@
 // backendtls.Config, with their own SNI and no connection reuse, so each
 // probe verifies the backend afresh. [Gateway.BackendHealth] and
 // [Gateway.HealthHandler] report each member's state, reason, last check,
-// latency and certificate.
+// latency and certificate. A member that fails verification gets the same
+// reason from a probe as from traffic: [MemberHealth].ReasonCode is the
+// name the data path puts in X-E2etls-Error ("untrusted-root", ...).
 //
 // # Lifecycle
 //
