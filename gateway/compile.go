@@ -148,7 +148,11 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 				continue
 			}
 			tc := pol.ServerConfig()
-			tc.Certificates = []tls.Certificate{cfg.SSLCertificates[ci].Certificate}
+			cert := cfg.SSLCertificates[ci].Certificate
+			if cert.Leaf == nil && len(cert.Certificate) > 0 {
+				cert.Leaf, _ = x509.ParseCertificate(cert.Certificate[0]) // checked by checkKeyPair
+			}
+			tc.Certificates = []tls.Certificate{cert}
 			tc.NextProtos = []string{"h2", "http/1.1"}
 			tc.SetSessionTicketKeys([][32]byte{e.ticketKey})
 			ls.tlsConfig = tc

@@ -1103,3 +1103,58 @@ func TestConcurrentRequestsDuringUpdates(t *testing.T) {
 	assert.Positive(t, served[1].Load())
 	t.Logf("%d requests (a %d, b %d) across %d updates", workers*perWorker, served[0].Load(), served[1].Load(), updates)
 }
+
+// TestMisdirectedRequest: a connection whose SNI chose one site's
+// certificate cannot be used for another site that certificate does not
+// cover (domain fronting, HTTP/2 connection reuse): 421, nothing proxied.
+func TestMisdirectedRequest(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	a := pki.StartBackend(t, nil, "a.internal")
+	b := pki.StartBackend(t, nil, "b.internal")
+	cfg := gateway.Config{
+		SSLCertificates: []gateway.SSLCertificate{
+			pki.SSLCertificate("a", "a.example"), pki.SSLCertificate("b", "b.example"), pki.SSLCertificate("ab", "c.example", "d.example"),
+		},
+		TrustedRootCertificates: []gateway.NamedCertificate{pki.TrustedRoot("root")},
+		Listeners: []gateway.Listener{
+			{Name: "a", Protocol: gateway.HTTPS, Port: 443, HostNames: []string{"a.example"}, SSLCertificate: "a"},
+			{Name: "b", Protocol: gateway.HTTPS, Port: 443, HostNames: []string{"b.example"}, SSLCertificate: "b"},
+			{Name: "c", Protocol: gateway.HTTPS, Port: 443, HostNames: []string{"c.example"}, SSLCertificate: "ab"},
+			{Name: "d", Protocol: gateway.HTTPS, Port: 443, HostNames: []string{"d.example"}, SSLCertificate: "ab"},
+		},
+		Pools: []gateway.Pool{{Name: "a", Members: []gateway.Member{a.Member()}}, {Name: "b", Members: []gateway.Member{b.Member()}}},
+		BackendHTTPSettings: []gateway.BackendHTTPSetting{
+			{Name: "a", Protocol: gateway.HTTPS, Port: 443, HostName: "a.internal", TrustedRootCertificates: []string{"root"}},
+			{Name: "b", Protocol: gateway.HTTPS, Port: 443, HostName: "b.internal", TrustedRootCertificates: []string{"root"}},
+		},
+		Rules: []gateway.Rule{
+			{Name: "a", Listener: "a", Priority: 1, Pool: "a", BackendHTTPSetting: "a"},
+			{Name: "b", Listener: "b", Priority: 2, Pool: "b", BackendHTTPSetting: "b"},
+			{Name: "c", Listener: "c", Priority: 3, Pool: "a", BackendHTTPSetting: "a"},
+			{Name: "d", Listener: "d", Priority: 4, Pool: "b", BackendHTTPSetting: "b"},
+		},
+	}
+	gw := gatewaytest.Start(t, cfg)
+	port := gw.Port("a")
+	send := func(sni, host string) *http.Response {
+		t.Helper()
+		client := pki.Client()
+		client.Transport.(*http.Transport).TLSClientConfig.ServerName = sni
+		req, err := http.NewRequest("GET", "https://"+sni+":"+strconv.Itoa(port)+"/", nil)
+		require.NoError(t, err)
+		req.Host = host
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	resp := send("a.example", "b.example")
+	assert.Equal(t, http.StatusMisdirectedRequest, resp.StatusCode)
+	assert.Equal(t, "misdirected", resp.Header.Get("X-E2etls-Error"))
+	assert.Equal(t, 0, b.Handshakes(), "b's backend was reached through a's connection")
+
+	assert.Equal(t, http.StatusOK, send("a.example", "a.example").StatusCode)
+	// One certificate covers both c and d: a connection for c may serve d.
+	assert.Equal(t, http.StatusOK, send("c.example", "d.example").StatusCode)
+}

@@ -152,7 +152,7 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := h.g.snap.Load()
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
-	h.g.serve(s, h.port, w, r)
+	h.g.serve(s, h.port, w, r, true)
 }
 
 // Handler returns the gateway's routing and proxying as an http.Handler, to
@@ -176,7 +176,7 @@ func (g *Gateway) Handler() http.Handler {
 		}
 		s.inflight.Add(1)
 		defer s.inflight.Add(-1)
-		g.serve(s, port, w, r)
+		g.serve(s, port, w, r, false)
 	})
 }
 

@@ -274,10 +274,8 @@ func TestTrafficAndProbesAgree(t *testing.T) {
 		server  tlstest.ServerOptions // Certificate and versions; the echo handler
 		setting func(*gateway.Config) // changes to basicConfig's setting and trust
 		reason  string                // "" for trusted
-		// reason12, if set, is the reason at TLS 1.2 when it differs.
-		reason12 string
-		only     uint16 // run at this version only; 0 for both
-		plain    bool   // the backend speaks plain HTTP, not TLS
+		only    uint16                // run at this version only; 0 for both
+		plain   bool                  // the backend speaks plain HTTP, not TLS
 	}{
 		{name: "trusted", server: tlstest.ServerOptions{Certificate: good.FullChain()}},
 		{name: "trusted through an intermediate", server: tlstest.ServerOptions{
@@ -348,7 +346,7 @@ func TestTrafficAndProbesAgree(t *testing.T) {
 		// suite or curve": backendtls reports policy, and its message names
 		// both causes. At TLS 1.3 the refusal (certificate_required) arrives
 		// after the gateway's side of the handshake has finished.
-		{name: "backend requires a client certificate", reason: "handshake", reason12: "policy", server: tlstest.ServerOptions{
+		{name: "backend requires a client certificate", reason: "handshake", server: tlstest.ServerOptions{
 			Certificate: good.FullChain(), ClientCAs: rogue.Pool()}},
 		{name: "backend speaks plain HTTP", reason: "handshake", plain: true},
 	}
@@ -374,9 +372,6 @@ func TestTrafficAndProbesAgree(t *testing.T) {
 				}
 				port, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
 				want := tt.reason
-				if v == tls.VersionTLS12 && tt.reason12 != "" {
-					want = tt.reason12
-				}
 				config := func(threshold int) gateway.Config {
 					cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
 					cfg.Probes = []gateway.Probe{hourProbe("p", "/", threshold)}

@@ -73,7 +73,10 @@ var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // serve routes and proxies one request that arrived on frontend port.
-func (g *Gateway) serve(s *snapshot, port int, w http.ResponseWriter, r *http.Request) {
+// ownTLS says the gateway terminated the request's TLS itself (not a
+// server the gateway's Handler is mounted in), so its SNI chose the
+// certificate.
+func (g *Gateway) serve(s *snapshot, port int, w http.ResponseWriter, r *http.Request, ownTLS bool) {
 	start := time.Now()
 	x := exchangePool.Get().(*exchange)
 	*x = exchange{rw: responseWriter{ResponseWriter: w}}
@@ -91,6 +94,11 @@ func (g *Gateway) serve(s *snapshot, port int, w http.ResponseWriter, r *http.Re
 	}
 	x.listener = s.listeners[rt.Listener]
 	x.rule = s.cfg.Rules[rt.Rule].Name
+	if ownTLS && r.TLS != nil && misdirected(s, port, r, x.listener) {
+		g.fail(w, x, http.StatusMisdirectedRequest, "misdirected",
+			fmt.Sprintf("host %q is not served by the certificate of this connection (SNI %q): open a connection for that host", r.Host, r.TLS.ServerName), nil)
+		return
+	}
 	if rt.Redirect != nil {
 		w.Header().Set("Location", rt.Redirect.Location)
 		w.Header().Set("Server", serverName)
@@ -103,6 +111,26 @@ func (g *Gateway) serve(s *snapshot, port int, w http.ResponseWriter, r *http.Re
 }
 
 const serverName = "e2etls"
+
+// misdirected reports whether a request's Host belongs to a listener whose
+// certificate the connection did not present and whose name that
+// certificate does not cover: the client sent SNI for one site and Host for
+// another (domain fronting, or a reused HTTP/2 connection), which RFC 9110
+// answers with 421 so the client retries on a connection of its own.
+func misdirected(s *snapshot, port int, r *http.Request, hostListener *listenerState) bool {
+	li, ok := s.table.CertificateFor(port, r.TLS.ServerName)
+	if !ok || li == hostListener.index {
+		return false
+	}
+	sni := s.listeners[li]
+	if sni.cfg.SSLCertificate == hostListener.cfg.SSLCertificate {
+		return false
+	}
+	if leaf := sni.tlsConfig.Certificates[0].Leaf; leaf != nil {
+		return leaf.VerifyHostname(requestHost(r.Host)) != nil
+	}
+	return true
+}
 
 // fail answers with the gateway's own one-line error response.
 func (g *Gateway) fail(w http.ResponseWriter, x *exchange, status int, reason, msg string, err error) {
@@ -120,7 +148,7 @@ func (g *Gateway) fail(w http.ResponseWriter, x *exchange, status int, reason, m
 
 func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.ResponseWriter, r *http.Request, x *exchange) {
 	st := set.setting
-	m, fromCookie := set.pick(r, nil)
+	m, fromCookie := set.pick(r)
 	if m == nil {
 		g.fail(w, x, http.StatusBadGateway, "no-healthy-backend", noHealthyMessage(set), nil)
 		return
@@ -197,7 +225,7 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		var de *dialError
 		dialFailed := errors.As(err, &de)
 		if attempt == 0 && out.Body == nil && (dialFailed || timedOut && idempotent(r.Method)) {
-			if next, _ := set.pick(r, m); next != nil && next != m {
+			if next := set.pickAfter(m); next != nil {
 				g.log.LogAttrs(r.Context(), slog.LevelWarn, "gateway: retrying on another member",
 					slog.String("pool", set.pool), slog.String("setting", st.cfg.Name),
 					slog.String("member", m.hostKey), slog.String("next", next.hostKey), slog.String("error", err.Error()))
@@ -288,8 +316,10 @@ func (g *Gateway) forwardedHeaders(h http.Header, r *http.Request, l *listenerSt
 	h["X-Original-Host"] = []string{r.Host}
 }
 
-func (s *backendSet) pick(r *http.Request, exclude *memberState) (*memberState, bool) {
-	if name := s.setting.cookie; name != "" && exclude == nil {
+// pick chooses a member for a request: the one its affinity cookie names
+// when that one is healthy, else the next healthy member round-robin.
+func (s *backendSet) pick(r *http.Request) (*memberState, bool) {
+	if name := s.setting.cookie; name != "" {
 		if c, err := r.Cookie(name); err == nil {
 			if m := s.byCookie[c.Value]; m != nil && m.health.Healthy() {
 				return m, true
@@ -302,12 +332,30 @@ func (s *backendSet) pick(r *http.Request, exclude *memberState) (*memberState, 
 	}
 	start := s.next.Add(1)
 	for i := uint64(0); i < n; i++ {
-		m := s.members[(start+i)%n]
-		if m != exclude && m.health.Healthy() {
+		if m := s.members[(start+i)%n]; m.health.Healthy() {
 			return m, false
 		}
 	}
 	return nil, false
+}
+
+// pickAfter chooses the healthy member that follows failed in the pool, for
+// a retry. It leaves the round-robin cursor alone, so a slow member does not
+// shift every later request onto itself.
+func (s *backendSet) pickAfter(failed *memberState) *memberState {
+	n := len(s.members)
+	at := 0
+	for i, m := range s.members {
+		if m == failed {
+			at = i
+		}
+	}
+	for i := 1; i < n; i++ {
+		if m := s.members[(at+i)%n]; m.health.Healthy() {
+			return m
+		}
+	}
+	return nil
 }
 
 func (g *Gateway) respond(w http.ResponseWriter, r, out *http.Request, resp *http.Response, set *backendSet, m *memberState, fromCookie bool, x *exchange) {

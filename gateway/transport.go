@@ -113,10 +113,8 @@ func (e *env) handshake(ctx context.Context, m *memberState, port int, tc *tls.C
 	if err != nil {
 		return nil, err
 	}
-	tconn := tls.Client(conn, tc)
-	if err := tconn.HandshakeContext(ctx); err != nil {
-		conn.Close()
-		err = backendtls.ClassifyHandshakeError(err)
+	tconn, err := backendtls.Handshake(ctx, conn, tc)
+	if err != nil {
 		if reason, ok := backendtls.ReasonOf(err); ok && passive {
 			m.health.MarkUnhealthy(err)
 			m.code.set(reason.String())
