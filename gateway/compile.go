@@ -348,6 +348,7 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 		}
 	}
 	s.transport = newTransport(s)
+	s.h1 = newH1Client(s.dialEndpoint)
 	for _, bs := range s.setList {
 		for _, m := range bs.members {
 			if err := s.buildProbe(m); err != nil {

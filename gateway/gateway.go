@@ -342,7 +342,7 @@ func (g *Gateway) release() {
 	g.bg.Wait()
 	s := g.snap.Load()
 	stopProbeDials(s)
-	s.transport.CloseIdleConnections()
+	s.closeIdle(true)
 	for _, bs := range s.setList {
 		for _, m := range bs.members {
 			m.drainCancel()
@@ -469,7 +469,7 @@ func carryHealth(old, s *snapshot) {
 // removed members' requests are cut after their drain time, and the rest of
 // its connections close once its in-flight requests are done.
 func (g *Gateway) retire(old, s *snapshot) {
-	old.transport.CloseIdleConnections()
+	old.closeIdle(false)
 	var removed []*memberState
 	for k, bs := range old.sets {
 		keep := make(map[string]bool)
@@ -493,7 +493,7 @@ func (g *Gateway) retire(old, s *snapshot) {
 					m.drainCancel()
 				}
 			}
-			old.transport.CloseIdleConnections()
+			old.closeIdle(true)
 		}()
 		timers := make([]*time.Timer, 0, len(removed))
 		for _, m := range removed {
@@ -511,7 +511,7 @@ func (g *Gateway) retire(old, s *snapshot) {
 			case <-g.stop:
 				return
 			case <-tick.C:
-				old.transport.CloseIdleConnections()
+				old.closeIdle(false)
 				if old.inflight.Load() == 0 {
 					return
 				}

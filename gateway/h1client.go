@@ -259,24 +259,32 @@ func headerValue(v string) string {
 }
 
 // writeBody streams the request body, chunked when its length is unknown,
-// and passes the request's trailers on.
+// and passes the request's trailers on. Each piece is flushed as soon as it
+// is read, so a slow upload reaches the backend as it arrives; a small body
+// still leaves in one write with the request head.
 func writeBody(w *bufio.Writer, req *http.Request) error {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
-	if req.ContentLength > 0 {
-		n, err := io.CopyBuffer(w, io.LimitReader(req.Body, req.ContentLength), buf)
-		if err == nil && n < req.ContentLength {
-			err = io.ErrUnexpectedEOF
-		}
-		return err
+	chunked := req.ContentLength <= 0
+	var body io.Reader = req.Body
+	if !chunked {
+		body = io.LimitReader(req.Body, req.ContentLength)
 	}
+	var sent int64
 	for {
-		n, rerr := req.Body.Read(buf)
+		n, rerr := body.Read(buf)
 		if n > 0 {
-			fmt.Fprintf(w, "%x\r\n", n)
+			sent += int64(n)
+			if chunked {
+				w.WriteString(strconv.FormatInt(int64(n), 16))
+				w.WriteString("\r\n")
+			}
 			w.Write(buf[:n])
-			if _, err := w.WriteString("\r\n"); err != nil {
+			if chunked {
+				w.WriteString("\r\n")
+			}
+			if err := w.Flush(); err != nil {
 				return err
 			}
 		}
@@ -286,6 +294,12 @@ func writeBody(w *bufio.Writer, req *http.Request) error {
 		if rerr != nil {
 			return rerr
 		}
+	}
+	if !chunked {
+		if sent < req.ContentLength {
+			return io.ErrUnexpectedEOF
+		}
+		return nil
 	}
 	w.WriteString("0\r\n")
 	for k, vv := range req.Trailer {

@@ -201,16 +201,24 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		out.URL.Host = ep.id
 
 		ctx, cancel := context.WithCancelCause(r.Context())
-		timer := time.AfterFunc(st.timeout, func() { cancel(errRequestTimeout) })
 		stopDrain := context.AfterFunc(m.drainCtx, func() { cancel(errDrained) })
 		t0 := time.Now()
-		resp, err := s.transport.RoundTrip(out.WithContext(ctx))
-		timer.Stop()
+		var resp *http.Response
+		if st.cfg.HTTP2 {
+			// HTTP/2 by ALPN goes through net/http's transport.
+			timer := time.AfterFunc(st.timeout, func() { cancel(errRequestTimeout) })
+			resp, err = s.transport.RoundTrip(out.WithContext(ctx))
+			timer.Stop()
+		} else {
+			resp, err = s.h1.roundTrip(ctx, ep, out, t0.Add(st.timeout))
+		}
 		x.backendTime = time.Since(t0)
 		if err == nil {
-			g.respond(w, r, out, resp, set, m, fromCookie, x)
-			stopDrain()
-			cancel(nil)
+			func() {
+				defer cancel(nil)
+				defer stopDrain()
+				g.respond(w, r, out, resp, set, m, fromCookie, x)
+			}()
 			return
 		}
 		stopDrain()

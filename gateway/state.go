@@ -36,7 +36,8 @@ type snapshot struct {
 	settings  map[string]*settingState
 	sets      map[setKey]*backendSet
 	setList   []*backendSet   // sets in a stable order, for health reports
-	transport *http.Transport // pools backend connections of this generation
+	transport *http.Transport // pools HTTP/2 backend connections of this generation
+	h1        *h1Client       // pools HTTP/1.1 backend connections of this generation
 	endpoints sync.Map        // endpoint id ("e12:443") -> *endpoint, for the transport's dialers
 	nextID    atomic.Uint64
 	inflight  atomic.Int64 // requests being served from this snapshot

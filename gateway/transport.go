@@ -86,6 +86,30 @@ func (s *snapshot) dialTLS(ctx context.Context, _, addr string) (net.Conn, error
 	return conn, nil
 }
 
+// dialEndpoint opens a connection for h1Client: TCP to the member, and for
+// HTTPS settings the verifying handshake. h1Client bounds it by the
+// request's deadline.
+func (s *snapshot) dialEndpoint(ctx context.Context, ep *endpoint) (net.Conn, error) {
+	var conn net.Conn
+	var err error
+	if ep.tlsConfig != nil {
+		conn, err = s.env.handshake(ctx, ep.member, ep.member.port, ep.tlsConfig, true)
+	} else {
+		conn, err = s.env.dialMember(ctx, ep.member, ep.member.port)
+	}
+	if err != nil {
+		return nil, &dialError{member: ep.member.hostKey, err: err}
+	}
+	return conn, nil
+}
+
+// closeIdle closes the idle backend connections of a generation; with final
+// set, connections that come back later are closed too.
+func (s *snapshot) closeIdle(final bool) {
+	s.transport.CloseIdleConnections()
+	s.h1.closeIdle(final)
+}
+
 // timeoutCause marks err, a dial's, as a request timeout when ctx's
 // deadline is what ended the dial.
 func timeoutCause(ctx context.Context, err error) error {
