@@ -45,9 +45,10 @@ func newH1Client(dial func(ctx context.Context, ep *endpoint) (net.Conn, error))
 	return &h1Client{dial: dial, maxIdle: 1024, idleFor: 90 * time.Second, idle: make(map[*endpoint][]*backendConn)}
 }
 
-// get returns an idle connection to ep, or dials one.
-func (c *h1Client) get(ctx context.Context, ep *endpoint) (*backendConn, error) {
+// get returns an idle connection to ep, or dials one by deadline.
+func (c *h1Client) get(ctx context.Context, ep *endpoint, deadline time.Time) (*backendConn, error) {
 	now := time.Now()
+	var expired []*backendConn
 	c.mu.Lock()
 	for list := c.idle[ep]; len(list) > 0; list = c.idle[ep] {
 		bc := list[len(list)-1]
@@ -55,13 +56,21 @@ func (c *h1Client) get(ctx context.Context, ep *endpoint) (*backendConn, error) 
 		c.idle[ep] = list[:len(list)-1]
 		if now.Sub(bc.lastUsed) < c.idleFor {
 			c.mu.Unlock()
+			closeAll(expired)
 			return bc, nil
 		}
-		bc.conn.Close()
+		expired = append(expired, bc)
 	}
 	c.mu.Unlock()
-	conn, err := c.dial(ctx, ep)
+	closeAll(expired)
+
+	dctx, cancel := context.WithDeadlineCause(ctx, deadline, errRequestTimeout)
+	defer cancel()
+	conn, err := c.dial(dctx, ep)
 	if err != nil {
+		if dctx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("%w (%w)", errRequestTimeout, err)
+		}
 		return nil, err
 	}
 	bc := &backendConn{ep: ep, conn: conn, br: bufio.NewReaderSize(conn, 32<<10), bw: bufio.NewWriterSize(conn, 16<<10)}
@@ -70,6 +79,12 @@ func (c *h1Client) get(ctx context.Context, ep *endpoint) (*backendConn, error) 
 		bc.tls = &st
 	}
 	return bc, nil
+}
+
+func closeAll(conns []*backendConn) {
+	for _, bc := range conns {
+		bc.conn.Close()
+	}
 }
 
 // put returns a connection whose exchange ended cleanly to the pool.
@@ -115,16 +130,10 @@ var errStaleConn = errors.New("gateway: backend closed an idle connection")
 // pool when read to the end, and closes it otherwise.
 func (c *h1Client) roundTrip(ctx context.Context, ep *endpoint, req *http.Request, deadline time.Time) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
-		dctx, cancel := context.WithDeadlineCause(ctx, deadline, errRequestTimeout)
-		bc, err := c.get(dctx, ep)
+		bc, err := c.get(ctx, ep, deadline)
 		if err != nil {
-			if dctx.Err() != nil && ctx.Err() == nil {
-				err = fmt.Errorf("%w (%w)", errRequestTimeout, err)
-			}
-			cancel()
 			return nil, err
 		}
-		cancel()
 		resp, err := c.exchange(ctx, bc, req, deadline)
 		if err == nil {
 			return resp, nil

@@ -44,6 +44,18 @@ func removeHopHeaders(h http.Header) {
 	}
 }
 
+// backendHeader copies a request's header for the backend, without the
+// hop-by-hop fields. The value slices are shared with the client's request,
+// which the gateway never modifies; fields the gateway sets get new slices.
+func backendHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h)+4)
+	for k, vv := range h {
+		out[k] = vv
+	}
+	removeHopHeaders(out)
+	return out
+}
+
 func upgradeType(h http.Header) string {
 	for _, f := range h["Connection"] {
 		for _, v := range strings.Split(f, ",") {
@@ -155,13 +167,19 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 	}
 
 	host := requestHost(r.Host)
-	out := r.Clone(r.Context())
-	out.RequestURI = ""
-	out.Close = false
+	out := &http.Request{
+		Method:        r.Method,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        backendHeader(r.Header),
+		Body:          r.Body,
+		ContentLength: r.ContentLength,
+		Trailer:       r.Trailer, // filled in by net/http once the body has been read
+	}
 	if r.ContentLength == 0 {
 		out.Body = nil
 	}
-	removeHopHeaders(out.Header)
 	if up := upgradeType(r.Header); up != "" {
 		out.Header.Set("Connection", "Upgrade")
 		out.Header.Set("Upgrade", up)
