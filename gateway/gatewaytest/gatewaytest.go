@@ -1,7 +1,7 @@
 // Package gatewaytest runs an e2etls gateway inside a test, in the manner of
 // net/http/httptest: [Start] serves a [gateway.Config] on loopback and
 // closes it when the test ends; a [PKI] mints the frontend and backend
-// certificates and starts HTTPS backends on loopback; [Gateway.Client] is an
+// certificates and starts HTTPS backends on loopback; [PKI.Client] is an
 // HTTP client that trusts the PKI and reaches the gateway under any host
 // name.
 //
@@ -18,7 +18,7 @@
 //			Port: backend.Port(), HostName: "orders.internal", TrustedRootCertificates: []string{"root"}}},
 //		Rules: []gateway.Rule{{Name: "all", Listener: "web", Pool: "orders", BackendHTTPSetting: "tls"}},
 //	})
-//	resp, err := gw.Client(pki).Get(gw.URL("web", "shop.example") + "/orders/1")
+//	resp, err := pki.Client().Get(gw.URL("web", "shop.example") + "/orders/1")
 //
 // Listener ports in the Config are placeholders: Start binds a free
 // loopback port for each distinct one and rewrites the listeners to it, so
@@ -30,6 +30,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -45,8 +46,11 @@ import (
 type Gateway struct {
 	*gateway.Gateway
 	// Config is the configuration served, with the listeners' real ports.
-	Config gateway.Config
-	ports  map[int]int // placeholder port -> bound port
+	Config    gateway.Config
+	ports     map[int]int // placeholder port -> bound port
+	wg        sync.WaitGroup
+	errs      chan error
+	closeOnce sync.Once
 }
 
 // Start validates cfg, binds a free loopback port (127.0.0.1) for each
@@ -55,14 +59,38 @@ type Gateway struct {
 // cfg.Logger means a logger that writes to tb.Log.
 func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 	tb.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger(tb)
+	}
+	g, err := NewGateway(cfg)
+	if err != nil {
+		tb.Fatalf("gatewaytest: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := g.Close(); err != nil {
+			tb.Errorf("gatewaytest: %v", err)
+		}
+	})
+	return g
+}
+
+// NewGateway is Start without a test: the caller must call Close. A nil
+// cfg.Logger means slog.Default().
+func NewGateway(cfg gateway.Config) (*Gateway, error) {
 	ports := make(map[int]int)
 	lns := make(map[int]net.Listener)
+	closeAll := func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}
 	cfg.Listeners = append([]gateway.Listener(nil), cfg.Listeners...)
 	for i, l := range cfg.Listeners {
 		if _, ok := ports[l.Port]; !ok {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
-				tb.Fatalf("gatewaytest: listen: %v", err)
+				closeAll()
+				return nil, fmt.Errorf("gatewaytest: listen: %w", err)
 			}
 			p := ln.Addr().(*net.TCPAddr).Port
 			ports[l.Port] = p
@@ -71,31 +99,36 @@ func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 		cfg.Listeners[i].Port = ports[l.Port]
 		cfg.Listeners[i].Address = "127.0.0.1"
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = testLogger(tb)
-	}
 	gw, err := gateway.New(cfg)
 	if err != nil {
-		for _, ln := range lns {
-			ln.Close()
-		}
-		tb.Fatalf("gatewaytest: %v", err)
+		closeAll()
+		return nil, err
 	}
-	var wg sync.WaitGroup
+	g := &Gateway{Gateway: gw, Config: cfg, ports: ports, errs: make(chan error, len(lns))}
 	for p, ln := range lns {
-		wg.Add(1)
+		g.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer g.wg.Done()
 			if err := gw.ServePort(p, ln); err != nil && !errors.Is(err, gateway.ErrGatewayClosed) {
-				tb.Errorf("gatewaytest: serve port %d: %v", p, err)
+				g.errs <- fmt.Errorf("gatewaytest: serve port %d: %w", p, err)
 			}
 		}()
 	}
-	tb.Cleanup(func() {
-		gw.Close()
-		wg.Wait()
-	})
-	return &Gateway{Gateway: gw, Config: cfg, ports: ports}
+	return g, nil
+}
+
+// Close closes the gateway at once and waits until it has stopped serving.
+// It returns the gateway's Close error and any error serving ended with
+// other than the close. It may be called more than once.
+func (g *Gateway) Close() error {
+	err := g.Gateway.Close()
+	g.wg.Wait()
+	g.closeOnce.Do(func() { close(g.errs) })
+	errs := []error{err}
+	for e := range g.errs {
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
 }
 
 // Port returns the loopback port serving the listener named name, or 0.
@@ -122,15 +155,6 @@ func (g *Gateway) URL(listener, host string) string {
 		}
 	}
 	panic("gatewaytest: no listener " + strconv.Quote(listener))
-}
-
-// Client returns an HTTP client that trusts pki's root for the gateway's
-// frontend certificates and connects every host name to 127.0.0.1, so a
-// request to https://shop.example:PORT/ reaches the gateway with SNI and
-// Host "shop.example". It follows no redirects and speaks HTTP/1.1 and
-// HTTP/2.
-func (g *Gateway) Client(pki *PKI) *http.Client {
-	return pki.Client()
 }
 
 // PKI is a test certificate authority: one root that signs frontend and
@@ -204,9 +228,15 @@ type Backend struct {
 // saw, see tlstest.Echo), and closes it when the test ends.
 func (p *PKI) StartBackend(tb testing.TB, h http.Handler, names ...string) *Backend {
 	tb.Helper()
+	b := p.NewBackend(h, names...)
+	tb.Cleanup(b.Close)
+	return b
+}
+
+// NewBackend is StartBackend without a test: the caller must call Close.
+func (p *PKI) NewBackend(h http.Handler, names ...string) *Backend {
 	leaf := p.Leaf(names...)
 	srv := tlstest.NewServer(tlstest.ServerOptions{Name: firstOr(names, "backend"), Certificate: leaf.FullChain(), Handler: h})
-	tb.Cleanup(srv.Close)
 	return &Backend{Server: srv, Cert: leaf}
 }
 
