@@ -115,11 +115,12 @@ func (g *Gateway) newFrontend(cfg Config, ls *listenerState) *frontend {
 		Handler:           &portHandler{g: g, port: f.port},
 		ReadHeaderTimeout: readHeader,
 		IdleTimeout:       idle,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    serverHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 		HTTP2: &http.HTTP2Config{
-			MaxConcurrentStreams: 250,
+			MaxConcurrentStreams: maxConcurrentStreams,
 		},
+		ConnState: frontConnState,
 	}
 	if f.https {
 		port := f.port
@@ -139,9 +140,6 @@ func (g *Gateway) newFrontend(cfg Config, ls *listenerState) *frontend {
 	return f
 }
 
-// maxHeaderBytes bounds a request head; net/http answers 431 beyond it.
-const maxHeaderBytes = 32 << 10
-
 // portHandler serves the requests that arrive on one frontend port.
 type portHandler struct {
 	g    *Gateway
@@ -149,6 +147,9 @@ type portHandler struct {
 }
 
 func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor >= 2 && !h.g.checkHead(w, r) { // HTTP/1 passed the frontConn's scanner
+		return
+	}
 	s := h.g.snap.Load()
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
@@ -162,6 +163,9 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // that one. Otherwise it gets 404.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.checkHead(w, r) {
+			return
+		}
 		s := g.snap.Load()
 		port := 0
 		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
@@ -197,10 +201,7 @@ func (g *Gateway) ServePort(port int, ln net.Listener) error {
 		ln.Close()
 		return fmt.Errorf("gateway: no listener on frontend port %d", port)
 	}
-	if f.https {
-		ln = tls.NewListener(ln, f.tlsConfig)
-	}
-	err := f.srv.Serve(ln)
+	err := f.srv.Serve(g.newFrontListener(ln, f))
 	if errors.Is(err, http.ErrServerClosed) {
 		return ErrGatewayClosed
 	}
