@@ -131,6 +131,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"/{bin,raw,tmp,www,caddy-data,caddy-config}
 log "building bench/cmd/* into $OUT/bin"
 (cd "$ROOT" && go build -o "$OUT/bin/" ./bench/cmd/...)
+# What the gateway binary was built from (other people commit while this runs).
+LIBDIRS=(gateway backendtls policy routing probe)
+GIT_REV=$(cd "$ROOT" && git rev-parse --short HEAD)
+GIT_DIRTY=$(cd "$ROOT" && git status --porcelain -- "${LIBDIRS[@]}" | awk '{ print $2 }' | tr '\n' ' ')
+(cd "$ROOT" && git diff HEAD -- "${LIBDIRS[@]}") >"$OUT/uncommitted.diff"
 
 log "minting certificates (ECDSA P-256): private root, frontend, backend"
 (
@@ -306,7 +311,8 @@ log "writing $RESULTS"
 versions() {
 	echo "- $(nginx -v 2>&1), $(haproxy -v | head -1), Caddy $(caddy version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(h2load --version)"
 	echo "- $(go version); $(openssl version); Linux $(uname -r)"
-	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') x $(nproc); e2etls at commit $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- gateway backendtls policy routing probe || echo ' (with uncommitted changes)')"
+	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') x $(nproc)"
+	echo "- e2etls built at the start of the run from commit $GIT_REV$([[ -n $GIT_DIRTY ]] && echo " plus uncommitted changes to: $GIT_DIRTY(diff of tracked files kept in bench/out/uncommitted.diff)")"
 }
 {
 	echo "# e2etls load benchmark (issue 7)"

@@ -122,9 +122,10 @@ type Summary struct {
 	Rounds           int
 	RPS              float64
 	P50, P99         time.Duration
-	CPUPerReq        float64 // server CPU, µs per request
-	Errors           int     // summed over rounds
-	BackendRequests  int     // summed over rounds
+	CPUPerReq        float64         // server CPU, µs per request
+	RoundRPS         map[int]float64 // each round's rate, for paired comparisons
+	Errors           int             // summed over rounds
+	BackendRequests  int             // summed over rounds
 	BackendNewConns  int
 	BackendResumed   int
 }
@@ -145,10 +146,11 @@ func summarize(cells []Cell, clkTck int) []Summary {
 	out := make([]Summary, 0, len(order))
 	for _, k := range order {
 		g := groups[k]
-		s := Summary{Workload: k.w, Target: k.t, Rounds: len(g)}
+		s := Summary{Workload: k.w, Target: k.t, Rounds: len(g), RoundRPS: map[int]float64{}}
 		var rps, p50, p99, cpu []float64
 		for _, c := range g {
 			rps = append(rps, c.Measure.RPS)
+			s.RoundRPS[c.Round] = c.Measure.RPS
 			p50 = append(p50, float64(c.Measure.P50))
 			p99 = append(p99, float64(c.Measure.P99))
 			cpu = append(cpu, cpuPerRequest(c.ServerTicks, clkTck, c.Measure.Requests))
@@ -234,16 +236,19 @@ func writeReport(w io.Writer, cells []Cell, clkTck int, memory string) error {
 	}
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "## Results (medians of %d rounds)\n\n", rounds)
-	fmt.Fprintln(bw, "Server CPU is the server under test's user+system time per request (for direct: the backend's). For workload 5, req/s is also MiB/s.")
+	fmt.Fprintln(bw, "Server CPU is the server under test's user+system time per request (for direct: the backend's). "+
+		"vs NGINX and vs direct divide the median req/s. CPU vs NGINX is NGINX's CPU per request divided by the server's: "+
+		"the throughput ratio the two would have if each had a core to itself, which other work on the machine disturbs less than req/s. "+
+		"For workload 5, req/s is also MiB/s.")
 	fmt.Fprintln(bw)
-	fmt.Fprintln(bw, "| Workload | Server | req/s | p50 | p99 | server CPU µs/req | vs NGINX | vs direct | errors |")
-	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(bw, "| Workload | Server | req/s | p50 | p99 | server CPU µs/req | vs NGINX | vs direct | CPU vs NGINX | errors |")
+	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, s := range sums {
 		ng, _ := find(sums, s.Workload, "nginx")
 		di, _ := find(sums, s.Workload, "direct")
-		fmt.Fprintf(bw, "| %s | %s | %.0f | %s | %s | %.1f | %s | %s | %d |\n",
+		fmt.Fprintf(bw, "| %s | %s | %.0f | %s | %s | %.1f | %s | %s | %s | %d |\n",
 			label(workloadNames, s.Workload), label(targetNames, s.Target), s.RPS, fmtLatency(s.P50), fmtLatency(s.P99),
-			s.CPUPerReq, ratio(s.RPS, ng.RPS), ratio(s.RPS, di.RPS), s.Errors)
+			s.CPUPerReq, ratio(s.RPS, ng.RPS), ratio(s.RPS, di.RPS), ratio(ng.CPUPerReq, s.CPUPerReq), s.Errors)
 	}
 
 	fmt.Fprintf(bw, "\n## Backend connections (summed over %d rounds, from the backend's access log)\n\n", rounds)
@@ -268,17 +273,39 @@ func writeReport(w io.Writer, cells []Cell, clkTck int, memory string) error {
 
 	fmt.Fprintln(bw, "\n<details><summary>Every cell</summary>")
 	fmt.Fprintln(bw)
-	fmt.Fprintln(bw, "| Workload | Server | round | requests | req/s | p50 | p99 | server CPU µs/req | backend CPU µs/req | errors | backend new conns | resumed | CPU0 busy | CPU1 busy |")
-	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(bw, "Server's core share is the server's CPU time over the cell's length: well below CPU1 busy means other work took CPU 1 from it.")
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "| Workload | Server | round | requests | req/s | p50 | p99 | server CPU µs/req | backend CPU µs/req | errors | backend new conns | resumed | CPU0 busy | CPU1 busy | server's core share |")
+	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range cells {
 		m := c.Measure
-		fmt.Fprintf(bw, "| %s | %s | %d | %d | %.0f | %s | %s | %.1f | %.1f | %d | %d | %d | %d%% | %d%% |\n", c.Workload, c.Target, c.Round,
+		share := 0.0
+		if m.Seconds > 0 {
+			share = 100 * float64(c.ServerTicks) / float64(clkTck) / m.Seconds
+		}
+		fmt.Fprintf(bw, "| %s | %s | %d | %d | %.0f | %s | %s | %.1f | %.1f | %d | %d | %d | %d%% | %d%% | %.0f%% |\n", c.Workload, c.Target, c.Round,
 			m.Requests, m.RPS, fmtLatency(m.P50), fmtLatency(m.P99),
 			cpuPerRequest(c.ServerTicks, clkTck, m.Requests), cpuPerRequest(c.BackendTicks, clkTck, m.Requests),
-			m.Errors, c.BackendNewConns, c.BackendResumed, c.CPU0Busy, c.CPU1Busy)
+			m.Errors, c.BackendNewConns, c.BackendResumed, c.CPU0Busy, c.CPU1Busy, share)
 	}
 	fmt.Fprintln(bw, "\n</details>")
 	return bw.Flush()
+}
+
+// pairedRatios is a's rate over b's in each round, in round order.
+func pairedRatios(a, b Summary) string {
+	var rounds []int
+	for r := range a.RoundRPS {
+		if _, ok := b.RoundRPS[r]; ok {
+			rounds = append(rounds, r)
+		}
+	}
+	slices.Sort(rounds)
+	parts := make([]string, len(rounds))
+	for i, r := range rounds {
+		parts[i] = ratio(a.RoundRPS[r], b.RoundRPS[r])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // targets checks issue 7's targets; memory is the idleconns result line
@@ -299,7 +326,8 @@ func targets(sums []Summary, memory string) []string {
 			return
 		}
 		r := e.RPS / n.RPS
-		out = append(out, fmt.Sprintf("%s: %.0f vs NGINX %.0f req/s = %.2fx (target >= %.1fx): %s", what, e.RPS, n.RPS, r, want, verdict(r >= want)))
+		out = append(out, fmt.Sprintf("%s: %.0f vs NGINX %.0f req/s = %.2fx (target >= %.1fx): %s; per round %s; by CPU per request %s",
+			what, e.RPS, n.RPS, r, want, verdict(r >= want), pairedRatios(e, n), ratio(n.CPUPerReq, e.CPUPerReq)))
 		if w == "keepalive" {
 			out = append(out, fmt.Sprintf("%s p99: %s vs NGINX %s (target: no worse): %s", what, fmtLatency(e.P99), fmtLatency(n.P99), verdict(e.P99 <= n.P99)))
 		}

@@ -193,13 +193,13 @@ func TestReport(t *testing.T) {
 	require.NoError(t, writeReport(&out, cells, 100, "conns=10000 rss_before_kib=1 rss_after_kib=2 kib_per_conn=38.5 open_seconds=4.0\n"))
 	s := out.String()
 	assert.Contains(t, s, "## Results (medians of 3 rounds)")
-	assert.Contains(t, s, "| 2. new TLS conn per request, 32 conc., 1 KiB | e2etls | 2200 | 3.20 ms | 7.20 ms | 250.0 | 2.20x | 0.55x | 0 |")
+	assert.Contains(t, s, "| 2. new TLS conn per request, 32 conc., 1 KiB | e2etls | 2200 | 3.20 ms | 7.20 ms | 250.0 | 2.20x | 0.55x | 2.00x | 0 |")
 	assert.Contains(t, s, "| 2. new TLS conn per request, 32 conc., 1 KiB | e2etls | 6600 | 12 | 11 | 91.7% |")
-	assert.Contains(t, s, "New connection per request (2): 2200 vs NGINX 1000 req/s = 2.20x (target >= 1.2x): **met**")
+	assert.Contains(t, s, "New connection per request (2): 2200 vs NGINX 1000 req/s = 2.20x (target >= 1.2x): **met**; per round 2.00x, 2.40x, 1.83x; by CPU per request 2.00x")
 	assert.Contains(t, s, "11 of 12 = 91.7% (target >= 95%): **missed**")
 	assert.Contains(t, s, "Keep-alive (1): not measured")
 	assert.Contains(t, s, "38.5 KiB (target <= 40 KiB): **met**")
-	assert.Contains(t, s, "| newconn | e2etls | 2 | 2400 | 2400 | 3.40 ms | 7.40 ms | 250.0 | 4.2 | 0 | 2 | 1 | 70% | 98% |")
+	assert.Contains(t, s, "| newconn | e2etls | 2 | 2400 | 2400 | 3.40 ms | 7.40 ms | 250.0 | 4.2 | 0 | 2 | 1 | 70% | 98% | 60% |")
 }
 
 func TestReadCellsRefusesBadInput(t *testing.T) {
