@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	suggestpkg "github.com/e2etls/e2etls/internal/suggest"
 )
 
 // Classes of refused names. A [*NameError] unwraps to exactly one of them, so callers can
@@ -112,36 +114,7 @@ func suggest(name string, candidates []string) string {
 	if len(name) > maxSuggestLen {
 		return ""
 	}
-	upper := strings.ToUpper(name)
-	best, bestDist := "", maxSuggestDistance+1
-	for _, c := range candidates {
-		if d := editDistance(upper, strings.ToUpper(c)); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, counted in bytes (all the
-// names we compare are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggestpkg.Closest(name, candidates, maxSuggestDistance)
 }
 
 // orList joins items as "a, b, c or d".

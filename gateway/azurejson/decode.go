@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	suggestpkg "github.com/e2etls/e2etls/internal/suggest"
 )
 
 // decoder walks a value tree, converting it and collecting every problem.
@@ -120,45 +122,10 @@ func armHint(key string) string {
 	return ""
 }
 
-// suggest returns the field that key is probably a misspelling of, or "".
+// suggest returns the field that key is probably a misspelling of (within
+// two edits), or "".
 func suggest(key string, fields []string) string {
-	for _, f := range fields {
-		if strings.EqualFold(f, key) {
-			return f
-		}
-	}
-	best, bestDist := "", 3 // suggest only within an edit distance of 2
-	lower := strings.ToLower(key)
-	for _, f := range fields {
-		if len(f) >= len(lower)+bestDist || len(lower) >= len(f)+bestDist {
-			continue // the distance is at least the difference in length
-		}
-		if d := editDistance(lower, strings.ToLower(f)); d < bestDist {
-			best, bestDist = f, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggestpkg.Closest(key, fields, 2)
 }
 
 // get returns the member key, or nil when it is absent or null (null means
