@@ -46,6 +46,12 @@ func (s *snapshot) buildProbe(m *memberState) error {
 			}
 			return fmt.Errorf("health probe: %w", err)
 		}
+		// Every probe is a full handshake, so that it sees the certificate
+		// the member presents now: a resumed session would verify the one
+		// it presented when the session began. And a probe speaks
+		// HTTP/1.1, whatever the setting offers the data path.
+		tc.ClientSessionCache = nil
+		tc.NextProtos = []string{"http/1.1"}
 	}
 	m.probe = probe.Target{
 		Name:      m.set.pool + "/" + st.cfg.Name + "/" + m.hostKey,
