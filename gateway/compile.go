@@ -154,7 +154,6 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 			}
 			tc.Certificates = []tls.Certificate{cert}
 			tc.NextProtos = []string{"h2", "http/1.1"}
-			tc.SetSessionTicketKeys([][32]byte{e.ticketKey})
 			ls.tlsConfig = tc
 		case HTTP:
 			ls.scheme = "http"

@@ -77,9 +77,6 @@ func New(cfg Config) (*Gateway, error) {
 		g.env.affinityKey = make([]byte, 32)
 		rand.Read(g.env.affinityKey)
 	}
-	if _, err := rand.Read(g.env.ticketKey[:]); err != nil {
-		return nil, fmt.Errorf("gateway: session ticket key: %w", err)
-	}
 	if g.env.dial == nil {
 		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 		g.env.dial = d.DialContext
@@ -124,6 +121,10 @@ func (g *Gateway) newFrontend(cfg Config, ls *listenerState) *frontend {
 	}
 	if f.https {
 		port := f.port
+		// The per-listener configs GetConfigForClient returns set no
+		// session ticket keys, so crypto/tls uses this long-lived config's,
+		// which it rotates itself: clients resume across listeners on the
+		// port and across Updates.
 		f.tlsConfig = &tls.Config{
 			NextProtos: []string{"h2", "http/1.1"},
 			GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
@@ -150,10 +151,23 @@ func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ProtoMajor >= 2 && !h.g.checkHead(w, r) { // HTTP/1 passed the frontConn's scanner
 		return
 	}
-	s := h.g.snap.Load()
-	s.inflight.Add(1)
+	s := h.g.acquire()
 	defer s.inflight.Add(-1)
 	h.g.serve(s, h.port, w, r, true)
+}
+
+// acquire returns the current configuration with the request counted in
+// it. Counting and then checking that it is still current means a
+// generation that Update has retired, and found idle, never serves again.
+func (g *Gateway) acquire() *snapshot {
+	for {
+		s := g.snap.Load()
+		s.inflight.Add(1)
+		if g.snap.Load() == s {
+			return s
+		}
+		s.inflight.Add(-1)
+	}
 }
 
 // Handler returns the gateway's routing and proxying as an http.Handler, to
@@ -166,7 +180,8 @@ func (g *Gateway) Handler() http.Handler {
 		if !g.checkHead(w, r) {
 			return
 		}
-		s := g.snap.Load()
+		s := g.acquire()
+		defer s.inflight.Add(-1)
 		port := 0
 		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 			if _, p, err := net.SplitHostPort(a.String()); err == nil {
@@ -178,8 +193,6 @@ func (g *Gateway) Handler() http.Handler {
 				port = ports[0]
 			}
 		}
-		s.inflight.Add(1)
-		defer s.inflight.Add(-1)
 		g.serve(s, port, w, r, false)
 	})
 }

@@ -25,9 +25,10 @@ type h1Client struct {
 	maxIdle int
 	idleFor time.Duration
 
-	mu     sync.Mutex
-	idle   map[*endpoint][]*backendConn
-	closed bool
+	mu        sync.Mutex
+	idle      map[*endpoint][]*backendConn // per endpoint, oldest first
+	lastSweep time.Time
+	closed    bool
 }
 
 // backendConn is one pooled HTTP/1.1 connection to an endpoint.
@@ -87,10 +88,14 @@ func closeAll(conns []*backendConn) {
 	}
 }
 
-// put returns a connection whose exchange ended cleanly to the pool.
+// put returns a connection whose exchange ended cleanly to the pool. Now
+// and then it also sweeps every endpoint's connections that have been idle
+// for idleFor, so an endpoint no longer used does not keep its connections.
 func (c *h1Client) put(bc *backendConn) {
-	bc.lastUsed = time.Now()
+	now := time.Now()
+	bc.lastUsed = now
 	bc.reused = true
+	var expired []*backendConn
 	c.mu.Lock()
 	if c.closed || len(c.idle[bc.ep]) >= c.maxIdle {
 		c.mu.Unlock()
@@ -98,7 +103,46 @@ func (c *h1Client) put(bc *backendConn) {
 		return
 	}
 	c.idle[bc.ep] = append(c.idle[bc.ep], bc)
+	if now.Sub(c.lastSweep) >= c.idleFor/4 {
+		c.lastSweep = now
+		expired = c.sweepLocked(now)
+	}
 	c.mu.Unlock()
+	closeAll(expired)
+}
+
+// sweepLocked removes the connections idle for idleFor or longer. Each
+// endpoint's list is oldest first, so they are a prefix of it.
+func (c *h1Client) sweepLocked(now time.Time) []*backendConn {
+	var expired []*backendConn
+	for ep, list := range c.idle {
+		n := 0
+		for n < len(list) && now.Sub(list[n].lastUsed) >= c.idleFor {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		expired = append(expired, list[:n]...)
+		if n == len(list) {
+			delete(c.idle, ep)
+			continue
+		}
+		rest := make([]*backendConn, len(list)-n, cap(list))
+		copy(rest, list[n:])
+		c.idle[ep] = rest
+	}
+	return expired
+}
+
+// closeEndpoint closes the idle connections of an endpoint that is being
+// forgotten.
+func (c *h1Client) closeEndpoint(ep *endpoint) {
+	c.mu.Lock()
+	list := c.idle[ep]
+	delete(c.idle, ep)
+	c.mu.Unlock()
+	closeAll(list)
 }
 
 // closeIdle closes every idle connection; with final set, connections

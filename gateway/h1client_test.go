@@ -184,3 +184,40 @@ func TestH1ClientSkipsInterimResponses(t *testing.T) {
 		t.Errorf("got %v %q %v", resp, body, err)
 	}
 }
+
+func TestH1ClientSweepsIdleConnections(t *testing.T) {
+	var closed atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, ep := testClient(srv)
+	defer c.closeIdle(true)
+	c.idleFor = 100 * time.Millisecond
+	other := &endpoint{id: "e2:80"}
+	if _, _, err := do(t, c, other, newOut("GET", "/", nil, 0), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	// Traffic to another endpoint sweeps the connection other left idle.
+	if _, _, err := do(t, c, ep, newOut("GET", "/", nil, 0), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for closed.Load() < 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if closed.Load() < 1 {
+		t.Error("the connection idle past idleFor was not closed")
+	}
+	c.mu.Lock()
+	_, kept := c.idle[other]
+	c.mu.Unlock()
+	if kept {
+		t.Error("the swept endpoint is still in the pool")
+	}
+}

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 
 	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/policy"
@@ -78,6 +81,7 @@ type exchange struct {
 	backendTime time.Duration
 	reason      string
 	err         error
+	aborted     bool // the client connection was aborted, after logging
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -209,7 +213,7 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		case hostPick:
 			out.Host = m.address
 		default:
-			out.Host = r.Host
+			out.Host = clientHostHeader(r.Host, host)
 		}
 		ep, err := s.endpointFor(m, host)
 		if err != nil {
@@ -321,12 +325,38 @@ func requestHost(h string) string {
 		h = h[1 : len(h)-1]
 	}
 	h = strings.TrimSuffix(h, ".")
+	upper := false
 	for i := 0; i < len(h); i++ {
-		if c := h[i]; c >= 'A' && c <= 'Z' {
+		c := h[i]
+		if c >= utf8.RuneSelf {
+			// An internationalised name: its A-label, as routing matched it.
+			if a, err := idna.Lookup.ToASCII(h); err == nil {
+				return a
+			}
 			return strings.ToLower(h)
 		}
+		upper = upper || c >= 'A' && c <= 'Z'
+	}
+	if upper {
+		return strings.ToLower(h)
 	}
 	return h
+}
+
+// clientHostHeader is the Host sent to the backend in client-Host mode: the
+// client's own, unless it is an internationalised name, which goes as its
+// A-label (ascii, from requestHost) with the client's port, as a Host
+// header must be ASCII.
+func clientHostHeader(raw, ascii string) string {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] >= utf8.RuneSelf {
+			if _, port, err := net.SplitHostPort(raw); err == nil {
+				return net.JoinHostPort(ascii, port)
+			}
+			return ascii
+		}
+	}
+	return raw
 }
 
 // forwardedHeaders sets X-Forwarded-For (the client's IP:port appended to any
@@ -346,7 +376,12 @@ func (g *Gateway) forwardedHeaders(h http.Header, r *http.Request, l *listenerSt
 // when that one is healthy, else the next healthy member round-robin.
 func (s *backendSet) pick(r *http.Request) (*memberState, bool) {
 	if name := s.setting.cookie; name != "" {
-		if c, err := r.Cookie(name); err == nil {
+		// Cross-site requests carry only the CORS variant (SameSite=None).
+		c, err := r.Cookie(name)
+		if err != nil {
+			c, err = r.Cookie(s.setting.corsCookie)
+		}
+		if err == nil {
 			if m := s.byCookie[c.Value]; m != nil && m.health.Healthy() {
 				return m, true
 			}
@@ -412,15 +447,24 @@ func (g *Gateway) respond(w http.ResponseWriter, r, out *http.Request, resp *htt
 
 	flush := resp.ContentLength == -1 || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
 	if err := copyBody(w, resp.Body, flush); err != nil {
-		if errors.Is(err, errClientWrite) {
+		if errors.Is(err, errClientWrite) || r.Context().Err() != nil {
+			// The client left (the read was aborted because of it): not
+			// the backend's fault.
 			x.reason, x.err = "client-gone", err
 			return
 		}
-		// The backend broke mid-response: abort the client connection so the
-		// client sees a truncated response, never a complete-looking one.
-		x.reason, x.err = "backend-aborted", err
-		m.health.MarkUnhealthy(fmt.Errorf("backend broke off a response: %w", err))
-		m.code.set("backend-aborted")
+		if m.drainCtx.Err() != nil {
+			// The member was removed and its drain time is over.
+			x.reason, x.err = "drained", err
+		} else {
+			// The backend broke mid-response.
+			x.reason, x.err = "backend-aborted", err
+			m.health.MarkUnhealthy(fmt.Errorf("backend broke off a response: %w", err))
+			m.code.set("backend-aborted")
+		}
+		// Abort the client connection so the client sees a truncated
+		// response, never a complete-looking one.
+		x.aborted = true
 		g.accessLogAbort(r, x)
 		panic(http.ErrAbortHandler)
 	}
@@ -558,7 +602,7 @@ func tlsSummary(cs *tls.ConnectionState) string {
 }
 
 func (g *Gateway) accessLog(r *http.Request, x *exchange, start time.Time) {
-	if x.reason == "backend-aborted" {
+	if x.aborted {
 		return // logged before the abort
 	}
 	g.logExchange(r, x, start, slog.LevelInfo)

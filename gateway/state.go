@@ -51,7 +51,6 @@ type env struct {
 	dial        func(ctx context.Context, network, address string) (net.Conn, error)
 	resolver    *resolver
 	sessions    *sessionCaches
-	ticketKey   [32]byte // frontend session tickets, shared by every listener and generation
 }
 
 type listenerState struct {
@@ -138,10 +137,17 @@ type endpoint struct {
 	member    *memberState
 	sni       string
 	tlsConfig *tls.Config // nil for HTTP settings
+	// fromClient marks an endpoint whose SNI is a client's Host (the
+	// setting has no host name): its failures say nothing about the member
+	// as other clients reach it, so they never take the member out of
+	// rotation.
+	fromClient bool
+	lastUsed   atomic.Int64 // unix nanoseconds, for evicting client-Host endpoints
 }
 
 // maxDynamicEndpoints bounds the distinct client host names one member keeps
-// endpoints for in client-Host mode.
+// endpoints (and pooled connections) for in client-Host mode; the least
+// recently used is evicted beyond it.
 const maxDynamicEndpoints = 256
 
 func (s *snapshot) newEndpoint(m *memberState, sni string) (*endpoint, error) {
@@ -163,28 +169,63 @@ func (s *snapshot) newEndpoint(m *memberState, sni string) (*endpoint, error) {
 	return ep, nil
 }
 
-// endpointFor returns the endpoint that serves a request for host on m.
+// endpointFor returns the endpoint that serves a request for host on m. In
+// client-Host mode a new host gets a provisional endpoint, which is kept
+// (adopt) only once a connection to it has been verified, so hosts a
+// client makes up cannot crowd out the real ones.
 func (s *snapshot) endpointFor(m *memberState, host string) (*endpoint, error) {
 	if m.fixed != nil {
 		return m.fixed, nil
 	}
 	m.dynMu.Lock()
-	defer m.dynMu.Unlock()
-	if ep := m.dyn[host]; ep != nil {
+	ep := m.dyn[host]
+	m.dynMu.Unlock()
+	if ep != nil {
+		ep.lastUsed.Store(time.Now().UnixNano())
 		return ep, nil
-	}
-	if len(m.dyn) >= maxDynamicEndpoints {
-		return nil, fmt.Errorf("member %s already serves %d distinct client host names; set the backend setting's hostName", m.hostKey, maxDynamicEndpoints)
 	}
 	ep, err := s.newEndpoint(m, host)
 	if err != nil {
 		return nil, err
 	}
-	if m.dyn == nil {
-		m.dyn = make(map[string]*endpoint)
-	}
-	m.dyn[host] = ep
+	ep.fromClient = true
+	ep.lastUsed.Store(time.Now().UnixNano())
 	return ep, nil
+}
+
+// adopt keeps a client-Host endpoint once a connection to it has been
+// verified, evicting the least recently used one beyond the bound.
+func (s *snapshot) adopt(ep *endpoint) {
+	if !ep.fromClient {
+		return
+	}
+	m := ep.member
+	var evicted *endpoint
+	m.dynMu.Lock()
+	if cur := m.dyn[ep.sni]; cur == nil {
+		if m.dyn == nil {
+			m.dyn = make(map[string]*endpoint)
+		}
+		if len(m.dyn) >= maxDynamicEndpoints {
+			for _, e := range m.dyn {
+				if evicted == nil || e.lastUsed.Load() < evicted.lastUsed.Load() {
+					evicted = e
+				}
+			}
+			delete(m.dyn, evicted.sni)
+		}
+		m.dyn[ep.sni] = ep
+	}
+	m.dynMu.Unlock()
+	if evicted != nil {
+		s.dropEndpoint(evicted)
+	}
+}
+
+// dropEndpoint forgets an endpoint and closes its idle connections.
+func (s *snapshot) dropEndpoint(ep *endpoint) {
+	s.endpoints.Delete(ep.id)
+	s.h1.closeEndpoint(ep)
 }
 
 func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy policy.Policy, roots, auths, probes map[string]int, cfg Config) (*settingState, bool) {

@@ -79,10 +79,14 @@ func (s *snapshot) dialTLS(ctx context.Context, _, addr string) (net.Conn, error
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, ep.member.set.setting.timeout, errRequestTimeout)
 	defer cancel()
-	conn, err := s.env.handshake(ctx, ep.member, ep.member.port, ep.tlsConfig, true)
+	conn, err := s.env.handshake(ctx, ep.member, ep.member.port, ep.tlsConfig, !ep.fromClient)
 	if err != nil {
+		if ep.fromClient {
+			s.endpoints.Delete(ep.id)
+		}
 		return nil, &dialError{member: ep.member.hostKey, err: timeoutCause(ctx, err)}
 	}
+	s.adopt(ep)
 	return conn, nil
 }
 
@@ -93,13 +97,17 @@ func (s *snapshot) dialEndpoint(ctx context.Context, ep *endpoint) (net.Conn, er
 	var conn net.Conn
 	var err error
 	if ep.tlsConfig != nil {
-		conn, err = s.env.handshake(ctx, ep.member, ep.member.port, ep.tlsConfig, true)
+		conn, err = s.env.handshake(ctx, ep.member, ep.member.port, ep.tlsConfig, !ep.fromClient)
 	} else {
 		conn, err = s.env.dialMember(ctx, ep.member, ep.member.port)
 	}
 	if err != nil {
+		if ep.fromClient {
+			s.endpoints.Delete(ep.id) // a provisional endpoint is never kept
+		}
 		return nil, &dialError{member: ep.member.hostKey, err: err}
 	}
+	s.adopt(ep)
 	return conn, nil
 }
 

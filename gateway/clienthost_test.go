@@ -1,0 +1,76 @@
+package gateway_test
+
+import (
+	"crypto/tls"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e2etls/e2etls/gateway"
+	"github.com/e2etls/e2etls/gateway/gatewaytest"
+)
+
+// TestClientChosenHostsCannotLockOutAMember: when the SNI comes from the
+// client's Host (no host name in the setting), a client that sends Hosts the
+// backend's certificate does not cover neither takes the member out of
+// rotation for everyone nor fills its table of endpoints.
+func TestClientChosenHostsCannotLockOutAMember(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	backend := pki.StartBackend(t, nil, "shop.example")
+	cfg := basicConfig(pki, "", backend.Member())
+	cfg.SSLCertificates = []gateway.SSLCertificate{pki.SSLCertificate("front", "shop.example", "*.junk.example")}
+	cfg.Probes = []gateway.Probe{hourProbe("p", "/", 3)}
+	cfg.Probes[0].Host = "shop.example"
+	cfg.BackendHTTPSettings[0].Probe = "p"
+	gw := gatewaytest.Start(t, cfg)
+	client := pki.Client()
+	get := func(host string) *http.Response {
+		t.Helper()
+		resp, err := client.Get(gw.URL("web", host) + "/")
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for i := 0; i < 300; i++ { // more distinct hosts than a member keeps endpoints for
+		resp := get("h" + strconv.Itoa(i) + ".junk.example")
+		require.Equal(t, http.StatusBadGateway, resp.StatusCode)
+		require.Equal(t, "hostname-mismatch", resp.Header.Get("X-E2etls-Error"))
+	}
+	resp := get("shop.example")
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the legitimate host was locked out: %s", resp.Header.Get("X-E2etls-Error"))
+	h := gw.BackendHealth()
+	require.Len(t, h, 1)
+	assert.NotEqual(t, "Unhealthy", h[0].State)
+}
+
+// TestFrontendSessionsResumeAcrossUpdate: TLS sessions survive a
+// configuration swap (the ticket keys belong to the port, not to a
+// generation).
+func TestFrontendSessionsResumeAcrossUpdate(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	backend := pki.StartBackend(t, nil, "api.internal")
+	cfg := basicConfig(pki, "api.internal", backend.Member())
+	gw := gatewaytest.Start(t, cfg)
+	client := pki.Client()
+	tr := client.Transport.(*http.Transport)
+	tr.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	tr.DisableKeepAlives = true
+	get := func() *http.Response {
+		t.Helper()
+		resp, err := client.Get(gw.URL("web", "shop.example") + "/")
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		return resp
+	}
+	get()
+	assert.True(t, get().TLS.DidResume, "no resumption before Update")
+	require.NoError(t, gw.Update(gw.Config))
+	assert.True(t, get().TLS.DidResume, "no resumption after Update")
+}
