@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
@@ -243,21 +244,25 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 			errs.add(path, "unknown backend HTTP setting %q", setting)
 			ok = false
 		}
-		t := routing.Target{Pool: pool, Setting: setting}
+		// Names that are missing or unknown (reported above) still go to
+		// routing, which checks the rest of the rule; no set is built for
+		// them.
+		t := routing.Target{Pool: cmp.Or(pool, "?"), Setting: cmp.Or(setting, "?")}
 		if st := s.settings[setting]; st != nil {
 			t.PathOverride = st.cfg.Path
 		}
 		return t, ok
 	}
+	placeholder := routing.Target{Pool: "?", Setting: "?"}
 	ruleTargets := make([][]routing.Target, len(cfg.Rules))
-	routable := true
 	for i, r := range cfg.Rules {
 		path := "rule " + q(r.Name)
 		rr := routing.Rule{Name: r.Name, Listener: r.Listener, Priority: r.Priority}
+		knownListener := true
 		if r.Listener != "" {
 			if _, ok := listeners[r.Listener]; !ok {
 				errs.add(path, "unknown listener %q", r.Listener)
-				routable = false
+				knownListener = false
 			}
 		}
 		kinds := 0
@@ -273,12 +278,12 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 		switch {
 		case kinds != 1:
 			errs.add(path, "set exactly one of (pool and backendHttpSetting), urlPathMap or redirect")
-			routable = false
+			rr.Target = placeholder
 		case r.Redirect != "":
 			ri, ok := redirects[r.Redirect]
 			if !ok {
 				errs.add(path, "unknown redirect %q", r.Redirect)
-				routable = false
+				rr.Target = placeholder
 				break
 			}
 			rd := cfg.Redirects[ri]
@@ -291,53 +296,49 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 			mi, ok := maps[r.URLPathMap]
 			if !ok {
 				errs.add(path, "unknown urlPathMap %q", r.URLPathMap)
-				routable = false
+				rr.Target = placeholder
 				break
 			}
 			m := cfg.URLPathMaps[mi]
 			mpath := "urlPathMap " + q(m.Name)
-			def, ok := target(mpath+": default", m.DefaultPool, m.DefaultBackendHTTPSetting)
-			routable = routable && ok
+			def, _ := target(mpath+": default", m.DefaultPool, m.DefaultBackendHTTPSetting)
 			pm := &routing.PathMap{Name: m.Name, Default: def}
 			ts := []routing.Target{def}
 			for _, pr := range m.PathRules {
-				t, ok := target(mpath+": pathRule "+q(pr.Name), pr.Pool, pr.BackendHTTPSetting)
-				routable = routable && ok
+				t, _ := target(mpath+": pathRule "+q(pr.Name), pr.Pool, pr.BackendHTTPSetting)
 				pm.Rules = append(pm.Rules, routing.PathRule{Name: pr.Name, Paths: pr.Paths, Target: t})
 				ts = append(ts, t)
 			}
 			rr.PathMap = pm
 			ruleTargets[i] = ts
 		default:
-			t, ok := target(path, r.Pool, r.BackendHTTPSetting)
-			routable = routable && ok
+			t, _ := target(path, r.Pool, r.BackendHTTPSetting)
 			rr.Target = t
 			ruleTargets[i] = []routing.Target{t}
 		}
-		rc.Rules = append(rc.Rules, rr)
+		if knownListener {
+			rc.Rules = append(rc.Rules, rr)
+		}
 	}
 	for _, rd := range cfg.Redirects {
 		if rd.Status != 0 && rd.Status != 301 && rd.Status != 302 && rd.Status != 303 && rd.Status != 307 {
 			errs.add("redirect "+q(rd.Name), "status %d: want 301, 302, 303 or 307", rd.Status)
 		}
 	}
-	if routable {
-		t, err := routing.Compile(rc)
-		if err != nil {
-			errs.wrap("routing", err)
-		} else {
-			s.table = t
-		}
+	if t, err := routing.Compile(rc); err != nil {
+		errs.wrap("routing", err)
+	} else {
+		s.table = t
 	}
 
-	if len(errs) > 0 {
-		return nil, errs.err()
-	}
-
-	// Everything referenced exists: build the backend sets.
+	// The backend sets of every target whose pool and setting are valid,
+	// even when other parts have problems, so that theirs are reported too.
 	s.routes = make([][]*backendSet, len(cfg.Rules))
 	for i, ts := range ruleTargets {
 		for _, t := range ts {
+			if _, ok := pools[t.Pool]; !ok || s.settings[t.Setting] == nil {
+				continue
+			}
 			bs, err := s.backendSet(t)
 			if err != nil {
 				errs.wrap("rule "+q(cfg.Rules[i].Name), err)

@@ -275,3 +275,47 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestNewReportsProblemsBehindOthers: an unknown reference does not hide
+// the problems routing and the backend sets would find.
+func TestNewReportsProblemsBehindOthers(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	cfg := gateway.Config{
+		SSLCertificates: []gateway.SSLCertificate{pki.SSLCertificate("front", "shop.example")},
+		Listeners: []gateway.Listener{
+			{Name: "a", Protocol: gateway.HTTPS, Port: 443, HostNames: []string{"*.*.*x"}, SSLCertificate: "front"},
+			{Name: "b", Protocol: gateway.HTTPS, Port: 443, HostNames: []string{"b.example"}, SSLCertificate: "front"},
+		},
+		Pools: []gateway.Pool{{Name: "ips", Members: []gateway.Member{{Address: "10.0.0.4"}}}},
+		BackendHTTPSettings: []gateway.BackendHTTPSetting{
+			{Name: "pick", Protocol: gateway.HTTPS, Port: 443, PickHostNameFromBackendAddress: true},
+		},
+		Rules: []gateway.Rule{
+			{Name: "a", Listener: "a", Priority: 5, Pool: "nope", BackendHTTPSetting: "pick"},
+			{Name: "b", Listener: "b", Priority: 5, Pool: "ips", BackendHTTPSetting: "pick"},
+		},
+	}
+	_, err := gateway.New(cfg)
+	require.Error(t, err)
+	for _, want := range []string{
+		`gateway: rule "a": unknown pool "nope"`,
+		`"*.*.*x"`,
+		`priority 5`,
+		`member 10.0.0.4:443 with backendHttpSetting "pick": the setting picks the host name from the backend address`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+	t.Log(err)
+}
+
+// TestListenerCertificateMustMatchItsKey: a certificate whose private key is
+// another's is refused by New, naming it.
+func TestListenerCertificateMustMatchItsKey(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: 8443})
+	mismatched := pki.SSLCertificate("front", "shop.example")
+	mismatched.Certificate.PrivateKey = pki.Leaf("other.example").Key
+	cfg.SSLCertificates = []gateway.SSLCertificate{mismatched}
+	_, err := gateway.New(cfg)
+	require.EqualError(t, err, `gateway: sslCertificate "front": private key does not match the certificate "CN=shop.example"`)
+}
