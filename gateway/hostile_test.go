@@ -818,3 +818,45 @@ func TestHandlerChecksHeadLimits(t *testing.T) {
 	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
 	assert.Zero(t, bk.hits.Load())
 }
+
+// TestLogsCarryNoSecrets: whatever a request carries (credentials, cookies,
+// a query), and whatever goes wrong (a refused request, a backend that
+// fails verification), the log at Debug level holds none of the secrets,
+// nor any private key.
+func TestLogsCarryNoSecrets(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	good := pki.StartBackend(t, &countingBackend{name: "good"}, "api.internal")
+	rogue := tlstest.NewRoot(tlstest.Options{KeyType: tlstest.ECDSAP256})
+	bad := tlstest.NewServer(tlstest.ServerOptions{Certificate: rogue.NewLeaf(tlstest.Options{DNSNames: []string{"api.internal"}, KeyType: tlstest.ECDSAP256}).FullChain()})
+	t.Cleanup(bad.Close)
+	badPort, _ := strconv.Atoi(bad.Addr[len("127.0.0.1:"):])
+	var logs logBuffer
+	cfg := probedConfig(pki, good.Member(), gateway.Member{Address: "127.0.0.1", Port: badPort})
+	cfg.Logger = logs.logger()
+	clientCert := pki.Leaf("gateway.client")
+	cc := clientCert.FullChain()
+	cfg.BackendHTTPSettings[0].ClientCertificate = &cc
+	gw := gatewaytest.Start(t, cfg)
+	c := newH1Client(t, pki)
+
+	const secret = "s3cr3t-7f1c9e"
+	for i := 0; i < 4; i++ { // both members, twice
+		get(t, c, gw.URL("web", "shop.example")+"/p?token="+secret,
+			"Authorization", "Bearer "+secret, "Cookie", "session="+secret, "X-Api-Key", secret)
+	}
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	io.WriteString(conn, "POST /?token="+secret+" HTTP/1.1\r\nHost: shop.example\r\nAuthorization: "+secret+"\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+	readRaw(t, bufio.NewReader(conn))
+	gw.Close()
+
+	out := logs.String()
+	require.Contains(t, out, "is not a trusted root", "the verification failure was logged")
+	require.Contains(t, out, "ambiguous-length", "the refusal was logged")
+	assert.NotContains(t, out, secret)
+	for _, key := range [][]byte{pki.Root.KeyPEM(), clientCert.KeyPEM()} {
+		assert.NotContains(t, out, string(key))
+		block := strings.Join(strings.Split(string(key), "\n")[1:3], "")
+		assert.NotContains(t, out, block, "a line of a private key")
+	}
+}
