@@ -24,8 +24,29 @@
 //   - [github.com/e2etls/e2etls/probe]: HTTPS health probes and health state.
 //   - [github.com/e2etls/e2etls/gateway]: the gateway itself: configuration,
 //     validation, listeners, the proxy, affinity, health and live reload.
+//   - [github.com/e2etls/e2etls/gateway/azurejson]: the JSON configuration
+//     format, with Azure Application Gateway's ARM property names.
 //   - [github.com/e2etls/e2etls/gateway/gatewaytest]: an in-process gateway for
 //     users' tests, like net/http/httptest.
+//
+// A gateway that trusts only backends presenting a certificate for
+// orders.internal that chains to the corporate root:
+//
+//	gw, err := gateway.New(gateway.Config{
+//		SSLCertificates:         []gateway.SSLCertificate{{Name: "front", Certificate: frontCert}},
+//		TrustedRootCertificates: []gateway.NamedCertificate{{Name: "corp", Certificate: corpRoot}},
+//		Listeners: []gateway.Listener{{Name: "https", Protocol: gateway.HTTPS, Port: 443, SSLCertificate: "front"}},
+//		Pools:     []gateway.Pool{{Name: "orders", Members: []gateway.Member{{Address: "10.0.0.4"}}}},
+//		BackendHTTPSettings: []gateway.BackendHTTPSetting{{Name: "orders-tls", Protocol: gateway.HTTPS,
+//			Port: 8443, HostName: "orders.internal", TrustedRootCertificates: []string{"corp"}}},
+//		Rules: []gateway.Rule{{Name: "all", Listener: "https", Pool: "orders", BackendHTTPSetting: "orders-tls"}},
+//	})
+//	if err != nil {
+//		log.Fatal(err) // every problem at once, each with its path
+//	}
+//	log.Fatal(gw.ListenAndServe())
+//
+// Run go run ./examples/quickstart for a tour that needs no files.
 //
 // Imports point one way only: gateway uses routing, probe, backendtls and
 // policy; backendtls uses policy; nothing points back up.

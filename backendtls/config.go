@@ -16,8 +16,9 @@ import (
 // Config describes how to verify one backend (or one backend setting's
 // backends). Set it by struct literal; every field is optional, but a
 // Config must verify some identity (see [Config.Validate]). A Config must
-// not be modified while ClientConfig, Hook or Check use it; the *tls.Config
-// they return keep no reference to it.
+// not be modified while ClientConfig, Hook or Check use it. The *tls.Config
+// they return share its certificates and its policy's slices, so treat those
+// as immutable once a Config is in use; the Config value itself is not kept.
 type Config struct {
 	// ServerName is the server name sent in SNI and, unless Identity is
 	// set, the identity the backend's certificate must be valid for. An

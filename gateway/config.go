@@ -31,27 +31,31 @@ type Config struct {
 	// Listeners are the frontends. At least one is required.
 	Listeners []Listener
 	// Rules bind each listener to a pool and backend setting, a URL path
-	// map or a redirect. Every listener is used by exactly one rule.
+	// map or a redirect. Every listener is used by exactly one rule, so
+	// there are as many rules as listeners.
 	Rules []Rule
-	// URLPathMaps are referenced by PathBased rules.
+	// URLPathMaps are referenced by PathBased rules. Nil means none.
 	URLPathMaps []URLPathMap
-	// Redirects are referenced by rules.
+	// Redirects are referenced by rules. Nil means none.
 	Redirects []Redirect
-	// Pools are the backend address pools.
+	// Pools are the backend address pools. Nil means none, which only a
+	// configuration of redirects can do without.
 	Pools []Pool
-	// BackendHTTPSettings say how to reach a pool's members.
+	// BackendHTTPSettings say how to reach a pool's members. Nil means
+	// none (as for Pools).
 	BackendHTTPSettings []BackendHTTPSetting
-	// Probes are custom health probes referenced by backend settings. A
-	// setting without a probe gets the default probe.
+	// Probes are custom health probes referenced by backend settings. Nil
+	// means none: every setting gets the default probe.
 	Probes []Probe
 
 	// SSLCertificates are the listeners' certificates, referenced by name.
+	// Nil means none, which suits HTTP listeners only.
 	SSLCertificates []SSLCertificate
 	// TrustedRootCertificates are the v2-style trusted roots that backend
-	// settings reference by name.
+	// settings reference by name. Nil means none.
 	TrustedRootCertificates []NamedCertificate
 	// AuthenticationCertificates are the v1-style exact backend leaf
-	// certificates that backend settings reference by name.
+	// certificates that backend settings reference by name. Nil means none.
 	AuthenticationCertificates []NamedCertificate
 
 	// SSLPolicy is the TLS policy of every listener and every backend
@@ -146,12 +150,15 @@ type Rule struct {
 	// Priority orders rules, 1 (first) to 20000. Zero means no priority:
 	// then no rule may have one and listed order decides.
 	Priority int
-	// Pool and BackendHTTPSetting make a Basic rule.
+	// Pool and BackendHTTPSetting, both set, make a Basic rule. Empty
+	// means the rule is of another kind.
 	Pool               string
 	BackendHTTPSetting string
-	// URLPathMap makes a PathBased rule.
+	// URLPathMap, when set, makes a PathBased rule. Empty means the rule
+	// is of another kind.
 	URLPathMap string
-	// Redirect makes a redirect rule.
+	// Redirect, when set, makes a redirect rule. Empty means the rule is of
+	// another kind.
 	Redirect string
 }
 
@@ -188,11 +195,11 @@ type Redirect struct {
 	// Status is 301, 302, 303 or 307. Zero means 301.
 	Status int
 	// TargetListener names a listener to redirect to (HTTP to HTTPS);
-	// TargetURL is an absolute URL. Exactly one is set.
+	// TargetURL is an absolute URL. Exactly one is set; the other is empty.
 	TargetListener string
 	TargetURL      string
-	// IncludePath and IncludeQuery carry the request's path and query over.
-	// A TargetURL takes only the query.
+	// IncludePath and IncludeQuery carry the request's path and query over;
+	// false leaves them out. A TargetURL takes only the query.
 	IncludePath  bool
 	IncludeQuery bool
 }
@@ -226,7 +233,8 @@ type BackendHTTPSetting struct {
 	// arrives; the body then streams without a deadline. Zero means 20 s.
 	RequestTimeout time.Duration
 
-	// CookieBasedAffinity pins a client to a member with a cookie.
+	// CookieBasedAffinity pins a client to a member with a cookie. False
+	// means plain round-robin over the healthy members.
 	CookieBasedAffinity bool
 	// AffinityCookieName names the cookie; the CORS variant adds "CORS".
 	// Empty means "ApplicationGatewayAffinity".
@@ -242,12 +250,17 @@ type BackendHTTPSetting struct {
 	Path string
 
 	// HostName is the Host header and the SNI sent to every member, and the
-	// identity expected of their certificates.
+	// identity expected of their certificates. Empty means
+	// PickHostNameFromBackendAddress decides.
 	HostName string
 	// PickHostNameFromBackendAddress uses each member's FQDN instead. An IP
 	// member is then a configuration error. With neither this nor
 	// HostName, the client's Host (one its listener accepts) is used, as
-	// Azure v2 does.
+	// Azure v2 does; a client's Host that a member's certificate does not
+	// cover gets 502 but never takes the member out of rotation. In that
+	// mode an HTTPS setting with IP members needs its probe to name a
+	// host (Probe.Host), or New refuses it: the probe would have no name
+	// to send and verify.
 	PickHostNameFromBackendAddress bool
 
 	// Probe names a custom probe. Empty means the default probe.
@@ -258,7 +271,8 @@ type BackendHTTPSetting struct {
 	// the well-known CAs.
 	TrustedRootCertificates []string
 	// AuthenticationCertificates name certificates a member's leaf must
-	// equal exactly (v1). Not allowed together with trusted roots.
+	// equal exactly (v1). Not allowed together with trusted roots. Empty
+	// means none.
 	AuthenticationCertificates []string
 	// PinnedPublicKeys, when set, require the member's leaf key to be one of
 	// them (a set, so the next key can be pinned before rotation).
@@ -269,6 +283,7 @@ type BackendHTTPSetting struct {
 	// Verifier runs after every built-in check passed. Nil means none.
 	Verifier backendtls.Verifier
 	// ClientCertificate, when set, is presented to members (backend mTLS).
+	// Nil means the gateway presents none.
 	ClientCertificate *tls.Certificate
 	// SSLPolicy overrides Config.SSLPolicy for this setting's backend
 	// connections. The zero value means Config.SSLPolicy.
@@ -296,10 +311,14 @@ type Probe struct {
 	// Required.
 	Protocol Protocol
 	// Host is the Host header and SNI of the probe. Empty means the
-	// setting's host name, else the member's FQDN, else 127.0.0.1 as Host
-	// with no SNI. Not allowed with PickHostNameFromBackendHTTPSettings.
+	// setting's host name, else the member's FQDN (issue 5's order; Azure's
+	// default probe would send 127.0.0.1 as Host), else 127.0.0.1 as Host
+	// with no SNI for an HTTP setting's IP member. Not allowed with
+	// PickHostNameFromBackendHTTPSettings.
 	Host string
-	// PickHostNameFromBackendHTTPSettings takes the host from the setting.
+	// PickHostNameFromBackendHTTPSettings takes the host from the setting
+	// (its host name, else the member's FQDN). False with an empty Host
+	// means the same order.
 	PickHostNameFromBackendHTTPSettings bool
 	// Path starts with "/". Empty means "/".
 	Path string
@@ -316,6 +335,6 @@ type Probe struct {
 	// Empty means 200-399.
 	StatusCodes []string
 	// Body, when set, must appear in the response body (at most 4,090
-	// characters).
+	// characters). Empty means the body is not checked.
 	Body string
 }

@@ -94,7 +94,7 @@ func New(cfg Config) (*Gateway, error) {
 		}
 	}
 	g.warnInsecure(s)
-	g.monitor = g.startProbes(s, nil)
+	g.monitor = g.startProbes(s)
 	return g, nil
 }
 
@@ -417,7 +417,7 @@ func (g *Gateway) Update(cfg Config) error {
 		return err
 	}
 	carryHealth(old, s)
-	mon := g.startProbes(s, old)
+	mon := g.startProbes(s)
 	g.snap.Store(s)
 	g.warnInsecure(s)
 

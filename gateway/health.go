@@ -97,7 +97,7 @@ func probeTimeout(spec probe.Spec) time.Duration {
 }
 
 // startProbes starts probing every member of s.
-func (g *Gateway) startProbes(s *snapshot, _ *snapshot) *probe.Monitor {
+func (g *Gateway) startProbes(s *snapshot) *probe.Monitor {
 	var entries []probe.Entry
 	for _, bs := range s.setList {
 		for _, m := range bs.members {

@@ -9,6 +9,9 @@ import "slices"
 // Lookups cost about the same with ten rules as with a hundred thousand:
 // host names are found through a map and tries of wildcard literals, URL
 // paths through a trie of path patterns, walked once over the host or path.
+// The exceptions are host patterns with a wildcard at both ends
+// ("*.contoso.*") and "?" patterns that share their literal end, which are
+// tried one by one; Azure's limits (five names a listener) keep them few.
 // A lookup with an ASCII host does not allocate unless a path override or a
 // redirect makes a new string. The zero Table routes nothing.
 type Table struct {

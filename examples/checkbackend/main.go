@@ -7,7 +7,8 @@
 // -root, -auth-cert and -pin may be repeated. With no -root, -auth-cert or
 // -pin the backend must chain to a well-known CA (the system pool). It exits
 // 0 when the backend would be trusted, 1 when it would be refused and 2 when
-// no handshake could be attempted.
+// no handshake could be attempted. With -insecure nothing is checked: it
+// prints what the backend presents, says NOT VERIFIED, and exits 0.
 package main
 
 import (
@@ -76,6 +77,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprint(stdout, report.String())
+	if *insecure {
+		fmt.Fprintln(stdout, "NOT VERIFIED: -insecure checked nothing; the lines above only describe what the backend presented")
+	}
 	if !report.OK() {
 		return 1
 	}

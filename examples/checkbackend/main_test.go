@@ -29,6 +29,7 @@ func TestCheckBackend(t *testing.T) {
 		{"well-known CAs", []string{"-addr", srv.Addr, "-host", "api.internal"}, 1, "fail    chain"},
 		{"no address", []string{"-host", "api.internal"}, 2, "-addr is required"},
 		{"bad pin", []string{"-addr", srv.Addr, "-pin", "sha256/nope"}, 2, "pin"},
+		{"insecure says so", []string{"-addr", srv.Addr, "-insecure"}, 0, "NOT VERIFIED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

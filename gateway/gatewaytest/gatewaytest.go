@@ -1,28 +1,3 @@
-// Package gatewaytest runs an e2etls gateway inside a test, in the manner of
-// net/http/httptest: [Start] serves a [gateway.Config] on loopback and
-// closes it when the test ends; a [PKI] mints the frontend and backend
-// certificates and starts HTTPS backends on loopback; [PKI.Client] is an
-// HTTP client that trusts the PKI and reaches the gateway under any host
-// name.
-//
-// A test of "my service behind the gateway, with end-to-end TLS":
-//
-//	pki := gatewaytest.NewPKI()
-//	backend := pki.StartBackend(t, myHandler, "orders.internal")
-//	gw := gatewaytest.Start(t, gateway.Config{
-//		SSLCertificates:         []gateway.SSLCertificate{pki.SSLCertificate("front", "shop.example")},
-//		TrustedRootCertificates: []gateway.NamedCertificate{pki.TrustedRoot("root")},
-//		Listeners: []gateway.Listener{{Name: "web", Protocol: gateway.HTTPS, Port: 443, SSLCertificate: "front"}},
-//		Pools:     []gateway.Pool{{Name: "orders", Members: []gateway.Member{backend.Member()}}},
-//		BackendHTTPSettings: []gateway.BackendHTTPSetting{{Name: "tls", Protocol: gateway.HTTPS,
-//			Port: backend.Port(), HostName: "orders.internal", TrustedRootCertificates: []string{"root"}}},
-//		Rules: []gateway.Rule{{Name: "all", Listener: "web", Pool: "orders", BackendHTTPSetting: "tls"}},
-//	})
-//	resp, err := pki.Client().Get(gw.URL("web", "shop.example") + "/orders/1")
-//
-// Listener ports in the Config are placeholders: Start binds a free
-// loopback port for each distinct one and rewrites the listeners to it, so
-// X-Forwarded-Port and redirects name the port really served.
 package gatewaytest
 
 import (

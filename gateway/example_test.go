@@ -1,0 +1,88 @@
+package gateway_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/e2etls/e2etls/backendtls/tlstest"
+	"github.com/e2etls/e2etls/gateway"
+)
+
+// A gateway in front of two HTTPS backends: one whose certificate chains to
+// the trusted root and names the setting's host, and one that does not,
+// which receives nothing and whose refusal says why.
+func Example() {
+	root := tlstest.NewRoot(tlstest.Options{CommonName: "Corp Root", KeyType: tlstest.ECDSAP256})
+	rogue := tlstest.NewRoot(tlstest.Options{CommonName: "Rogue Root", KeyType: tlstest.ECDSAP256})
+	serve := func(issuer *tlstest.Cert) (*tlstest.Server, int) {
+		leaf := issuer.NewLeaf(tlstest.Options{DNSNames: []string{"orders.internal"}, KeyType: tlstest.ECDSAP256})
+		srv := tlstest.NewServer(tlstest.ServerOptions{Name: "orders", Certificate: leaf.TLSCertificate(issuer)})
+		_, port, _ := net.SplitHostPort(srv.Addr)
+		var p int
+		fmt.Sscan(port, &p)
+		return srv, p
+	}
+	good, goodPort := serve(root)
+	defer good.Close()
+	bad, badPort := serve(rogue)
+	defer bad.Close()
+
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	setting := func(name string) gateway.BackendHTTPSetting {
+		return gateway.BackendHTTPSetting{Name: name, Protocol: gateway.HTTPS, Port: 443,
+			HostName: "orders.internal", TrustedRootCertificates: []string{"corp-root"}}
+	}
+	gw, err := gateway.New(gateway.Config{
+		Logger:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SSLCertificates:         []gateway.SSLCertificate{{Name: "front", Certificate: root.NewLeaf(tlstest.Options{DNSNames: []string{"shop.example"}, KeyType: tlstest.ECDSAP256}).FullChain()}},
+		TrustedRootCertificates: []gateway.NamedCertificate{{Name: "corp-root", Certificate: root.Certificate}},
+		Listeners:               []gateway.Listener{{Name: "web", Protocol: gateway.HTTPS, Address: "127.0.0.1", Port: port, SSLCertificate: "front"}},
+		Pools: []gateway.Pool{
+			{Name: "orders", Members: []gateway.Member{{Address: "127.0.0.1", Port: goodPort}}},
+			{Name: "impostor", Members: []gateway.Member{{Address: "127.0.0.1", Port: badPort}}},
+		},
+		BackendHTTPSettings: []gateway.BackendHTTPSetting{setting("orders-tls"), setting("impostor-tls")},
+		URLPathMaps: []gateway.URLPathMap{{Name: "paths", DefaultPool: "orders", DefaultBackendHTTPSetting: "orders-tls",
+			PathRules: []gateway.PathRule{{Name: "legacy", Paths: []string{"/legacy/*"}, Pool: "impostor", BackendHTTPSetting: "impostor-tls"}}}},
+		Rules: []gateway.Rule{{Name: "all", Listener: "web", URLPathMap: "paths"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	go gw.ServePort(port, ln)
+	defer gw.Close()
+
+	client := &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: root.Pool(), ServerName: "shop.example"},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
+		},
+	}}
+	for _, path := range []string{"/orders/7", "/legacy/report"} {
+		resp, err := client.Get("https://shop.example" + path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(strings.TrimSpace(fmt.Sprintln(path, resp.StatusCode, resp.Header.Get("X-E2etls-Error"))))
+		if resp.StatusCode != http.StatusOK {
+			fmt.Println(strings.Contains(string(body), `ends at root "CN=Rogue Root", which is not a trusted root`))
+		}
+	}
+	fmt.Println("handshakes the impostor completed:", bad.Handshakes())
+	// Output:
+	// /orders/7 200
+	// /legacy/report 502 untrusted-root
+	// true
+	// handshakes the impostor completed: 0
+}
