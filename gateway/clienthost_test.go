@@ -1,11 +1,13 @@
 package gateway_test
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,4 +75,25 @@ func TestFrontendSessionsResumeAcrossUpdate(t *testing.T) {
 	assert.True(t, get().TLS.DidResume, "no resumption before Update")
 	require.NoError(t, gw.Update(gw.Config))
 	assert.True(t, get().TLS.DidResume, "no resumption after Update")
+}
+
+// TestHealthShowsARefusedCertificate: the health report names the
+// certificate a member presented even when the probe refused it.
+func TestHealthShowsARefusedCertificate(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	rogue := gatewaytest.NewPKI()
+	backend := rogue.StartBackend(t, nil, "api.internal")
+	cfg := basicConfig(pki, "api.internal", backend.Member())
+	cfg.Probes = []gateway.Probe{hourProbe("p", "/", 1)}
+	cfg.BackendHTTPSettings[0].Probe = "p"
+	gw := gatewaytest.Start(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	gw.ProbeNow(ctx)
+	h := gw.BackendHealth()
+	require.Len(t, h, 1)
+	assert.Equal(t, "Unhealthy", h[0].State)
+	require.NotNil(t, h[0].Certificate, "no certificate in the health report")
+	assert.Equal(t, "CN=api.internal", h[0].Certificate.Subject)
+	assert.Equal(t, "CN=gatewaytest root", h[0].Certificate.Issuer)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -51,6 +52,18 @@ func (s *snapshot) buildProbe(m *memberState) error {
 		// it presented when the session began. And a probe speaks
 		// HTTP/1.1, whatever the setting offers the data path.
 		tc.ClientSessionCache = nil
+		// Remember the leaf the member presents, before it is judged, so the
+		// health report can show a refused certificate too.
+		verify, seen := tc.VerifyConnection, &m.code.seen
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) > 0 {
+				seen.Store(cs.PeerCertificates[0])
+			}
+			if verify == nil { // InsecureSkipVerify: nothing to check
+				return nil
+			}
+			return verify(cs)
+		}
 		tc.NextProtos = []string{"http/1.1"}
 	}
 	m.probe = probe.Target{
@@ -136,8 +149,9 @@ type MemberHealth struct {
 	Probe     string        `json:"probe"`
 	LastCheck time.Time     `json:"lastCheck,omitzero"`
 	Latency   time.Duration `json:"latency"`
-	// Certificate describes the leaf certificate the member presented to
-	// its last probe.
+	// Certificate describes the member's leaf certificate: the one refused
+	// by the last failed verification (probe or traffic), else the one its
+	// last successful TLS probe saw. Nil before any handshake.
 	Certificate *CertificateSummary `json:"certificate,omitempty"`
 }
 
@@ -159,7 +173,7 @@ func (g *Gateway) BackendHealth() []MemberHealth {
 			mh := MemberHealth{
 				Pool: bs.pool, Setting: bs.setting.cfg.Name, Member: m.hostKey,
 				State: sn.State.String(), Reason: sn.Reason, Probe: bs.setting.probeName,
-				LastCheck: sn.LastCheck, Latency: sn.Latency, Certificate: peerSummary(sn.Peer),
+				LastCheck: sn.LastCheck, Latency: sn.Latency, Certificate: peerSummary(cmp.Or(m.code.seen.Load(), sn.Peer)),
 			}
 			if mh.Reason != "" {
 				mh.ReasonCode = m.code.get()

@@ -119,7 +119,12 @@ type memberState struct {
 // a backendtls reason ("untrusted-root"), a probe outcome kind ("status"), or
 // "backend-aborted". It is set next to the member's Health, which keeps the
 // one-line message.
-type reasonCode struct{ v atomic.Pointer[string] }
+type reasonCode struct {
+	v atomic.Pointer[string]
+	// seen is the leaf certificate the member presented to its last probe
+	// handshake, verified or refused: health reports show it either way.
+	seen atomic.Pointer[x509.Certificate]
+}
 
 func (c *reasonCode) set(s string) { c.v.Store(&s) }
 

@@ -22,7 +22,7 @@ func TestQuickstart(t *testing.T) {
 		`refused by the gateway: 502 Bad Gateway: .*not a trusted root`,
 		`the untrusted backend completed 0 handshakes and received no request`,
 		`web +web-tls +127\.0\.0\.1:\d+ +Healthy +CN=web\.internal`,
-		`legacy +legacy-tls +127\.0\.0\.1:\d+ +Unhealthy +- +backendtls: `,
+		`legacy +legacy-tls +127\.0\.0\.1:\d+ +Unhealthy +CN=legacy\.internal +backendtls: `,
 	} {
 		if !regexp.MustCompile(re).MatchString(s) {
 			t.Errorf("output lacks %q:\n%s", re, s)
