@@ -749,7 +749,8 @@ func TestClientHostIdentityIsNormalised(t *testing.T) {
 			require.NoError(t, c.send(1, c.block("/"), true))
 			o := c.await(1)
 			require.Equal(t, http.StatusOK, o.status, "outcome %+v", o)
-			assert.Equal(t, "xn--bcher-kva.example", srv.LastSNI())
+			// The backend connection's SNI is checked from the echo in the
+			// xn--bcher-kva.example row below (LastSNI races with probes).
 			assert.Equal(t, before+1, bk.hits.Load())
 		})
 	}

@@ -28,7 +28,8 @@ type redirectEntry struct {
 	toListener bool
 	scheme     string // "http://" or "https://"
 	port       string // ":8443", or "" for the scheme's default port
-	host       string // the target listener's first host name without wildcards, for requests without a usable Host; "" if none
+	host       string // the target listener's first host name without wildcards, for requests whose Host it does not accept; "" if none
+	target     int    // the target listener's index
 
 	// To a URL: Location is url + query + fragment.
 	url      string // without the fragment
@@ -59,6 +60,7 @@ func compileRedirect(r *Redirect, self int, listeners []Listener, patterns [][]s
 		default:
 			l := &listeners[i]
 			e.toListener = true
+			e.target = i
 			e.scheme, e.port = "http://", ":"+strconv.Itoa(l.Port)
 			if l.HTTPS {
 				e.scheme = "https://"
@@ -112,9 +114,12 @@ func checkRedirectURL(s string) error {
 }
 
 // location returns the Location for a request with this Host, path and
-// query, and false when the redirect targets a listener, the request has no
-// usable host, and the listener names none.
-func (e *redirectEntry) location(host, path, rawQuery string) (string, bool) {
+// query. To a listener, the Location keeps the request's host when the
+// target listener accepts it (accepts reports that), else names the
+// listener's first plain host name, else keeps the request's host (a
+// listener with only wildcard names); it returns false when the request has
+// no usable host and the listener names none.
+func (e *redirectEntry) location(host, path, rawQuery string, accepts func(listener int, host string) bool) (string, bool) {
 	query := ""
 	if e.includeQuery && rawQuery != "" {
 		query = rawQuery
@@ -132,11 +137,12 @@ func (e *redirectEntry) location(host, path, rawQuery string) (string, bool) {
 		}
 	}
 	h, ok := redirectHost(host)
-	if !ok {
-		if e.host == "" {
-			return "", false
-		}
+	switch {
+	case ok && accepts(e.target, host):
+	case e.host != "":
 		h = e.host
+	case !ok:
+		return "", false
 	}
 	p := "/"
 	if e.includePath && path != "" {

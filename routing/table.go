@@ -104,7 +104,7 @@ func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) 
 	e := &t.rules[ri]
 	switch {
 	case e.redirect != nil:
-		loc, ok := e.redirect.location(host, path, rawQuery)
+		loc, ok := e.redirect.location(host, path, rawQuery, t.AcceptsHost)
 		if !ok {
 			return Route{}, false
 		}
