@@ -52,6 +52,7 @@ func TestBackendKilledMidResponse(t *testing.T) {
 		panic(http.ErrAbortHandler) // the connection is cut
 	}), "api.internal")
 	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+	awaitFirstProbe(t, gw.Gateway)
 	member := srv.Addr
 
 	for _, h1 := range []bool{true, false} {

@@ -123,3 +123,24 @@ func healthOf(t *testing.T, gw *gateway.Gateway, member string) gateway.MemberHe
 	t.Fatalf("no health row for member %s in %+v", member, gw.BackendHealth())
 	return gateway.MemberHealth{}
 }
+
+// awaitFirstProbe waits (bounded) until every member has been probed once:
+// the monitor probes at start, and a test that then changes a member's
+// health must not race that first result.
+func awaitFirstProbe(t *testing.T, gw *gateway.Gateway) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		done := true
+		for _, h := range gw.BackendHealth() {
+			done = done && !h.LastCheck.IsZero()
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("members not probed within 10s: %+v", gw.BackendHealth())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
