@@ -172,6 +172,7 @@ func TestBackendCertificateRotatedToUntrusted(t *testing.T) {
 			srv := startRotatingBackend(t, pki.Leaf("api.internal").FullChain())
 			srv.gate.Store(g)
 			gw := gatewaytest.Start(t, probedConfig(pki, srv.member()))
+			awaitFirstProbe(t, gw.Gateway)
 			c := newH1Client(t, pki)
 			url := gw.URL("web", "shop.example")
 			member := srv.ln.Addr().String()
