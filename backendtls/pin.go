@@ -35,13 +35,17 @@ func ParsePin(s string) (Pin, error) {
 			return Pin{}, fmt.Errorf("backendtls: pin %q: want %d base64 characters after %q, got %d",
 				s, base64.StdEncoding.EncodedLen(len(p)), pinPrefix, len(b64))
 		}
-		n, err := base64.StdEncoding.Strict().Decode(p[:], []byte(b64))
+		// 44 characters without padding decode to 33 bytes: decode into
+		// room for that and check the length, never into p directly.
+		var buf [33]byte
+		n, err := base64.StdEncoding.Strict().Decode(buf[:], []byte(b64))
 		if err != nil {
 			return Pin{}, fmt.Errorf("backendtls: pin %q: invalid base64: %w", s, err)
 		}
 		if n != len(p) {
 			return Pin{}, fmt.Errorf("backendtls: pin %q: decodes to %d bytes, want %d", s, n, len(p))
 		}
+		copy(p[:], buf[:n])
 	case len(s) == hex.EncodedLen(len(p)) && !strings.Contains(s, "/"):
 		if _, err := hex.Decode(p[:], []byte(s)); err != nil {
 			return Pin{}, fmt.Errorf("backendtls: pin %q: invalid hexadecimal: %w", s, err)
