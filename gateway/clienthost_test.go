@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,4 +97,49 @@ func TestHealthShowsARefusedCertificate(t *testing.T) {
 	require.NotNil(t, h[0].Certificate, "no certificate in the health report")
 	assert.Equal(t, "CN=api.internal", h[0].Certificate.Subject)
 	assert.Equal(t, "CN=gatewaytest root", h[0].Certificate.Issuer)
+}
+
+// TestIdempotentRequestRetriedAfterBrokenConnection: a member that takes the
+// request and drops the connection without answering (as one restarting
+// does) costs an idempotent request nothing: it is retried on another
+// member. A POST, which may have had effects, is not.
+func TestIdempotentRequestRetriedAfterBrokenConnection(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	var dropped atomic.Int32
+	broken := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" { // the probe
+			return
+		}
+		dropped.Add(1)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}), "api.internal")
+	good := pki.StartBackend(t, nil, "api.internal")
+	cfg := basicConfig(pki, "api.internal", broken.Member(), good.Member())
+	cfg.Probes = []gateway.Probe{hourProbe("p", "/", 3)}
+	cfg.BackendHTTPSettings[0].Probe = "p"
+	gw := gatewaytest.Start(t, cfg)
+	client := pki.Client()
+	for i := 0; i < 4; i++ { // round-robin reaches the broken member first at least once
+		resp, err := client.Get(gw.URL("web", "shop.example") + "/orders")
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "GET %d: %s", i, resp.Header.Get("X-E2etls-Error"))
+	}
+	require.NotZero(t, dropped.Load(), "the broken member was never tried; the test proves nothing")
+
+	failed := 0
+	for i := 0; i < 4; i++ {
+		resp, err := client.Post(gw.URL("web", "shop.example")+"/orders", "text/plain", nil)
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusBadGateway {
+			failed++
+		}
+	}
+	assert.NotZero(t, failed, "a POST the broken member dropped was replayed on another member")
 }

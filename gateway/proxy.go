@@ -254,7 +254,11 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		timedOut := errors.Is(cause, errRequestTimeout) || errors.Is(err, errRequestTimeout)
 		var de *dialError
 		dialFailed := errors.As(err, &de)
-		if attempt == 0 && out.Body == nil && (dialFailed || timedOut && idempotent(r.Method)) {
+		// Another member gets one more try when the request has no body to
+		// replay and either nothing of it was sent (the connection or its
+		// verification failed) or it is idempotent (a timeout, or a backend
+		// that broke the connection before answering, as one restarting does).
+		if attempt == 0 && out.Body == nil && (dialFailed || idempotent(r.Method)) {
 			if next := set.pickAfter(m); next != nil {
 				g.log.LogAttrs(r.Context(), slog.LevelWarn, "gateway: retrying on another member",
 					slog.String("pool", set.pool), slog.String("setting", st.cfg.Name),
