@@ -258,7 +258,10 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		// replay and either nothing of it was sent (the connection or its
 		// verification failed) or it is idempotent (a timeout, or a backend
 		// that broke the connection before answering, as one restarting does).
-		if attempt == 0 && out.Body == nil && (dialFailed || idempotent(r.Method)) {
+		// A request cut because its member's drain time ended is not retried:
+		// draining ends what the member holds, as configured.
+		drained := errors.Is(cause, errDrained)
+		if attempt == 0 && out.Body == nil && !drained && (dialFailed || idempotent(r.Method)) {
 			if next := set.pickAfter(m); next != nil {
 				g.log.LogAttrs(r.Context(), slog.LevelWarn, "gateway: retrying on another member",
 					slog.String("pool", set.pool), slog.String("setting", st.cfg.Name),
@@ -271,7 +274,7 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		case timedOut:
 			g.fail(w, x, http.StatusGatewayTimeout, "timeout",
 				fmt.Sprintf("backend %s (pool %q, setting %q) did not answer within %v", m.hostKey, set.pool, st.cfg.Name, st.timeout), err)
-		case errors.Is(cause, errDrained):
+		case drained:
 			g.fail(w, x, http.StatusBadGateway, "drained", fmt.Sprintf("backend %s was removed from pool %q and its drain time is over", m.hostKey, set.pool), err)
 		default:
 			reason := "backend-unreachable"
