@@ -33,10 +33,14 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sigs))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// run is the program; sigs delivers SIGTERM, SIGINT and SIGHUP (tests send
+// their own).
+func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	fs := flag.NewFlagSet("appgw", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "path of the gateway's JSON configuration (required)")
@@ -99,9 +103,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		logger.Info("appgw: backend health page", slog.String("url", "http://"+ln.Addr().String()+"/"))
 	}
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 	served := make(chan error, 1)
 	go func() { served <- gw.ListenAndServe() }()
 	logger.Info("appgw: serving", slog.String("config", *configPath))
