@@ -3,9 +3,11 @@ package gateway_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/e2etls/e2etls/backendtls/tlstest"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
 )
@@ -142,4 +145,72 @@ func TestIdempotentRequestRetriedAfterBrokenConnection(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, failed, "a POST the broken member dropped was replayed on another member")
+}
+
+// TestAffinityCookieOfUnhealthyMemberFallsBack: a cookie naming a member out
+// of rotation is not honoured: the request goes to a healthy member, which
+// sets its own cookie. The CORS cookie alone (what a cross-site request
+// carries) pins like the base cookie.
+func TestAffinityCookieOfUnhealthyMemberFallsBack(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	var aDown atomic.Bool
+	echo := func(name string, down *atomic.Bool) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/healthz" && down != nil && down.Load() {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			tlstest.EchoHandler(name).ServeHTTP(w, r)
+		})
+	}
+	a := pki.StartBackend(t, echo("a", &aDown), "api.internal")
+	b := pki.StartBackend(t, echo("b", nil), "api.internal")
+	cfg := basicConfig(pki, "api.internal", a.Member(), b.Member())
+	cfg.BackendHTTPSettings[0].CookieBasedAffinity = true
+	cfg.Probes = []gateway.Probe{hourProbe("p", "/healthz", 1)}
+	cfg.BackendHTTPSettings[0].Probe = "p"
+	gw := gatewaytest.Start(t, cfg)
+	awaitFirstProbe(t, gw.Gateway)
+	client := pki.Client()
+	url := gw.URL("web", "shop.example") + "/"
+	send := func(cookie string) (server string, setCookie []string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var e tlstest.Echo
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))
+		return e.Server, resp.Header.Values("Set-Cookie")
+	}
+	// Learn a's cookie value.
+	var aValue string
+	for i := 0; i < 4 && aValue == ""; i++ {
+		if server, set := send(""); server == "a" {
+			aValue = strings.TrimPrefix(strings.Split(set[0], ";")[0], "ApplicationGatewayAffinity=")
+		}
+	}
+	require.NotEmpty(t, aValue, "round robin never reached a")
+
+	for i := 0; i < 3; i++ {
+		server, set := send("ApplicationGatewayAffinityCORS=" + aValue)
+		assert.Equal(t, "a", server, "the CORS cookie alone did not pin")
+		assert.Empty(t, set, "a pinned request was re-cookied")
+	}
+
+	aDown.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	gw.ProbeNow(ctx)
+	for i := 0; i < 3; i++ {
+		server, set := send("ApplicationGatewayAffinity=" + aValue)
+		assert.Equal(t, "b", server, "the cookie of an unhealthy member was honoured")
+		require.NotEmpty(t, set, "the fallback member set no cookie")
+		assert.NotContains(t, set[0], aValue)
+	}
 }
