@@ -170,7 +170,9 @@ func TestAffinityCookieOfUnhealthyMemberFallsBack(t *testing.T) {
 	cfg.Probes = []gateway.Probe{hourProbe("p", "/healthz", 1)}
 	cfg.BackendHTTPSettings[0].Probe = "p"
 	gw := gatewaytest.Start(t, cfg)
-	awaitFirstProbe(t, gw.Gateway)
+	pctx, pcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer pcancel()
+	gw.ProbeNow(pctx) // settle probe results before the test changes health
 	client := pki.Client()
 	url := gw.URL("web", "shop.example") + "/"
 	send := func(cookie string) (server string, setCookie []string) {
