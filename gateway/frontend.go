@@ -20,13 +20,13 @@ import (
 // Content-Length together with Transfer-Encoding (dropping Content-Length),
 // joins obsolete line folding into one value, ignores Transfer-Encoding in
 // HTTP/1.0 requests, and counts the request line against the header limit
-// (431 for a long URI). None of that is visible to a handler. So the
-// gateway does the frontend TLS handshake itself and hands net/http each
-// HTTP/1.1 connection wrapped in a frontConn, whose requestScanner sees the
-// plaintext before net/http does and refuses such requests with the right
-// status, before any of their head reaches net/http. HTTP/2 connections go
-// to net/http unwrapped: HTTP/2 framing has no such ambiguities, and the
-// limits on the URI and the header fields are checked by checkHead.
+// (431 for a long URI). So the gateway does the frontend TLS handshake
+// itself, serves each HTTP/1.x connection with its own server (h1Server)
+// over a frontConn, whose requestScanner sees the plaintext before the
+// server parses it and refuses such requests with the right status, before
+// any of their head is parsed. HTTP/2 connections go to net/http's server
+// unwrapped: HTTP/2 framing has no such ambiguities, and the limits on the
+// URI and the header fields are checked by checkHead.
 
 // maxConcurrentStreams bounds the streams of one HTTP/2 client connection,
 // and so the handlers it runs at once; net/http closes a connection that
@@ -40,20 +40,23 @@ const refusalLinger = 500 * time.Millisecond
 // errRefused ends a connection whose request was refused.
 var errRefused = errors.New("gateway: request refused")
 
-// frontListener is a frontend port's listener. For HTTPS it runs each TLS
-// handshake in a goroutine of its own, bounded by the server's
-// ReadHeaderTimeout, and hands net/http HTTP/2 connections as *tls.Conn and
-// HTTP/1.1 ones as *tlsFrontConn. For HTTP it wraps each connection in a
-// *frontConn. Close stops its goroutines and closes the connections it has
-// not handed over.
+// frontListener is a frontend port's listener. It accepts connections in
+// a goroutine of its own and gives each a goroutine that runs its TLS
+// handshake (HTTPS), bounded by the server's ReadHeaderTimeout, and then
+// serves it: HTTP/1.x connections, wrapped in a frontConn, with the port's
+// h1Server in that same goroutine; HTTP/2 connections are handed to
+// net/http's server through Accept. Close stops accepting, ends the
+// handshakes in progress and waits for them; connections already being
+// served belong to their server.
 type frontListener struct {
 	net.Listener
 	g         *Gateway
 	port      int
+	h1        *h1Server
 	tlsConfig *tls.Config // nil for HTTP
 	timeout   time.Duration
 
-	conns  chan net.Conn // handshaken connections
+	conns  chan net.Conn // handshaken HTTP/2 connections
 	errs   chan error    // Accept's errors
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -62,13 +65,12 @@ type frontListener struct {
 }
 
 func (g *Gateway) newFrontListener(ln net.Listener, f *frontend) net.Listener {
-	l := &frontListener{Listener: ln, g: g, port: f.port}
+	l := &frontListener{Listener: ln, g: g, port: f.port, h1: f.h1}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
-	if !f.https {
-		return l
+	if f.https {
+		l.tlsConfig = f.tlsConfig
+		l.timeout = f.srv.ReadHeaderTimeout
 	}
-	l.tlsConfig = f.tlsConfig
-	l.timeout = f.srv.ReadHeaderTimeout
 	l.conns = make(chan net.Conn)
 	l.errs = make(chan error)
 	l.wg.Add(1)
@@ -77,13 +79,6 @@ func (g *Gateway) newFrontListener(ln net.Listener, f *frontend) net.Listener {
 }
 
 func (l *frontListener) Accept() (net.Conn, error) {
-	if l.tlsConfig == nil {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		return &frontConn{Conn: c, l: l}, nil
-	}
 	select {
 	case c := <-l.conns:
 		return c, nil
@@ -121,12 +116,21 @@ func (l *frontListener) acceptLoop() {
 			}
 		}
 		l.wg.Add(1)
-		go l.handshake(c)
+		if l.tlsConfig == nil {
+			go l.servePlain(c)
+		} else {
+			go l.handshake(c)
+		}
 	}
 }
 
+func (l *frontListener) servePlain(c net.Conn) {
+	fc := &frontConn{Conn: c, l: l}
+	l.wg.Done()
+	l.h1.serveConn(fc, fc)
+}
+
 func (l *frontListener) handshake(raw net.Conn) {
-	defer l.wg.Done()
 	tc := tls.Server(raw, l.tlsConfig)
 	if l.timeout > 0 {
 		tc.SetDeadline(time.Now().Add(l.timeout))
@@ -134,18 +138,22 @@ func (l *frontListener) handshake(raw net.Conn) {
 	if err := tc.HandshakeContext(l.ctx); err != nil {
 		l.handshakeFailed(err)
 		tc.Close()
+		l.wg.Done()
 		return
 	}
 	tc.SetDeadline(time.Time{})
-	var c net.Conn = tc
-	if tc.ConnectionState().NegotiatedProtocol != "h2" {
-		c = &tlsFrontConn{frontConn{Conn: tc, l: l}}
+	if tc.ConnectionState().NegotiatedProtocol == "h2" {
+		select {
+		case l.conns <- tc:
+		case <-l.ctx.Done():
+			tc.Close()
+		}
+		l.wg.Done()
+		return
 	}
-	select {
-	case l.conns <- c:
-	case <-l.ctx.Done():
-		tc.Close()
-	}
+	fc := &tlsFrontConn{frontConn{Conn: tc, l: l}}
+	l.wg.Done()
+	l.h1.serveConn(fc, &fc.frontConn)
 }
 
 // handshakeFailed logs a failed handshake, as net/http does, and answers a
@@ -291,21 +299,6 @@ func refusalResponse(r *refusal) []byte {
 		"X-E2etls-Error: " + r.reason + "\r\n" +
 		"Connection: close\r\n" +
 		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
-}
-
-// frontConnState is the frontend servers' ConnState hook: a hijacked
-// connection (an upgrade) carries another protocol from then on, which the
-// scanner leaves alone.
-func frontConnState(c net.Conn, s http.ConnState) {
-	if s != http.StateHijacked {
-		return
-	}
-	switch fc := c.(type) {
-	case *frontConn:
-		fc.opaque.Store(true)
-	case *tlsFrontConn:
-		fc.opaque.Store(true)
-	}
 }
 
 // checkHead refuses a request whose target or header fields exceed the

@@ -47,7 +47,8 @@ type frontend struct {
 	port      int
 	address   string
 	https     bool
-	srv       *http.Server
+	srv       *http.Server // HTTP/2
+	h1        *h1Server    // HTTP/1.x
 	tlsConfig *tls.Config
 }
 
@@ -117,8 +118,8 @@ func (g *Gateway) newFrontend(cfg Config, ls *listenerState) *frontend {
 		HTTP2: &http.HTTP2Config{
 			MaxConcurrentStreams: maxConcurrentStreams,
 		},
-		ConnState: frontConnState,
 	}
+	f.h1 = newH1Server(g, f.port, f.srv.Handler, readHeader, idle)
 	if f.https {
 		port := f.port
 		// The per-listener configs GetConfigForClient returns set no
@@ -287,7 +288,18 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = f.srv.Shutdown(ctx)
+			var h1err error
+			h1done := make(chan struct{})
+			go func() {
+				h1err = f.h1.shutdown(ctx)
+				close(h1done)
+			}()
+			err := f.srv.Shutdown(ctx)
+			<-h1done
+			if err == nil {
+				err = h1err
+			}
+			errs[i] = err
 		}()
 	}
 	wg.Wait()
@@ -295,6 +307,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		// ctx ended first: what is still running is cut off.
 		for _, f := range fronts {
 			f.srv.Close()
+			f.h1.close()
 		}
 		g.release()
 		return err
@@ -315,6 +328,7 @@ func (g *Gateway) Close() error {
 	var errs []error
 	for _, f := range fronts {
 		errs = append(errs, f.srv.Close())
+		f.h1.close()
 	}
 	g.release()
 	return errors.Join(errs...)
