@@ -112,14 +112,14 @@ type h1Conn struct {
 	body     h1Body
 	w        h1Response
 
-	watch    *time.Timer // starts the client watch
-	watching sync.WaitGroup
+	watch        *time.Timer // starts the client watch
+	watching     sync.WaitGroup
 	watchMu      sync.Mutex
 	watchOn      bool // a watch read is running
 	watchStopped bool // the request ended: a firing timer does nothing
-	watchB   [1]byte
-	watchN   int
-	watchErr error
+	watchB       [1]byte
+	watchN       int
+	watchErr     error
 }
 
 // serveConn serves c, a handshaken connection, until it closes. It runs in
