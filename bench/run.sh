@@ -12,6 +12,8 @@
 #
 # Environment: DURATION (seconds per cell, default 10), ROUNDS (default 3),
 # IDLE_CONNS (memory test, default 10000), SKIP_INSTALL=1 (no apt-get),
+# TARGETS and WORKLOADS (space-separated subsets, for trials; the full run
+# uses all),
 # RESULTS (output file; default bench/RESULTS.md for the full run, else
 # bench/out/RESULTS.md).
 #
@@ -30,8 +32,10 @@ CONF=$BENCH/conf
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+read -ra TARGETS <<<"${TARGETS:-e2etls nginx haproxy caddy direct}"
+read -ra WORKLOADS <<<"${WORKLOADS:-keepalive newconn h2 post4k get1m}"
 if [[ -z ${RESULTS:-} ]]; then
-	if [[ $DURATION -ge 10 && $ROUNDS -ge 3 ]]; then RESULTS=$BENCH/RESULTS.md; else RESULTS=$OUT/RESULTS.md; fi
+	if [[ $DURATION -ge 10 && $ROUNDS -ge 3 && ${#TARGETS[@]} -eq 5 && ${#WORKLOADS[@]} -eq 5 ]]; then RESULTS=$BENCH/RESULTS.md; else RESULTS=$OUT/RESULTS.md; fi
 fi
 
 # Frontend ports of the servers under test, and the backend port each of
@@ -42,8 +46,6 @@ P_NGINX=18442 B_NGINX=18451
 P_HAPROXY=18444 B_HAPROXY=18452
 P_CADDY=18445 B_CADDY=18453
 P_PROFILE=18446 P_MEMORY=18447
-TARGETS=(e2etls nginx haproxy caddy direct)
-WORKLOADS=(keepalive newconn h2 post4k get1m)
 CONNS=32         # connections of workloads 1-4
 H2_STREAMS=10    # concurrent streams per HTTP/2 connection
 BIG_CONNS=8      # connections of the 1 MiB workload

@@ -218,15 +218,24 @@ func (c *h1Client) exchange(ctx context.Context, bc *backendConn, req *http.Requ
 		if _, err = bc.br.Peek(1); err != nil {
 			return nil, c.ioError(ctx, bc, err, true)
 		}
-		resp, err = http.ReadResponse(bc.br, req)
+		var frame bodyFrame
+		resp, frame, err = readResponseHead(bc.br, req)
 		if err != nil {
+			if errors.Is(err, errBadResponse) {
+				return nil, err
+			}
 			return nil, c.ioError(ctx, bc, err, false)
 		}
 		// Interim responses other than 101 are consumed here; the client's
-		// own 100-continue is answered by net/http's server.
+		// own 100-continue is answered by the frontend server.
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
 			continue
 		}
+		body := &pooledBody{c: c, bc: bc, stop: stop, reusable: !resp.Close && !req.Close, frame: frame}
+		if frame.kind == frameChunked {
+			body.chunks = chunkedReader{br: bc.br, trailer: &resp.Trailer}
+		}
+		resp.Body = body
 		break
 	}
 	bc.conn.SetDeadline(time.Time{})
@@ -237,7 +246,9 @@ func (c *h1Client) exchange(ctx context.Context, bc *backendConn, req *http.Requ
 		resp.Body = &upgradedConn{bc: bc}
 		return resp, nil
 	}
-	resp.Body = &pooledBody{c: c, bc: bc, body: resp.Body, stop: stop, reusable: !resp.Close && !req.Close}
+	if b := resp.Body.(*pooledBody); b.frame.kind == frameNone {
+		b.finish(true)
+	}
 	return resp, nil
 }
 
@@ -369,20 +380,51 @@ func writeBody(w *bufio.Writer, req *http.Request) error {
 type pooledBody struct {
 	c        *h1Client
 	bc       *backendConn
-	body     io.ReadCloser
+	frame    bodyFrame
+	chunks   chunkedReader
 	stop     func() bool // unregisters the exchange's cancellation
 	reusable bool
 	done     bool
+	err      error // the error that ended the body early
 }
 
 func (b *pooledBody) Read(p []byte) (int, error) {
 	if b.done {
+		if b.err != nil {
+			return 0, b.err
+		}
 		return 0, io.EOF
 	}
-	n, err := b.body.Read(p)
+	var n int
+	var err error
+	switch b.frame.kind {
+	case frameNone:
+		err = io.EOF
+	case frameLength:
+		if b.frame.length == 0 {
+			err = io.EOF
+			break
+		}
+		if int64(len(p)) > b.frame.length {
+			p = p[:b.frame.length]
+		}
+		n, err = b.bc.br.Read(p)
+		b.frame.length -= int64(n)
+		switch {
+		case b.frame.length == 0:
+			err = io.EOF
+		case err == io.EOF:
+			err = io.ErrUnexpectedEOF
+		}
+	case frameChunked:
+		n, err = b.chunks.Read(p)
+	case frameEOF:
+		n, err = b.bc.br.Read(p)
+	}
 	if err == io.EOF {
-		b.finish(true)
+		b.finish(b.frame.kind != frameEOF)
 	} else if err != nil {
+		b.err = err
 		b.finish(false)
 	}
 	return n, err

@@ -175,18 +175,13 @@ func (c *h1Conn) serve() (hijacked bool) {
 		// Wait for the next request. Bytes already buffered (a pipelined
 		// request) need no wait.
 		if c.br == nil || c.br.Buffered() == 0 && c.pre.n == 0 {
-			c.conn.SetReadDeadline(time.Now().Add(timeout))
 			if c.br != nil {
+				c.conn.SetReadDeadline(time.Now().Add(timeout))
 				if _, err := c.br.Peek(1); err != nil {
 					return false
 				}
-			} else {
-				n, err := c.conn.Read(c.pre.b[:])
-				if n == 0 {
-					_ = err
-					return false
-				}
-				c.pre.n = n
+			} else if !c.idleRead(timeout) {
+				return false
 			}
 		}
 		if !c.state.CompareAndSwap(connIdle, connActive) {
@@ -213,6 +208,15 @@ func (c *h1Conn) serve() (hijacked bool) {
 		}
 		timeout = c.s.idleTimeout
 	}
+}
+
+// idleRead waits for the first byte of a TLS connection's next request,
+// into c.pre, holding no buffer meanwhile. It reports whether a byte came.
+func (c *h1Conn) idleRead(timeout time.Duration) bool {
+	c.conn.SetReadDeadline(time.Now().Add(timeout))
+	n, _ := c.conn.Read(c.pre.b[:])
+	c.pre.n = n
+	return n > 0
 }
 
 // forget removes c from the server's connections.
@@ -615,6 +619,7 @@ func (c *h1Conn) finishHead(r *http.Request) (*http.Request, *refusal) {
 		r.TransferEncoding = chunkedEncoding
 		r.ContentLength = -1
 		b.chunked = true
+		b.chunks = chunkedReader{br: c.br, trailer: &r.Trailer}
 		if announced := h["Trailer"]; len(announced) > 0 {
 			r.Trailer = make(http.Header)
 			for _, f := range announced {
@@ -656,8 +661,8 @@ func (c *h1Conn) finishHead(r *http.Request) (*http.Request, *refusal) {
 type h1Body struct {
 	c              *h1Conn
 	chunked        bool
-	remain         int64 // bytes left of the body, or of the current chunk
-	inChunk        bool  // chunked: between a chunk's size line and its CRLF
+	chunks         chunkedReader
+	remain         int64 // Content-Length: bytes left
 	continueNeeded bool  // Expect: 100-continue, not yet answered
 	closed         bool
 	err            error       // sticky read error
@@ -691,146 +696,26 @@ func (b *h1Body) Read(p []byte) (int, error) {
 }
 
 func (b *h1Body) read(p []byte) (int, error) {
-	br := b.c.br
-	if !b.chunked {
-		if int64(len(p)) > b.remain {
-			p = p[:b.remain]
-		}
-		n, err := br.Read(p)
-		b.remain -= int64(n)
-		if b.remain == 0 {
-			b.done.Store(true)
-			return n, io.EOF
-		}
+	if b.chunked {
+		n, err := b.chunks.Read(p)
 		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+			b.done.Store(true)
 		}
 		return n, err
-	}
-	for b.remain == 0 {
-		if b.inChunk {
-			if err := b.expectCRLF(); err != nil {
-				return 0, err
-			}
-			b.inChunk = false
-		}
-		line, err := b.line()
-		if err != nil {
-			return 0, err
-		}
-		size, ok := chunkSize(line)
-		if !ok {
-			return 0, errors.New("gateway: malformed chunked request body")
-		}
-		if size == 0 {
-			if err := b.readTrailer(); err != nil {
-				return 0, err
-			}
-			b.done.Store(true)
-			return 0, io.EOF
-		}
-		b.remain, b.inChunk = size, true
 	}
 	if int64(len(p)) > b.remain {
 		p = p[:b.remain]
 	}
-	n, err := br.Read(p)
+	n, err := b.c.br.Read(p)
 	b.remain -= int64(n)
+	if b.remain == 0 {
+		b.done.Store(true)
+		return n, io.EOF
+	}
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
-}
-
-// line reads a line of chunked framing without its line ending.
-func (b *h1Body) line() (string, error) {
-	var long []byte
-	for {
-		l, err := b.c.br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			long = append(long, l...)
-			if len(long) > maxChunkLine+maxTrailerBytes {
-				return "", errors.New("gateway: chunked framing line too long")
-			}
-			continue
-		}
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return "", err
-		}
-		if long != nil {
-			l = append(long, l...)
-		}
-		s, _ := nextLine(string(l))
-		return s, nil
-	}
-}
-
-func (b *h1Body) expectCRLF() error {
-	l, err := b.line()
-	if err != nil {
-		return err
-	}
-	if l != "" {
-		return errors.New("gateway: malformed chunked request body: no CRLF after a chunk's data")
-	}
-	return nil
-}
-
-// chunkSize parses a chunk-size line: hex digits, then optional whitespace
-// and extensions.
-func chunkSize(line string) (int64, bool) {
-	var n int64
-	i := 0
-	for ; i < len(line); i++ {
-		c := line[i]
-		var d byte
-		switch {
-		case '0' <= c && c <= '9':
-			d = c - '0'
-		case 'a' <= c && c <= 'f':
-			d = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			d = c - 'A' + 10
-		default:
-			goto end
-		}
-		if i >= 15 {
-			return 0, false
-		}
-		n = n<<4 | int64(d)
-	}
-end:
-	if i == 0 {
-		return 0, false
-	}
-	rest := strings.TrimLeft(line[i:], " \t")
-	return n, rest == "" || rest[0] == ';'
-}
-
-// readTrailer reads the trailer section after the last chunk into the
-// request's Trailer, which holds the announced names.
-func (b *h1Body) readTrailer() error {
-	r := b.c.req
-	for {
-		l, err := b.line()
-		if err != nil {
-			return err
-		}
-		if l == "" {
-			return nil
-		}
-		name, value, ok := strings.Cut(l, ":")
-		if !ok || !httpguts.ValidHeaderFieldName(name) {
-			return errors.New("gateway: malformed trailer in a chunked request body")
-		}
-		if r.Trailer == nil {
-			r.Trailer = make(http.Header)
-		}
-		r.Trailer.Add(name, strings.Trim(value, " \t"))
-	}
 }
 
 func (b *h1Body) Close() error {
