@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +41,40 @@ type backendConn struct {
 	tls      *tls.ConnectionState // nil for plain HTTP
 	lastUsed time.Time
 	reused   bool // served a request before
+
+	abort     func()      // ends the exchange in progress: its read or write fails
+	drained   atomic.Bool // the member's drain time ended: the connection is done
+	stopDrain func() bool // unregisters the drain watch
+}
+
+// newBackendConn wraps a dialled connection. A connection to a member that
+// Update removes is ended when the member's drain time is over, whether it
+// is in an exchange or idle: one registration for the connection's life,
+// none per request.
+func newBackendConn(ep *endpoint, conn net.Conn) *backendConn {
+	bc := &backendConn{ep: ep, conn: conn, br: bufio.NewReaderSize(conn, 32<<10), bw: bufio.NewWriterSize(conn, 16<<10)}
+	bc.abort = bc.abortExchange
+	if tc, ok := conn.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		bc.tls = &st
+	}
+	if ep.member != nil {
+		bc.stopDrain = context.AfterFunc(ep.member.drainCtx, func() {
+			bc.drained.Store(true)
+			bc.abortExchange()
+		})
+	}
+	return bc
+}
+
+func (bc *backendConn) abortExchange() { bc.conn.SetDeadline(time.Unix(1, 0)) }
+
+// close closes the connection and ends its drain watch.
+func (bc *backendConn) close() {
+	if bc.stopDrain != nil {
+		bc.stopDrain()
+	}
+	bc.conn.Close()
 }
 
 func newH1Client(dial func(ctx context.Context, ep *endpoint) (net.Conn, error)) *h1Client {
@@ -74,17 +109,12 @@ func (c *h1Client) get(ctx context.Context, ep *endpoint, deadline time.Time) (*
 		}
 		return nil, err
 	}
-	bc := &backendConn{ep: ep, conn: conn, br: bufio.NewReaderSize(conn, 32<<10), bw: bufio.NewWriterSize(conn, 16<<10)}
-	if tc, ok := conn.(*tls.Conn); ok {
-		st := tc.ConnectionState()
-		bc.tls = &st
-	}
-	return bc, nil
+	return newBackendConn(ep, conn), nil
 }
 
 func closeAll(conns []*backendConn) {
 	for _, bc := range conns {
-		bc.conn.Close()
+		bc.close()
 	}
 }
 
@@ -99,7 +129,7 @@ func (c *h1Client) put(bc *backendConn) {
 	c.mu.Lock()
 	if c.closed || len(c.idle[bc.ep]) >= c.maxIdle {
 		c.mu.Unlock()
-		bc.conn.Close()
+		bc.close()
 		return
 	}
 	c.idle[bc.ep] = append(c.idle[bc.ep], bc)
@@ -157,7 +187,7 @@ func (c *h1Client) closeIdle(final bool) {
 	c.mu.Unlock()
 	for _, list := range idle {
 		for _, bc := range list {
-			bc.conn.Close()
+			bc.close()
 		}
 	}
 }
@@ -182,7 +212,7 @@ func (c *h1Client) roundTrip(ctx context.Context, ep *endpoint, req *http.Reques
 		if err == nil {
 			return resp, nil
 		}
-		bc.conn.Close()
+		bc.close()
 		if errors.Is(err, errStaleConn) && attempt == 0 && req.Body == nil {
 			continue
 		}
@@ -193,8 +223,9 @@ func (c *h1Client) roundTrip(ctx context.Context, ep *endpoint, req *http.Reques
 func (c *h1Client) exchange(ctx context.Context, bc *backendConn, req *http.Request, deadline time.Time) (*http.Response, error) {
 	bc.conn.SetDeadline(deadline)
 	// Until the exchange ends (the body is read or closed), ending ctx
-	// aborts it: the client left, or the member's drain time is over.
-	stop := context.AfterFunc(ctx, func() { bc.conn.SetDeadline(time.Unix(1, 0)) })
+	// aborts it: the client left. (The end of the member's drain time
+	// aborts it too: see newBackendConn.)
+	stop := context.AfterFunc(ctx, bc.abort)
 	ok := false
 	defer func() {
 		if !ok {
@@ -256,6 +287,9 @@ func (c *h1Client) exchange(ctx context.Context, bc *backendConn, req *http.Requ
 // before and failed before any byte of the response arrived was closed by
 // the backend while idle (unless ctx ended or the deadline passed).
 func (c *h1Client) ioError(ctx context.Context, bc *backendConn, err error, beforeResponse bool) error {
+	if bc.drained.Load() {
+		return fmt.Errorf("%w: %v", errDrained, err)
+	}
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
@@ -440,14 +474,14 @@ func (b *pooledBody) finish(clean bool) {
 		return
 	}
 	b.done = true
-	if !b.stop() {
+	if !b.stop() || b.bc.drained.Load() {
 		clean = false // the cancellation fired: the connection's deadline is spent
 	}
 	if clean && b.reusable && b.bc.br.Buffered() == 0 {
 		b.c.put(b.bc)
 		return
 	}
-	b.bc.conn.Close()
+	b.bc.close()
 }
 
 // upgradedConn is the backend side of a switched protocol (101): reads come
@@ -456,4 +490,9 @@ type upgradedConn struct{ bc *backendConn }
 
 func (u *upgradedConn) Read(p []byte) (int, error)  { return u.bc.br.Read(p) }
 func (u *upgradedConn) Write(p []byte) (int, error) { return u.bc.conn.Write(p) }
-func (u *upgradedConn) Close() error                { return u.bc.conn.Close() }
+func (u *upgradedConn) Close() error {
+	if u.bc.stopDrain != nil {
+		u.bc.stopDrain()
+	}
+	return u.bc.conn.Close()
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/idna"
 
 	"github.com/e2etls/e2etls/backendtls"
@@ -36,8 +37,10 @@ var hopHeaders = []string{
 
 func removeHopHeaders(h http.Header) {
 	for _, f := range h["Connection"] {
-		for _, name := range strings.Split(f, ",") {
-			if name = textproto.TrimString(name); name != "" {
+		for f != "" {
+			var name string
+			name, f, _ = strings.Cut(f, ",")
+			if name = textproto.TrimString(name); name != "" && !strings.EqualFold(name, "keep-alive") && !strings.EqualFold(name, "close") {
 				h.Del(name)
 			}
 		}
@@ -60,12 +63,8 @@ func backendHeader(h http.Header) http.Header {
 }
 
 func upgradeType(h http.Header) string {
-	for _, f := range h["Connection"] {
-		for _, v := range strings.Split(f, ",") {
-			if strings.EqualFold(textproto.TrimString(v), "upgrade") {
-				return h.Get("Upgrade")
-			}
-		}
+	if httpguts.HeaderValuesContainsToken(h["Connection"], "upgrade") {
+		return h.Get("Upgrade")
 	}
 	return ""
 }
@@ -222,36 +221,30 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		}
 		out.URL.Host = ep.id
 
-		ctx, cancel := context.WithCancelCause(r.Context())
-		stopDrain := context.AfterFunc(m.drainCtx, func() { cancel(errDrained) })
 		t0 := time.Now()
 		var resp *http.Response
+		release := func() {}
 		if st.cfg.HTTP2 {
-			// HTTP/2 by ALPN goes through net/http's transport.
-			timer := time.AfterFunc(st.timeout, func() { cancel(errRequestTimeout) })
-			resp, err = s.transport.RoundTrip(out.WithContext(ctx))
-			timer.Stop()
+			resp, release, err = s.roundTripH2(r.Context(), m, out, st.timeout)
 		} else {
-			resp, err = s.h1.roundTrip(ctx, ep, out, t0.Add(st.timeout))
+			// The client's context aborts the exchange when the client
+			// leaves; the connection itself watches the member's drain.
+			resp, err = s.h1.roundTrip(r.Context(), ep, out, t0.Add(st.timeout))
 		}
 		x.backendTime = time.Since(t0)
 		if err == nil {
 			func() {
-				defer cancel(nil)
-				defer stopDrain()
+				defer release()
 				g.respond(w, r, out, resp, set, m, fromCookie, x)
 			}()
 			return
 		}
-		stopDrain()
-		cause := context.Cause(ctx)
-		cancel(nil)
 		err = classifyAlert(err)
 		if r.Context().Err() != nil {
 			x.reason, x.err = "client-gone", r.Context().Err()
 			return
 		}
-		timedOut := errors.Is(cause, errRequestTimeout) || errors.Is(err, errRequestTimeout)
+		timedOut := errors.Is(err, errRequestTimeout)
 		var de *dialError
 		dialFailed := errors.As(err, &de)
 		// Another member gets one more try when the request has no body to
@@ -260,7 +253,7 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		// that broke the connection before answering, as one restarting does).
 		// A request cut because its member's drain time ended is not retried:
 		// draining ends what the member holds, as configured.
-		drained := errors.Is(cause, errDrained)
+		drained := errors.Is(err, errDrained)
 		if attempt == 0 && out.Body == nil && !drained && (dialFailed || idempotent(r.Method)) {
 			if next := set.pickAfter(m); next != nil {
 				g.log.LogAttrs(r.Context(), slog.LevelWarn, "gateway: retrying on another member",
@@ -290,6 +283,32 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		}
 		return
 	}
+}
+
+// roundTripH2 sends out through net/http's transport (HTTP/2 by ALPN),
+// with a context that ends when the client leaves, when the member's drain
+// time is over, or after timeout until the response head. An error carries
+// the cause (errDrained, errRequestTimeout). release ends the context once
+// the response has been relayed.
+func (s *snapshot) roundTripH2(client context.Context, m *memberState, out *http.Request, timeout time.Duration) (*http.Response, func(), error) {
+	ctx, cancel := context.WithCancelCause(client)
+	stopDrain := context.AfterFunc(m.drainCtx, func() { cancel(errDrained) })
+	timer := time.AfterFunc(timeout, func() { cancel(errRequestTimeout) })
+	resp, err := s.transport.RoundTrip(out.WithContext(ctx))
+	timer.Stop()
+	release := func() {
+		stopDrain()
+		cancel(nil)
+	}
+	if err != nil {
+		cause := context.Cause(ctx)
+		release()
+		if cause != nil && cause != context.Canceled && !errors.Is(err, cause) {
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
+		return nil, nil, err
+	}
+	return resp, release, nil
 }
 
 // unwrapTransportError strips net/http's url.Error wrapper from a message.
@@ -373,10 +392,14 @@ func (g *Gateway) forwardedHeaders(h http.Header, r *http.Request, l *listenerSt
 	if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
 		xff = strings.Join(prior, ", ") + ", " + xff
 	}
-	h["X-Forwarded-For"] = []string{xff}
-	h["X-Forwarded-Proto"] = []string{l.scheme}
-	h["X-Forwarded-Port"] = []string{l.portStr}
-	h["X-Original-Host"] = []string{r.Host}
+	// One backing array for the four values; each field's slice is capped
+	// so that an append elsewhere copies.
+	v := make([]string, 4)
+	v[0], v[1], v[2], v[3] = xff, l.scheme, l.portStr, r.Host
+	h["X-Forwarded-For"] = v[0:1:1]
+	h["X-Forwarded-Proto"] = v[1:2:2]
+	h["X-Forwarded-Port"] = v[2:3:3]
+	h["X-Original-Host"] = v[3:4:4]
 }
 
 // pick chooses a member for a request: the one its affinity cookie names
