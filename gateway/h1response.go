@@ -126,7 +126,17 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 			if len(vv) == 0 {
 				return nil, bodyFrame{}, badResponse("a header line starts with whitespace")
 			}
-			vv[len(vv)-1] += " " + strings.Trim(line, " \t")
+			more := strings.Trim(line, " \t")
+			if !httpguts.ValidHeaderFieldValue(more) {
+				return nil, bodyFrame{}, badResponse("header %q has a control character in its value", last)
+			}
+			if more != "" {
+				if vv[len(vv)-1] == "" {
+					vv[len(vv)-1] = more
+				} else {
+					vv[len(vv)-1] += " " + more
+				}
+			}
 			continue
 		}
 		name, value, ok := strings.Cut(line, ":")
@@ -167,10 +177,16 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 			h["Content-Length"] = vv[:1]
 		}
 	}
-	if te := h["Transfer-Encoding"]; len(te) > 0 && !noBody {
-		if len(te) != 1 || !strings.EqualFold(textproto.TrimString(te[0]), "chunked") {
-			return nil, bodyFrame{}, badResponse("unsupported Transfer-Encoding %q", clip(strings.Join(te, ", ")))
-		}
+	te := h["Transfer-Encoding"]
+	if len(te) > 0 && (len(te) != 1 || !strings.EqualFold(textproto.TrimString(te[0]), "chunked")) {
+		return nil, bodyFrame{}, badResponse("unsupported Transfer-Encoding %q", clip(strings.Join(te, ", ")))
+	}
+	if len(te) > 0 && minor == 0 {
+		// HTTP/1.0 has no chunked framing; net/http would read the body to
+		// the connection's end, chunk lines and all.
+		return nil, bodyFrame{}, badResponse("Transfer-Encoding in an HTTP/1.0 response")
+	}
+	if len(te) > 0 && !noBody {
 		delete(h, "Transfer-Encoding")
 		if cl >= 0 {
 			// Chunked framing wins; such a backend is not trusted with

@@ -621,6 +621,7 @@ func (c *h1Conn) finishHead(r *http.Request) (*http.Request, *refusal) {
 		b.chunked = true
 		b.chunks = chunkedReader{br: c.br, trailer: &r.Trailer}
 		if announced := h["Trailer"]; len(announced) > 0 {
+			delete(h, "Trailer") // as net/http: the names are r.Trailer's keys
 			r.Trailer = make(http.Header)
 			for _, f := range announced {
 				for _, k := range strings.Split(f, ",") {
