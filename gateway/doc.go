@@ -88,6 +88,18 @@
 // reason from a probe as from traffic: [MemberHealth].ReasonCode is the
 // name the data path puts in X-E2etls-Error ("untrusted-root", ...).
 //
+// # Frontend servers
+//
+// The gateway does each frontend TLS handshake itself. HTTP/1.x connections
+// (and plain HTTP listeners) are served by the gateway's own HTTP/1.1
+// server: one goroutine per connection, the request state reused from one
+// request to the next, no buffers held while a connection is idle, strict
+// framing (see SECURITY.md); a client that hangs up while its request waits
+// on a backend cancels that request. HTTP/2 connections (by ALPN) are
+// served by net/http's HTTP/2 server with the gateway's limits. Both call
+// the same handler, so routing, trust and logging do not depend on the
+// protocol.
+//
 // # Lifecycle
 //
 // [Gateway.ListenAndServe], [Gateway.Serve] and [Gateway.ServePort] serve;

@@ -35,7 +35,7 @@ func FuzzHopHeaders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, block string) {
 		h := parseHeader(block)
 		orig := h.Clone()
-		out := backendHeader(h)
+		out := backendHeader(h, nil)
 		if !equalHeader(h, orig) {
 			t.Fatalf("backendHeader changed the client's header:\n%v\nwant\n%v", h, orig)
 		}
@@ -108,7 +108,7 @@ func FuzzForwardedHeaders(f *testing.F) {
 		if https {
 			l.scheme, l.portStr = "https", "443"
 		}
-		out := backendHeader(r.Header)
+		out := backendHeader(r.Header, nil)
 		(&Gateway{}).forwardedHeaders(out, r, l)
 
 		xff := out["X-Forwarded-For"]

@@ -50,11 +50,16 @@ func removeHopHeaders(h http.Header) {
 	}
 }
 
-// backendHeader copies a request's header for the backend, without the
-// hop-by-hop fields. The value slices are shared with the client's request,
-// which the gateway never modifies; fields the gateway sets get new slices.
-func backendHeader(h http.Header) http.Header {
-	out := make(http.Header, len(h)+4)
+// backendHeader copies a request's header for the backend into out (a new
+// map if nil, else cleared first), without the hop-by-hop fields. The value
+// slices are shared with the client's request, which the gateway never
+// modifies; fields the gateway sets get new slices.
+func backendHeader(h, out http.Header) http.Header {
+	if out == nil {
+		out = make(http.Header, len(h)+4)
+	} else {
+		clear(out)
+	}
 	for k, vv := range h {
 		out[k] = vv
 	}
@@ -81,6 +86,11 @@ type exchange struct {
 	reason      string
 	err         error
 	aborted     bool // the client connection was aborted, after logging
+
+	// The backend request of the HTTP/1.1 path, reused with the exchange.
+	out       http.Request
+	outURL    url.URL
+	outHeader http.Header
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -94,10 +104,16 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 func (g *Gateway) serve(s *snapshot, port int, w http.ResponseWriter, r *http.Request, ownTLS bool) {
 	start := time.Now()
 	x := exchangePool.Get().(*exchange)
-	*x = exchange{rw: responseWriter{ResponseWriter: w}}
+	header := x.outHeader
+	*x = exchange{rw: responseWriter{ResponseWriter: w}, outHeader: header}
 	defer func() {
 		g.accessLog(r, x, start)
-		*x = exchange{}
+		header := x.outHeader
+		if len(header) > 64 {
+			header = nil // do not keep an outsized map in the pool
+		}
+		clear(header)
+		*x = exchange{outHeader: header}
 		exchangePool.Put(x)
 	}()
 	w = &x.rw
@@ -170,16 +186,22 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 	}
 
 	host := requestHost(r.Host)
-	out := &http.Request{
-		Method:        r.Method,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        backendHeader(r.Header),
-		Body:          r.Body,
-		ContentLength: r.ContentLength,
-		Trailer:       r.Trailer, // filled in by net/http once the body has been read
+	// The backend request lives in the pooled exchange for the HTTP/1.1
+	// client, which is done with it when proxy returns; net/http's HTTP/2
+	// transport may still hold its request afterwards, so it gets its own.
+	var out *http.Request
+	if st.cfg.HTTP2 {
+		out = &http.Request{Header: backendHeader(r.Header, nil), URL: new(url.URL)}
+	} else {
+		if x.outHeader == nil {
+			x.outHeader = make(http.Header, len(r.Header)+4)
+		}
+		x.out = http.Request{Header: backendHeader(r.Header, x.outHeader), URL: &x.outURL}
+		out = &x.out
 	}
+	out.Method, out.Proto, out.ProtoMajor, out.ProtoMinor = r.Method, "HTTP/1.1", 1, 1
+	out.Body, out.ContentLength = r.Body, r.ContentLength
+	out.Trailer = r.Trailer // filled in once the body has been read
 	if r.ContentLength == 0 {
 		out.Body = nil
 	}
@@ -195,7 +217,7 @@ func (g *Gateway) proxy(s *snapshot, set *backendSet, path string, w http.Respon
 		}
 	}
 	g.forwardedHeaders(out.Header, r, x.listener)
-	out.URL = &url.URL{Path: path, RawQuery: r.URL.RawQuery}
+	*out.URL = url.URL{Path: path, RawQuery: r.URL.RawQuery}
 	if path == r.URL.Path {
 		out.URL.RawPath = r.URL.RawPath
 	}
