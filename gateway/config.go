@@ -295,7 +295,10 @@ type BackendHTTPSetting struct {
 	InsecureSkipVerify bool
 }
 
-// ConnectionDraining is a backend setting's draining behaviour.
+// ConnectionDraining is a backend setting's draining behaviour: a member
+// that Update removes from its pool keeps the requests it is serving, and
+// its upgraded (WebSocket) connections, until DrainTimeout; then they are
+// cut and its connections closed. Without draining that happens at once.
 type ConnectionDraining struct {
 	// Enabled turns draining with DrainTimeout on.
 	Enabled bool

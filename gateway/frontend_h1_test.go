@@ -267,3 +267,124 @@ func TestFrontendPipelinedBehindSlowRequest(t *testing.T) {
 		conn.Close()
 	}
 }
+
+// rawBackend answers every request (but probes) with raw, as the bytes a
+// hostile or broken backend would send.
+func rawBackend(raw string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer conn.Close()
+		brw.WriteString(raw)
+		brw.Flush()
+	})
+}
+
+// TestBackendTrailersStayTrailers: trailer fields of a backend's chunked
+// answer never reach the head of the client's response, and fields that
+// must not be trailers (Content-Length, Transfer-Encoding) are dropped, so
+// a backend cannot frame the client's connection.
+func TestBackendTrailersStayTrailers(t *testing.T) {
+	checkLeaks(t)
+	for _, tt := range []struct{ name, body string }{
+		{"empty body", "0\r\nContent-Length: 50\r\nTransfer-Encoding: chunked\r\nX-Sum: 3\r\n\r\n"},
+		{"with a body", "3\r\nabc\r\n0\r\nContent-Length: 50\r\nTransfer-Encoding: chunked\r\nX-Sum: 3\r\n\r\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pki := gatewaytest.NewPKI()
+			srv := pki.StartBackend(t, rawBackend("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"+
+				"Trailer: Content-Length, Transfer-Encoding, X-Sum\r\nConnection: close\r\n\r\n"+tt.body), "api.internal")
+			gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+			conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+			_, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n")
+			require.NoError(t, err)
+			br := bufio.NewReader(conn)
+			// The head, read raw: one framing, no trailer values in it.
+			var head []string
+			for {
+				line, err := br.ReadString('\n')
+				require.NoError(t, err)
+				if line == "\r\n" {
+					break
+				}
+				head = append(head, strings.TrimRight(line, "\r\n"))
+			}
+			joined := strings.ToLower(strings.Join(head, "\n"))
+			assert.Equal(t, 1, strings.Count(joined, "transfer-encoding: chunked"), "head: %q", head)
+			assert.NotContains(t, joined, "content-length:", "head: %q", head)
+			assert.NotContains(t, joined, "x-sum:", "head: %q", head)
+			// The body and the one valid trailer after it.
+			rest, err := io.ReadAll(io.LimitReader(br, 1<<10))
+			require.NoError(t, err)
+			assert.Contains(t, string(rest), "X-Sum: 3\r\n")
+			assert.NotContains(t, strings.ToLower(string(rest)), "content-length")
+		})
+	}
+}
+
+// TestBackendContentLengthSigned: a Content-Length with a sign is not a
+// number net/http or the gateway accepts: 502, nothing relayed.
+func TestBackendContentLengthSigned(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	srv := pki.StartBackend(t, rawBackend("HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello"), "api.internal")
+	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	_, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: shop.example\r\n\r\n")
+	require.NoError(t, err)
+	r := readRaw(t, bufio.NewReader(conn))
+	assert.Equal(t, http.StatusBadGateway, r.status, r.body)
+	assert.Contains(t, r.body, "Content-Length")
+}
+
+// TestFrontendHangUpAfterHeaderTimeout: the head's deadline does not end
+// the watch for a hang-up of a request that waits longer than it.
+func TestFrontendHangUpAfterHeaderTimeout(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	var cancelled atomic.Int32
+	started := make(chan struct{}, 1)
+	srv := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			return
+		}
+		started <- struct{}{}
+		select {
+		case <-r.Context().Done():
+			cancelled.Add(1)
+		case <-time.After(10 * time.Second):
+		}
+	}), "api.internal")
+	cfg := probedConfig(pki, srv.Member())
+	cfg.ReadHeaderTimeout = 300 * time.Millisecond
+	gw := gatewaytest.Start(t, cfg)
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	_, err := io.WriteString(conn, "GET /slow HTTP/1.1\r\nHost: shop.example\r\n\r\n")
+	require.NoError(t, err)
+	<-started
+	time.Sleep(time.Second) // past the head's deadline
+	conn.Close()
+	waitFor(t, "the backend request to be cancelled", func() bool { return cancelled.Load() == 1 })
+}
+
+// TestFrontendExpectContinueEdges: 100-continue is ignored where it means
+// nothing (HTTP/1.0, no body), as net/http does, and keeps the connection.
+func TestFrontendExpectContinueEdges(t *testing.T) {
+	checkLeaks(t)
+	pki, port := startFraming(t)
+	conn := dialTLS(t, pki, port, "shop.example", tls.VersionTLS13, "http/1.1")
+	br := bufio.NewReader(conn)
+	resp, body := exchangeRaw(t, conn, br, "GET / HTTP/1.1\r\nHost: shop.example\r\nExpect: 100-continue\r\n\r\n", "GET")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "hello", body)
+	assert.False(t, resp.Close, "no body was expected, so nothing was left unread")
+	resp, body = exchangeRaw(t, conn, br, "POST / HTTP/1.0\r\nHost: shop.example\r\nConnection: keep-alive\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi", "POST")
+	assert.Equal(t, 200, resp.StatusCode, "HTTP/1.0 has no 100-continue: the expectation is ignored")
+	assert.Equal(t, "2", resp.Header.Get("X-Body-Length"))
+	assert.Equal(t, "hello", body)
+}

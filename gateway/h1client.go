@@ -44,6 +44,7 @@ type backendConn struct {
 
 	abort     func()      // ends the exchange in progress: its read or write fails
 	drained   atomic.Bool // the member's drain time ended: the connection is done
+	inUse     atomic.Bool // in an exchange (not idle in the pool)
 	stopDrain func() bool // unregisters the drain watch
 }
 
@@ -61,7 +62,11 @@ func newBackendConn(ep *endpoint, conn net.Conn) *backendConn {
 	if ep.member != nil {
 		bc.stopDrain = context.AfterFunc(ep.member.drainCtx, func() {
 			bc.drained.Store(true)
-			bc.abortExchange()
+			if bc.inUse.Load() {
+				bc.abortExchange()
+			} else {
+				bc.conn.Close() // idle in the pool: get discards it
+			}
 		})
 	}
 	return bc
@@ -90,7 +95,7 @@ func (c *h1Client) get(ctx context.Context, ep *endpoint, deadline time.Time) (*
 		bc := list[len(list)-1]
 		list[len(list)-1] = nil
 		c.idle[ep] = list[:len(list)-1]
-		if now.Sub(bc.lastUsed) < c.idleFor {
+		if now.Sub(bc.lastUsed) < c.idleFor && !bc.drained.Load() {
 			c.mu.Unlock()
 			closeAll(expired)
 			return bc, nil
@@ -122,6 +127,11 @@ func closeAll(conns []*backendConn) {
 // and then it also sweeps every endpoint's connections that have been idle
 // for idleFor, so an endpoint no longer used does not keep its connections.
 func (c *h1Client) put(bc *backendConn) {
+	bc.inUse.Store(false)
+	if bc.drained.Load() {
+		bc.close()
+		return
+	}
 	now := time.Now()
 	bc.lastUsed = now
 	bc.reused = true
@@ -213,7 +223,10 @@ func (c *h1Client) roundTrip(ctx context.Context, ep *endpoint, req *http.Reques
 			return resp, nil
 		}
 		bc.close()
-		if errors.Is(err, errStaleConn) && attempt == 0 && req.Body == nil {
+		// A connection the backend closed while idle is retried once for a
+		// request that is safe to repeat (it may have been processed
+		// before the close, as net/http's transport also assumes).
+		if errors.Is(err, errStaleConn) && attempt == 0 && req.Body == nil && idempotent(req.Method) {
 			continue
 		}
 		return nil, err
@@ -221,7 +234,13 @@ func (c *h1Client) roundTrip(ctx context.Context, ep *endpoint, req *http.Reques
 }
 
 func (c *h1Client) exchange(ctx context.Context, bc *backendConn, req *http.Request, deadline time.Time) (*http.Response, error) {
+	bc.inUse.Store(true)
 	bc.conn.SetDeadline(deadline)
+	if bc.drained.Load() {
+		// The drain ended while the connection was handed out; its abort
+		// may have come before the deadline above replaced it.
+		return nil, fmt.Errorf("%w: connection to a drained member", errDrained)
+	}
 	// Until the exchange ends (the body is read or closed), ending ctx
 	// aborts it: the client left. (The end of the member's drain time
 	// aborts it too: see newBackendConn.)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
-	"strconv"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -126,17 +125,16 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 			if len(vv) == 0 {
 				return nil, bodyFrame{}, badResponse("a header line starts with whitespace")
 			}
+			if last == "Content-Length" || last == "Transfer-Encoding" {
+				return nil, bodyFrame{}, badResponse("%s continues on a folded line", last)
+			}
 			more := strings.Trim(line, " \t")
 			if !httpguts.ValidHeaderFieldValue(more) {
 				return nil, bodyFrame{}, badResponse("header %q has a control character in its value", last)
 			}
-			if more != "" {
-				if vv[len(vv)-1] == "" {
-					vv[len(vv)-1] = more
-				} else {
-					vv[len(vv)-1] += " " + more
-				}
-			}
+			// As net/http: the lines are joined with one space, and the
+			// value's leading whitespace trimmed.
+			vv[len(vv)-1] = strings.TrimLeft(vv[len(vv)-1]+" "+more, " \t")
 			continue
 		}
 		name, value, ok := strings.Cut(line, ":")
@@ -167,8 +165,8 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 	var cl int64 = -1
 	if vv := h["Content-Length"]; len(vv) > 0 {
 		for _, v := range vv {
-			n, err := strconv.ParseInt(textproto.TrimString(v), 10, 64)
-			if err != nil || n < 0 || cl >= 0 && n != cl {
+			n, ok := parseContentLength(v)
+			if !ok || cl >= 0 && n != cl {
 				return nil, bodyFrame{}, badResponse("Content-Length %q", clip(strings.Join(vv, ", ")))
 			}
 			cl = n
@@ -200,7 +198,7 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 			resp.Trailer = make(http.Header)
 			for _, f := range announced {
 				for _, k := range strings.Split(f, ",") {
-					if k = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(k)); k != "" {
+					if k = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(k)); k != "" && httpguts.ValidTrailerHeader(k) {
 						resp.Trailer[k] = nil
 					}
 				}
@@ -221,6 +219,23 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 		resp.Close = true
 		return resp, bodyFrame{kind: frameEOF}, nil
 	}
+}
+
+// parseContentLength parses a Content-Length value: decimal digits only
+// (no sign, as net/http), around optional whitespace.
+func parseContentLength(v string) (int64, bool) {
+	v = textproto.TrimString(v)
+	if v == "" || len(v) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(v[i]-'0')
+	}
+	return n, true
 }
 
 // commonResponseKey is name in canonical form, without allocating for the
@@ -339,6 +354,9 @@ func (c *chunkedReader) readTrailer() error {
 		name, value, ok := strings.Cut(l, ":")
 		if !ok || !httpguts.ValidHeaderFieldName(name) {
 			return fmt.Errorf("malformed chunked body: trailer line %q", clip(l))
+		}
+		if !httpguts.ValidTrailerHeader(name) {
+			continue // a field that must not be a trailer (Content-Length, Host, ...) is dropped
 		}
 		if *c.trailer == nil {
 			*c.trailer = make(http.Header)

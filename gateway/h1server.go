@@ -311,12 +311,14 @@ func (c *h1Conn) serveRequest() (keepAlive, hijacked bool) {
 		return false, false
 	}
 	if ex := r.Header["Expect"]; len(ex) > 0 {
-		if len(ex) == 1 && strings.EqualFold(ex[0], "100-continue") && r.ProtoAtLeast(1, 1) {
-			c.body.continueNeeded = true
-		} else {
+		// As net/http: 100-continue is answered when the body is first
+		// read, and only matters for an HTTP/1.1 request with a body; any
+		// other expectation is refused.
+		if !strings.EqualFold(textproto.TrimString(ex[0]), "100-continue") {
 			c.refuse(refuseExpect)
 			return false, false
 		}
+		c.body.continueNeeded = r.ProtoAtLeast(1, 1) && r.ContentLength != 0
 	}
 
 	c.startWatch()
@@ -639,8 +641,8 @@ func (c *h1Conn) finishHead(r *http.Request) (*http.Request, *refusal) {
 		return r, nil
 	}
 	if cl := h["Content-Length"]; len(cl) > 0 {
-		n, err := strconv.ParseInt(textproto.TrimString(cl[0]), 10, 64)
-		if err != nil || n < 0 {
+		n, ok := parseContentLength(cl[0])
+		if !ok {
 			return nil, refuseContentLength
 		}
 		if len(cl) > 1 {
@@ -812,6 +814,9 @@ func (c *h1Conn) watchFire() {
 	}
 	c.watchOn = true
 	c.watching.Add(1)
+	// The head's deadline may still be set (a request without a body):
+	// the watch must outlast it.
+	c.conn.SetReadDeadline(time.Time{})
 	go c.watchRead()
 }
 
@@ -865,6 +870,7 @@ type h1Response struct {
 	chunked    bool
 	noBody     bool // HEAD, or a status without a body
 	isHead     bool
+	trailers   bool // the handler announced trailers
 	closeAfter bool
 	hijacked   bool
 	err        error
@@ -899,19 +905,28 @@ func (w *h1Response) WriteHeader(code int) {
 	w.status = code
 	w.noBody = w.isHead || code == http.StatusNoContent || code == http.StatusNotModified || code < 200
 	if cl := w.header["Content-Length"]; len(cl) > 0 {
-		if n, err := strconv.ParseInt(textproto.TrimString(cl[0]), 10, 64); err == nil && n >= 0 {
+		if n, ok := parseContentLength(cl[0]); ok {
 			w.declared = n
+			if len(cl) > 1 || cl[0] != strconv.FormatInt(n, 10) {
+				w.header["Content-Length"] = []string{strconv.FormatInt(n, 10)}
+			}
 		} else {
 			delete(w.header, "Content-Length")
 		}
 	}
+	// Trailers are announced in the head; their values follow the body, so
+	// the body is chunked whatever its size (see sendHead).
+	w.trailers = len(w.header["Trailer"]) > 0
 }
 
 // writeInterim sends a 1xx response with the header set so far.
 func (w *h1Response) writeInterim(code int) {
+	if !w.req.ProtoAtLeast(1, 1) {
+		return // HTTP/1.0 clients get no interim responses (RFC 9110 section 15.2)
+	}
 	w.writer()
 	w.bw.WriteString(statusLine(code))
-	writeHeaderFields(w.bw, w.header)
+	writeHeaderFields(w.bw, w.header, false)
 	w.bw.WriteString("\r\n")
 	if err := w.bw.Flush(); err != nil && w.err == nil {
 		w.err = err
@@ -980,7 +995,7 @@ func (w *h1Response) sendHead(final bool) {
 	w.writer()
 	bw := w.bw
 	bw.WriteString(statusLine(w.status))
-	writeHeaderFields(bw, w.header)
+	writeHeaderFields(bw, w.header, w.trailers)
 	if _, ok := w.header["Date"]; !ok {
 		bw.WriteString("Date: ")
 		bw.WriteString(httpDate())
@@ -993,7 +1008,7 @@ func (w *h1Response) sendHead(final bool) {
 	}
 	switch {
 	case w.noBody || w.declared >= 0:
-	case final:
+	case final && !(w.trailers || hasPrefixedTrailer(w.header)) || final && !w.req.ProtoAtLeast(1, 1):
 		bw.WriteString("Content-Length: ")
 		var num [20]byte
 		bw.Write(strconv.AppendInt(num[:0], int64(len(w.pending)), 10))
@@ -1018,11 +1033,13 @@ func (w *h1Response) sendHead(final bool) {
 	}
 }
 
-// writeHeaderFields writes h's fields, leaving out trailers (announced
-// with http.TrailerPrefix) and names that are not tokens.
-func writeHeaderFields(bw *bufio.Writer, h http.Header) {
+// writeHeaderFields writes h's fields, leaving out trailers (set with
+// http.TrailerPrefix, or, when announced is set, named in the Trailer
+// field: their values come after the body) and names that are not tokens.
+func writeHeaderFields(bw *bufio.Writer, h http.Header, announced bool) {
 	for k, vv := range h {
-		if strings.HasPrefix(k, http.TrailerPrefix) || !httpguts.ValidHeaderFieldName(k) {
+		if strings.HasPrefix(k, http.TrailerPrefix) || !httpguts.ValidHeaderFieldName(k) ||
+			announced && isAnnouncedTrailer(h, k) {
 			continue
 		}
 		for _, v := range vv {
@@ -1032,6 +1049,31 @@ func writeHeaderFields(bw *bufio.Writer, h http.Header) {
 			bw.WriteString("\r\n")
 		}
 	}
+}
+
+// isAnnouncedTrailer reports whether the Trailer field of h names k.
+func isAnnouncedTrailer(h http.Header, k string) bool {
+	for _, f := range h["Trailer"] {
+		for f != "" {
+			var name string
+			name, f, _ = strings.Cut(f, ",")
+			if strings.EqualFold(textproto.TrimString(name), k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasPrefixedTrailer reports whether h holds a trailer set with
+// http.TrailerPrefix.
+func hasPrefixedTrailer(h http.Header) bool {
+	for k := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *h1Response) Flush() { w.FlushError() }
@@ -1100,13 +1142,16 @@ func (w *h1Response) writeTrailers() {
 	for _, f := range w.header["Trailer"] {
 		for _, k := range strings.Split(f, ",") {
 			k = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(k))
+			if !httpguts.ValidTrailerHeader(k) {
+				continue
+			}
 			for _, v := range w.header[k] {
 				w.bw.WriteString(k + ": " + headerValue(v) + "\r\n")
 			}
 		}
 	}
 	for k, vv := range w.header {
-		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && httpguts.ValidHeaderFieldName(name) {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && httpguts.ValidHeaderFieldName(name) && httpguts.ValidTrailerHeader(name) {
 			for _, v := range vv {
 				w.bw.WriteString(name + ": " + headerValue(v) + "\r\n")
 			}

@@ -487,6 +487,11 @@ func (g *Gateway) respond(w http.ResponseWriter, r, out *http.Request, resp *htt
 		h.Add("Set-Cookie", set.setting.cookie+"="+m.cookie+"; Path=/")
 		h.Add("Set-Cookie", set.setting.corsCookie+"="+m.cookie+"; Path=/; SameSite=None; Secure")
 	}
+	for k := range resp.Trailer {
+		if !httpguts.ValidTrailerHeader(k) {
+			delete(resp.Trailer, k) // never relayed as a trailer, let alone in the head
+		}
+	}
 	announced := len(resp.Trailer)
 	if announced > 0 {
 		keys := make([]string, 0, len(resp.Trailer))
@@ -522,12 +527,16 @@ func (g *Gateway) respond(w http.ResponseWriter, r, out *http.Request, resp *htt
 	}
 	if len(resp.Trailer) == announced {
 		for k, vv := range resp.Trailer {
-			h[k] = vv
+			if httpguts.ValidTrailerHeader(k) {
+				h[k] = vv
+			}
 		}
 		return
 	}
 	for k, vv := range resp.Trailer {
-		h[http.TrailerPrefix+k] = vv
+		if httpguts.ValidTrailerHeader(k) {
+			h[http.TrailerPrefix+k] = vv
+		}
 	}
 }
 
