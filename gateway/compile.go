@@ -154,7 +154,7 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 				cert.Leaf, _ = x509.ParseCertificate(cert.Certificate[0]) // checked by checkKeyPair
 			}
 			tc.Certificates = []tls.Certificate{cert}
-			tc.NextProtos = []string{"h2", "http/1.1"}
+			tc.NextProtos = frontendProtocols
 			ls.tlsConfig = tc
 		case HTTP:
 			ls.scheme = "http"

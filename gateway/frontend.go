@@ -28,6 +28,11 @@ import (
 // unwrapped: HTTP/2 framing has no such ambiguities, and the limits on the
 // URI and the header fields are checked by checkHead.
 
+// frontendProtocols are the ALPN protocols HTTPS listeners offer. A client
+// that offers only http/1.0 (curl --http1.0 does) is served by the HTTP/1.x
+// server; one that offers no ALPN at all gets HTTP/1.1.
+var frontendProtocols = []string{"h2", "http/1.1", "http/1.0"}
+
 // maxConcurrentStreams bounds the streams of one HTTP/2 client connection,
 // and so the handlers it runs at once; net/http closes a connection that
 // keeps opening streams over it (rapid reset) with ENHANCE_YOUR_CALM.

@@ -142,8 +142,10 @@ func TestFrontendHTTP10(t *testing.T) {
 	assert.Equal(t, "part1,part2", body)
 	requireClosed(t, conn, br)
 
-	// Without keep-alive, the connection closes after the answer.
-	conn = dialTLS(t, pki, port, "shop.example", tls.VersionTLS13, "http/1.1")
+	// Without keep-alive, the connection closes after the answer. A client
+	// that offers only http/1.0 by ALPN is served.
+	conn = dialTLS(t, pki, port, "shop.example", tls.VersionTLS13, "http/1.0")
+	assert.Equal(t, "http/1.0", conn.ConnectionState().NegotiatedProtocol)
 	br = bufio.NewReader(conn)
 	_, body = exchangeRaw(t, conn, br, "GET / HTTP/1.0\r\nHost: shop.example\r\n\r\n", "GET")
 	assert.Equal(t, "hello", body)

@@ -127,7 +127,7 @@ func (g *Gateway) newFrontend(cfg Config, ls *listenerState) *frontend {
 		// which it rotates itself: clients resume across listeners on the
 		// port and across Updates.
 		f.tlsConfig = &tls.Config{
-			NextProtos: []string{"h2", "http/1.1"},
+			NextProtos: frontendProtocols,
 			GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 				s := g.snap.Load()
 				li, ok := s.table.CertificateFor(port, hello.ServerName)
