@@ -205,13 +205,11 @@ func TestFrontendUnreadBody(t *testing.T) {
 	assert.True(t, resp.Close, "a body too large to skip closes the connection, and says so")
 }
 
-// TestFrontendNoticesClientHangUp: a client that closes its connection
-// while its request waits on the backend has that request cancelled at the
-// backend.
-func TestFrontendNoticesClientHangUp(t *testing.T) {
-	checkLeaks(t)
-	pki := gatewaytest.NewPKI()
-	var cancelled atomic.Int32
+// startHangingBackend starts a backend whose requests (but probes) wait up
+// to 10 s for their context to end; each signals started when it arrives,
+// and cancelled counts those whose context ended.
+func startHangingBackend(t *testing.T, pki *gatewaytest.PKI) (*gatewaytest.Backend, <-chan struct{}, *atomic.Int32) {
+	cancelled := new(atomic.Int32)
 	started := make(chan struct{}, 1)
 	srv := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
@@ -224,6 +222,16 @@ func TestFrontendNoticesClientHangUp(t *testing.T) {
 		case <-time.After(10 * time.Second):
 		}
 	}), "api.internal")
+	return srv, started, cancelled
+}
+
+// TestFrontendNoticesClientHangUp: a client that closes its connection
+// while its request waits on the backend has that request cancelled at the
+// backend.
+func TestFrontendNoticesClientHangUp(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	srv, started, cancelled := startHangingBackend(t, pki)
 	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
 	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
 	_, err := io.WriteString(conn, "GET /slow HTTP/1.1\r\nHost: shop.example\r\n\r\n")
@@ -349,19 +357,7 @@ func TestBackendContentLengthSigned(t *testing.T) {
 func TestFrontendHangUpAfterHeaderTimeout(t *testing.T) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
-	var cancelled atomic.Int32
-	started := make(chan struct{}, 1)
-	srv := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
-			return
-		}
-		started <- struct{}{}
-		select {
-		case <-r.Context().Done():
-			cancelled.Add(1)
-		case <-time.After(10 * time.Second):
-		}
-	}), "api.internal")
+	srv, started, cancelled := startHangingBackend(t, pki)
 	cfg := probedConfig(pki, srv.Member())
 	cfg.ReadHeaderTimeout = 300 * time.Millisecond
 	gw := gatewaytest.Start(t, cfg)

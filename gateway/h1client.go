@@ -312,8 +312,7 @@ func (c *h1Client) ioError(ctx context.Context, bc *backendConn, err error, befo
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if isTimeoutErr(err) {
 		return errRequestTimeout
 	}
 	if bc.reused && (beforeResponse || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isConnReset(err)) {

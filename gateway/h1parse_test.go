@@ -9,21 +9,20 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
-// parseOne runs the frontend server's head parsing on one request head as
-// the server does after the scanner: it returns nil for a refusal.
+// parseOne reads one request head with the frontend server's own head
+// reading and parsing, as the server does after the scanner: a refusal
+// comes back non-nil.
 func parseOne(head []byte) (*http.Request, *refusal) {
-	c := &h1Conn{template: new(http.Request), req: new(http.Request), header: make(http.Header)}
-	c.pre.r = bytes.NewReader(head)
-	c.br = bufio.NewReaderSize(&c.pre, 4<<10)
-	c.conn = nil
-	hp := string(head)
-	lines := strings.Count(hp, "\n")
-	for strings.HasPrefix(hp, "\r\n") || strings.HasPrefix(hp, "\n") {
-		hp = strings.TrimPrefix(strings.TrimPrefix(hp, "\r"), "\n")
-	}
-	return c.parseHead(hp, lines)
+	conn, other := net.Pipe() // for the deadlines; the head comes from br
+	defer conn.Close()
+	defer other.Close()
+	c := &h1Conn{s: &h1Server{readHeaderTimeout: time.Minute}, conn: conn,
+		template: new(http.Request), req: new(http.Request), header: make(http.Header)}
+	c.br = bufio.NewReaderSize(bytes.NewReader(head), 4<<10)
+	return c.readRequest()
 }
 
 // FuzzRequestHead checks the frontend's request parser against net/http's:

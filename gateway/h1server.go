@@ -119,7 +119,6 @@ type h1Conn struct {
 	watchStopped bool // the request ended: a firing timer does nothing
 	watchB       [1]byte
 	watchN       int
-	watchErr     error
 }
 
 // serveConn serves c, a handshaken connection, until it closes. It runs in
@@ -223,29 +222,30 @@ func (c *h1Conn) idleRead(timeout time.Duration) bool {
 func (s *h1Server) forget(c *h1Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
-	if s.closing && len(s.conns) == 0 {
-		select {
-		case <-s.done:
-		default:
-			close(s.done)
-		}
-	}
+	s.signalDoneLocked()
 	s.mu.Unlock()
 }
 
-// stopAccepting marks the server closing; it returns whether it already
-// was.
+// stopAccepting marks the server closing: connections handed to it from
+// now on are closed at once.
 func (s *h1Server) stopAccepting() {
 	s.mu.Lock()
 	s.closing = true
-	if len(s.conns) == 0 {
-		select {
-		case <-s.done:
-		default:
-			close(s.done)
-		}
-	}
+	s.signalDoneLocked()
 	s.mu.Unlock()
+}
+
+// signalDoneLocked closes done once the server is closing and has no
+// connection left.
+func (s *h1Server) signalDoneLocked() {
+	if !s.closing || len(s.conns) > 0 {
+		return
+	}
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
 }
 
 // shutdown closes idle connections, lets active ones finish their request
@@ -823,7 +823,7 @@ func (c *h1Conn) watchFire() {
 func (c *h1Conn) watchRead() {
 	defer c.watching.Done()
 	n, err := c.conn.Read(c.watchB[:])
-	c.watchN, c.watchErr = n, err
+	c.watchN = n
 	if n == 0 && !isTimeoutErr(err) {
 		c.cancel(errClientGone)
 	}
@@ -848,7 +848,7 @@ func (c *h1Conn) stopWatch() {
 	if c.watchN == 1 {
 		c.pre.b[0], c.pre.n = c.watchB[0], 1
 	}
-	c.watchN, c.watchErr = 0, nil
+	c.watchN = 0
 }
 
 func isTimeoutErr(err error) bool {
