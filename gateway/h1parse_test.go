@@ -55,7 +55,10 @@ func FuzzRequestHead(f *testing.F) {
 			head = head[:n]
 		}
 		got, r := parseOne(head)
-		want, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(head)))
+		// Empty lines before a request line are skipped (RFC 9112 section
+		// 2.2), by net/http's server too after a POST; ReadRequest alone
+		// does not, so it gets the head without them.
+		want, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(bytes.TrimLeft(head, "\r\n"))))
 		if r != nil {
 			return // the parser may refuse more than net/http; it must not accept more
 		}

@@ -195,12 +195,12 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 		resp.TransferEncoding = chunkedEncoding
 		resp.ContentLength = -1
 		if announced := h["Trailer"]; len(announced) > 0 {
-			resp.Trailer = make(http.Header)
-			for _, f := range announced {
-				for _, k := range strings.Split(f, ",") {
-					if k = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(k)); k != "" && httpguts.ValidTrailerHeader(k) {
-						resp.Trailer[k] = nil
+			for _, k := range trailerNames(announced) {
+				if httpguts.ValidTrailerHeader(k) {
+					if resp.Trailer == nil {
+						resp.Trailer = make(http.Header)
 					}
+					resp.Trailer[k] = nil
 				}
 			}
 		}
@@ -219,6 +219,19 @@ func parseResponseHead(head string, lines int, req *http.Request) (*http.Respons
 		resp.Close = true
 		return resp, bodyFrame{kind: frameEOF}, nil
 	}
+}
+
+// trailerNames are the canonical field names a Trailer header announces.
+func trailerNames(fields []string) []string {
+	var names []string
+	for _, f := range fields {
+		for _, k := range strings.Split(f, ",") {
+			if k = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(k)); k != "" {
+				names = append(names, k)
+			}
+		}
+	}
+	return names
 }
 
 // parseContentLength parses a Content-Length value: decimal digits only

@@ -624,17 +624,15 @@ func (c *h1Conn) finishHead(r *http.Request) (*http.Request, *refusal) {
 		b.chunks = chunkedReader{br: c.br, trailer: &r.Trailer}
 		if announced := h["Trailer"]; len(announced) > 0 {
 			delete(h, "Trailer") // as net/http: the names are r.Trailer's keys
-			r.Trailer = make(http.Header)
-			for _, f := range announced {
-				for _, k := range strings.Split(f, ",") {
-					if k = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(k)); k != "" {
-						switch k {
-						case "Transfer-Encoding", "Trailer", "Content-Length":
-							return nil, refuseHeaderName
-						}
-						r.Trailer[k] = nil
-					}
+			for _, k := range trailerNames(announced) {
+				switch k {
+				case "Transfer-Encoding", "Trailer", "Content-Length":
+					return nil, refuseHeaderName
 				}
+				if r.Trailer == nil {
+					r.Trailer = make(http.Header)
+				}
+				r.Trailer[k] = nil
 			}
 		}
 		r.Body = b
