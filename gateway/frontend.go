@@ -24,9 +24,10 @@ import (
 // itself, serves each HTTP/1.x connection with its own server (h1Server)
 // over a frontConn, whose requestScanner sees the plaintext before the
 // server parses it and refuses such requests with the right status, before
-// any of their head is parsed. HTTP/2 connections go to net/http's server
-// unwrapped: HTTP/2 framing has no such ambiguities, and the limits on the
-// URI and the header fields are checked by checkHead.
+// any of their head is parsed. HTTP/2 connections go to the port's own
+// HTTP/2 server (h2Server) unwrapped: HTTP/2 framing has no such
+// ambiguities, and the limits on the URI and the header fields are checked
+// by checkHead.
 
 // frontendProtocols are the ALPN protocols HTTPS listeners offer. A client
 // that offers only http/1.0 (curl --http1.0 does) is served by the HTTP/1.x
@@ -34,8 +35,9 @@ import (
 var frontendProtocols = []string{"h2", "http/1.1", "http/1.0"}
 
 // maxConcurrentStreams bounds the streams of one HTTP/2 client connection,
-// and so the handlers it runs at once; net/http closes a connection that
-// keeps opening streams over it (rapid reset) with ENHANCE_YOUR_CALM.
+// and so the handlers it runs at once; h2Server closes a connection that
+// keeps opening streams over it (rapid reset) with ENHANCE_YOUR_CALM, as
+// net/http does.
 const maxConcurrentStreams = 250
 
 // refusalLinger bounds how long a refused connection is drained after its
@@ -48,21 +50,22 @@ var errRefused = errors.New("gateway: request refused")
 // frontListener is a frontend port's listener. It accepts connections in
 // a goroutine of its own and gives each a goroutine that runs its TLS
 // handshake (HTTPS), bounded by the server's ReadHeaderTimeout, and then
-// serves it: HTTP/1.x connections, wrapped in a frontConn, with the port's
-// h1Server in that same goroutine; HTTP/2 connections are handed to
-// net/http's server through Accept. Close stops accepting, ends the
-// handshakes in progress and waits for them; connections already being
+// serves it in that same goroutine: HTTP/1.x connections, wrapped in a
+// frontConn, with the port's h1Server, HTTP/2 connections with its
+// h2Server. net/http's server only runs the listener: its Accept returns
+// no connection, only the listener's errors. Close stops accepting, ends
+// the handshakes in progress and waits for them; connections already being
 // served belong to their server.
 type frontListener struct {
 	net.Listener
 	g         *Gateway
 	port      int
 	h1        *h1Server
+	h2        *h2Server
 	tlsConfig *tls.Config // nil for HTTP
 	timeout   time.Duration
 
-	conns  chan net.Conn // handshaken HTTP/2 connections
-	errs   chan error    // Accept's errors
+	errs   chan error // Accept's errors
 	ctx    context.Context
 	cancel context.CancelFunc
 	once   sync.Once
@@ -70,13 +73,12 @@ type frontListener struct {
 }
 
 func (g *Gateway) newFrontListener(ln net.Listener, f *frontend) net.Listener {
-	l := &frontListener{Listener: ln, g: g, port: f.port, h1: f.h1}
+	l := &frontListener{Listener: ln, g: g, port: f.port, h1: f.h1, h2: f.h2}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	if f.https {
 		l.tlsConfig = f.tlsConfig
 		l.timeout = f.srv.ReadHeaderTimeout
 	}
-	l.conns = make(chan net.Conn)
 	l.errs = make(chan error)
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -85,8 +87,6 @@ func (g *Gateway) newFrontListener(ln net.Listener, f *frontend) net.Listener {
 
 func (l *frontListener) Accept() (net.Conn, error) {
 	select {
-	case c := <-l.conns:
-		return c, nil
 	case err := <-l.errs:
 		return nil, err
 	case <-l.ctx.Done():
@@ -148,12 +148,8 @@ func (l *frontListener) handshake(raw net.Conn) {
 	}
 	tc.SetDeadline(time.Time{})
 	if tc.ConnectionState().NegotiatedProtocol == "h2" {
-		select {
-		case l.conns <- tc:
-		case <-l.ctx.Done():
-			tc.Close()
-		}
 		l.wg.Done()
+		l.h2.serveConn(tc)
 		return
 	}
 	fc := &tlsFrontConn{frontConn{Conn: tc, l: l}}
@@ -319,10 +315,16 @@ func (g *Gateway) checkHead(w http.ResponseWriter, r *http.Request) bool {
 	default:
 		return true
 	}
+	g.refuseRequest(w, r, ref)
+	return false
+}
+
+// refuseRequest answers r with ref in the gateway's error format and logs
+// it; nothing of r is forwarded.
+func (g *Gateway) refuseRequest(w http.ResponseWriter, r *http.Request, ref *refusal) {
 	x := &exchange{rw: responseWriter{ResponseWriter: w}}
 	g.fail(&x.rw, x, ref.status, ref.reason, ref.message, nil)
 	g.accessLog(r, x, time.Now())
-	return false
 }
 
 // headerBytes is the size of a request's header fields as HTTP/1.1 would

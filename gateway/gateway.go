@@ -47,8 +47,9 @@ type frontend struct {
 	port      int
 	address   string
 	https     bool
-	srv       *http.Server // HTTP/2
+	srv       *http.Server // runs the port's listeners: Serve, Shutdown
 	h1        *h1Server    // HTTP/1.x
+	h2        *h2Server    // HTTP/2
 	tlsConfig *tls.Config
 }
 
@@ -115,11 +116,9 @@ func (g *Gateway) newFrontend(cfg Config, ls *listenerState) *frontend {
 		IdleTimeout:       idle,
 		MaxHeaderBytes:    serverHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
-		HTTP2: &http.HTTP2Config{
-			MaxConcurrentStreams: maxConcurrentStreams,
-		},
 	}
 	f.h1 = newH1Server(g, f.port, f.srv.Handler, readHeader, idle)
+	f.h2 = newH2Server(g, f.port, f.srv.Handler, readHeader, idle)
 	if f.https {
 		port := f.port
 		// The per-listener configs GetConfigForClient returns set no
@@ -288,18 +287,20 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var h1err error
-			h1done := make(chan struct{})
+			var h1err, h2err error
+			var both sync.WaitGroup
+			both.Add(2)
 			go func() {
+				defer both.Done()
 				h1err = f.h1.shutdown(ctx)
-				close(h1done)
+			}()
+			go func() {
+				defer both.Done()
+				h2err = f.h2.shutdown(ctx)
 			}()
 			err := f.srv.Shutdown(ctx)
-			<-h1done
-			if err == nil {
-				err = h1err
-			}
-			errs[i] = err
+			both.Wait()
+			errs[i] = errors.Join(err, h1err, h2err)
 		}()
 	}
 	wg.Wait()
@@ -308,6 +309,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		for _, f := range fronts {
 			f.srv.Close()
 			f.h1.close()
+			f.h2.close()
 		}
 		g.release()
 		return err
@@ -329,6 +331,7 @@ func (g *Gateway) Close() error {
 	for _, f := range fronts {
 		errs = append(errs, f.srv.Close())
 		f.h1.close()
+		f.h2.close()
 	}
 	g.release()
 	return errors.Join(errs...)
