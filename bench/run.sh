@@ -295,6 +295,18 @@ wait "$PID_PROFILE" || die "the profiled gateway exited $?"
 (cd "$ROOT" && go tool pprof -top -nodecount=30 -sample_index=alloc_space "$OUT/bin/gateway" "$OUT/allocs.prof" >"$OUT/pprof-alloc-space.txt" 2>/dev/null)
 (cd "$ROOT" && go tool pprof -top -nodecount=30 -sample_index=alloc_objects "$OUT/bin/gateway" "$OUT/allocs.prof" >"$OUT/pprof-alloc-objects.txt" 2>/dev/null)
 
+log "profiling e2etls under HTTP/2 load (${DURATION}s)"
+GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_PROFILE" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
+	-backend "127.0.0.1:$B_E2ETLS" -backend-host backend.internal -root "$OUT/root.pem" -log-level warn \
+	-cpuprofile "$OUT/cpu-h2.prof" 2>>"$OUT/gateway-profile.log" &
+PID_PROFILE=$!
+PIDS+=("$PID_PROFILE")
+wait_port "$P_PROFILE"
+timeout -k 5 $((DURATION + 30)) taskset -c 0 h2load -t1 -c$CONNS -m$H2_STREAMS -D "$DURATION" "https://127.0.0.1:$P_PROFILE/" >"$OUT/raw/profile-h2load.txt"
+kill -TERM "$PID_PROFILE"
+wait "$PID_PROFILE" || die "the profiled gateway exited $?"
+(cd "$ROOT" && go tool pprof -top -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu-h2.prof" >"$OUT/pprof-cpu-h2.txt" 2>/dev/null)
+
 # --- 6. memory per idle keep-alive frontend connection ---
 log "memory: $IDLE_CONNS idle keep-alive TLS connections to a fresh e2etls gateway"
 GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_MEMORY" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
@@ -372,6 +384,15 @@ versions() {
 	echo '```'
 	echo "$ go tool pprof -top -nodecount=30 -sample_index=alloc_space bench/out/bin/gateway bench/out/allocs.prof"
 	sed -n '1,40p' "$OUT/pprof-alloc-space.txt"
+	echo '```'
+	echo
+	echo "## Profile of e2etls under workload 3 (HTTP/2)"
+	echo
+	echo "A separate gateway with -cpuprofile under the HTTP/2 workload for ${DURATION} s ($(grep -m1 'finished in' "$OUT/raw/profile-h2load.txt" | tr -s ' ') with profiling on)."
+	echo
+	echo '```'
+	echo "$ go tool pprof -top -nodecount=30 bench/out/bin/gateway bench/out/cpu-h2.prof"
+	sed -n '1,40p' "$OUT/pprof-cpu-h2.txt"
 	echo '```'
 	echo
 	echo "## Log output of the servers during the run"

@@ -553,20 +553,8 @@ var pathSafe = func() (t [256]bool) {
 func (c *h1Conn) parseTarget(r *http.Request, method, target string) bool {
 	c.url = url.URL{}
 	r.URL = &c.url
-	if len(target) > 0 && target[0] == '/' {
-		path, query, hasQuery := strings.Cut(target, "?")
-		fast := true
-		for i := 0; i < len(path) && fast; i++ {
-			fast = pathSafe[path[i]]
-		}
-		for i := 0; i < len(query) && fast; i++ {
-			fast = query[i] >= 0x20 && query[i] != 0x7f
-		}
-		if fast {
-			c.url.Path, c.url.RawQuery = path, query
-			c.url.ForceQuery = hasQuery && query == ""
-			return true
-		}
+	if parseOriginForm(&c.url, target) {
+		return true
 	}
 	raw := target
 	authority := method == http.MethodConnect && !strings.HasPrefix(target, "/")
@@ -581,6 +569,30 @@ func (c *h1Conn) parseTarget(r *http.Request, method, target string) bool {
 		u.Scheme = ""
 	}
 	c.url = *u
+	return true
+}
+
+// parseOriginForm sets u from an origin-form target (an absolute path and
+// query) without allocating, as url.ParseRequestURI would, when every byte
+// of it is one net/url keeps as it is; it reports false otherwise, leaving
+// u unset.
+func parseOriginForm(u *url.URL, target string) bool {
+	if len(target) == 0 || target[0] != '/' {
+		return false
+	}
+	path, query, hasQuery := strings.Cut(target, "?")
+	for i := 0; i < len(path); i++ {
+		if !pathSafe[path[i]] {
+			return false
+		}
+	}
+	for i := 0; i < len(query); i++ {
+		if query[i] < 0x20 || query[i] == 0x7f {
+			return false
+		}
+	}
+	u.Path, u.RawQuery = path, query
+	u.ForceQuery = hasQuery && query == ""
 	return true
 }
 

@@ -74,8 +74,9 @@ const (
 	h2MaxPending = 16 << 10
 	// h2MaxQueued bounds the streams waiting for a handler slot.
 	h2MaxQueued = 4 * maxConcurrentStreams
-	// h2MaxIdleWorkers bounds the worker goroutines kept for later streams.
-	h2MaxIdleWorkers = 64
+	// h2MaxIdleWorkers bounds the worker goroutines kept for later
+	// streams (each keeps its stack, a few KiB) until the server stops.
+	h2MaxIdleWorkers = 2 * maxConcurrentStreams
 	// h2DefaultFrameSize is HTTP/2's initial SETTINGS_MAX_FRAME_SIZE.
 	h2DefaultFrameSize = 16 << 10
 	// h2DefaultWindow is HTTP/2's initial window size.
@@ -162,6 +163,7 @@ type h2Stream struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	req    *http.Request
+	url    url.URL
 	body   h2Body
 	w      h2Response
 	refuse *refusal // answer this instead of running the handler
@@ -307,6 +309,16 @@ func (c *h2Conn) serve() error {
 			if errors.Is(err, http2.ErrFrameTooLarge) {
 				return c.goAway(http2.ErrCodeFrameSize, err)
 			}
+			if isTimeoutErr(err) {
+				// The idle timeout (or a header block that took longer):
+				// GOAWAY tells the client no stream was lost.
+				c.mu.Lock()
+				last := c.lastStream
+				c.goingAway = true
+				c.mu.Unlock()
+				c.conn.SetWriteDeadline(time.Now().Add(refusalLinger))
+				c.write(func() error { return c.fr.WriteGoAway(last, http2.ErrCodeNo, nil) })
+			}
 			return err
 		}
 		if err := c.process(f); err != nil {
@@ -325,6 +337,7 @@ func (c *h2Conn) goAway(code http2.ErrCode, err error) error {
 	last := c.lastStream
 	c.goingAway = true
 	c.mu.Unlock()
+	c.conn.SetWriteDeadline(time.Now().Add(refusalLinger)) // the connection ends: a client that does not read cannot hold it
 	c.write(func() error { return c.fr.WriteGoAway(last, code, nil) })
 	c.s.g.log.LogAttrs(context.Background(), slog.LevelDebug, "gateway: HTTP/2 connection error",
 		slog.Int("port", c.s.port), slog.String("client", c.remote), slog.String("code", code.String()),
@@ -622,7 +635,7 @@ func (c *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		return c.write(func() error { return c.fr.WriteRSTStream(id, code) })
 	}
 	st.req = r
-	st.w = h2Response{st: st, header: make(http.Header, 8), declared: -1, isHead: r.Method == http.MethodHead}
+	st.w = h2Response{st: st, header: getHeaderMap(), declared: -1, isHead: r.Method == http.MethodHead}
 	st.body.st = st
 	if f.StreamEnded() {
 		st.remoteClosed = true
@@ -683,8 +696,9 @@ func (c *h2Conn) newRequest(st *h2Stream, f *http2.MetaHeadersFrame) (*http.Requ
 	}
 	regular := f.RegularFields()
 	h := make(http.Header, len(regular))
+	values := make([]string, len(regular)) // one backing array for the values
 	var cookies []string
-	for _, hf := range regular {
+	for i, hf := range regular {
 		if connSpecific[hf.Name] || hf.Name == "te" && hf.Value != "trailers" {
 			return nil, http2.ErrCodeProtocol
 		}
@@ -693,7 +707,12 @@ func (c *h2Conn) newRequest(st *h2Stream, f *http2.MetaHeadersFrame) (*http.Requ
 			continue
 		}
 		k := canonicalH2Key(hf.Name)
-		h[k] = append(h[k], hf.Value)
+		if vv := h[k]; vv == nil {
+			values[i] = hf.Value
+			h[k] = values[i : i+1 : i+1]
+		} else {
+			h[k] = append(vv, hf.Value)
+		}
 	}
 	if len(cookies) > 0 {
 		h["Cookie"] = []string{strings.Join(cookies, "; ")}
@@ -723,12 +742,15 @@ func (c *h2Conn) newRequest(st *h2Stream, f *http2.MetaHeadersFrame) (*http.Requ
 		r.URL = &url.URL{Host: authority}
 		r.RequestURI = authority
 	} else {
-		u, err := url.ParseRequestURI(path)
-		if err != nil {
-			st.cancel(errStreamClosed)
-			return nil, http2.ErrCodeProtocol
+		r.URL = &st.url
+		if !parseOriginForm(&st.url, path) {
+			u, err := url.ParseRequestURI(path)
+			if err != nil {
+				st.cancel(errStreamClosed)
+				return nil, http2.ErrCodeProtocol
+			}
+			r.URL = u
 		}
-		r.URL = u
 		r.RequestURI = path
 	}
 	if cl := h["Content-Length"]; len(cl) > 0 {
@@ -993,6 +1015,7 @@ func (st *h2Stream) run() {
 	}
 	st.body.closeBody()
 	st.cancel(errStreamClosed)
+	w.release()
 
 	c.mu.Lock()
 	st.handlerDone = true
@@ -1284,6 +1307,9 @@ func (w *h2Response) Write(p []byte) (int, error) {
 	}
 	w.written += int64(len(p))
 	if !w.headSent && len(w.pending)+len(p) <= h2MaxPending {
+		if w.pending == nil {
+			w.pending = (*pendingPool.Get().(*[]byte))[:0]
+		}
 		w.pending = append(w.pending, p...)
 		return len(p), nil
 	}
@@ -1353,10 +1379,34 @@ func (w *h2Response) send(p []byte, end, final bool) error {
 			return w.err
 		}
 	}
-	if cap(w.pending) > h2MaxPending*2 {
-		w.pending = nil
-	}
 	return nil
+}
+
+var (
+	pendingPool   = sync.Pool{New: func() any { b := make([]byte, 0, h2MaxPending); return &b }}
+	headerMapPool sync.Pool
+)
+
+func getHeaderMap() http.Header {
+	if h, ok := headerMapPool.Get().(http.Header); ok {
+		return h
+	}
+	return make(http.Header, 8)
+}
+
+// release returns the response's buffers once the handler has returned
+// and the response is done (the handler keeps none of them).
+func (w *h2Response) release() {
+	if p := w.pending; cap(p) == h2MaxPending {
+		p = p[:0]
+		pendingPool.Put(&p)
+	}
+	w.pending = nil
+	if h := w.header; len(h) <= 64 {
+		clear(h)
+		headerMapPool.Put(h)
+	}
+	w.header = nil
 }
 
 // takeWindow takes up to a frame of n bytes from the windows, waiting

@@ -1,0 +1,393 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/e2etls/e2etls/gateway"
+	"github.com/e2etls/e2etls/gateway/gatewaytest"
+)
+
+// h2Backend serves the HTTP/2 frontend tests: /big is 1 MiB with a
+// Content-Length, /upload answers the size and SHA-256 of the request body
+// and passes the request's X-Checksum trailer back as a response trailer,
+// /block waits for its gate.
+type h2Backend struct {
+	big  []byte
+	gate *gate
+}
+
+func newH2Backend(t *testing.T) *h2Backend {
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	return &h2Backend{big: big, gate: newGate(t)}
+}
+
+func (b *h2Backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/big":
+		w.Header().Set("Content-Length", strconv.Itoa(len(b.big)))
+		w.Write(b.big)
+	case "/upload":
+		w.Header().Set("Trailer", "X-Checksum")
+		sum := sha256.New()
+		n, err := io.Copy(sum, r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, strconv.FormatInt(n, 10)+" "+hex.EncodeToString(sum.Sum(nil)))
+		w.Header().Set("X-Checksum", r.Trailer.Get("X-Checksum"))
+	case "/block":
+		b.gate.wait(r.Context())
+		io.WriteString(w, "released")
+	default:
+		io.WriteString(w, "ok")
+	}
+}
+
+func startH2Gateway(t *testing.T, b *h2Backend, edit func(*gateway.Config)) (*gatewaytest.PKI, *gatewaytest.Gateway) {
+	t.Helper()
+	pki := gatewaytest.NewPKI()
+	srv := pki.StartBackend(t, b, "api.internal")
+	cfg := basicConfig(pki, "api.internal", srv.Member())
+	if edit != nil {
+		edit(&cfg)
+	}
+	return pki, gatewaytest.Start(t, cfg)
+}
+
+// dialH2With is dialH2 with the client's SETTINGS.
+func dialH2With(t *testing.T, pki *gatewaytest.PKI, port int, settings ...http2.Setting) *h2Conn {
+	t.Helper()
+	conn := dialTLS(t, pki, port, "shop.example", tls.VersionTLS13, "h2")
+	c := &h2Conn{t: t, conn: conn, fr: http2.NewFramer(conn, conn), authority: "shop.example"}
+	c.fr.ReadMetaHeaders = hpack.NewDecoder(65536, nil)
+	c.enc = hpack.NewEncoder(&c.buf)
+	_, err := io.WriteString(conn, http2.ClientPreface)
+	require.NoError(t, err)
+	require.NoError(t, c.fr.WriteSettings(settings...))
+	return c
+}
+
+// h2Frames reads frames until stop returns true or the connection ends,
+// answering SETTINGS and PING as a client must.
+func (c *h2Conn) frames(stop func(http2.Frame) bool) error {
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		f, err := c.fr.ReadFrame()
+		if err != nil {
+			return err
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				c.fr.WriteSettingsAck()
+			}
+		case *http2.PingFrame:
+			if !f.IsAck() {
+				c.fr.WritePing(true, f.Data)
+			}
+		}
+		if stop(f) {
+			return nil
+		}
+	}
+}
+
+// TestHTTP2FlowControl: a response waits for the client's windows, its head
+// does not; DATA frames respect the client's frame size; a request body
+// larger than the gateway's windows arrives whole, as the gateway refunds
+// what it forwards.
+func TestHTTP2FlowControl(t *testing.T) {
+	checkLeaks(t)
+	b := newH2Backend(t)
+	pki, gw := startH2Gateway(t, b, nil)
+
+	t.Run("response held by a closed window", func(t *testing.T) {
+		c := dialH2With(t, pki, gw.Port("web"), http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+		require.NoError(t, c.send(1, c.block("/big"), true))
+		var status string
+		require.NoError(t, c.frames(func(f http2.Frame) bool {
+			if h, ok := f.(*http2.MetaHeadersFrame); ok && h.StreamID == 1 {
+				status = h.PseudoValue("status")
+				return true
+			}
+			_, isData := f.(*http2.DataFrame)
+			require.False(t, isData, "DATA beyond a zero window")
+			return false
+		}), "the head comes although the window is closed")
+		assert.Equal(t, "200", status)
+
+		// Nothing more while the window stays closed.
+		c.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		for {
+			f, err := c.fr.ReadFrame()
+			if err != nil {
+				require.True(t, isTimeout(err), "%v", err)
+				break
+			}
+			_, isData := f.(*http2.DataFrame)
+			require.False(t, isData, "DATA beyond a zero window")
+		}
+
+		// Open the windows a piece at a time: the body arrives whole, in
+		// frames of at most 16 KiB, never beyond what was granted.
+		require.NoError(t, c.fr.WriteWindowUpdate(0, 1<<20))
+		var got bytes.Buffer
+		granted := 0
+		for granted < len(b.big) {
+			require.NoError(t, c.fr.WriteWindowUpdate(1, 100<<10))
+			granted += 100 << 10
+			ended := false
+			require.NoError(t, c.frames(func(f http2.Frame) bool {
+				d, ok := f.(*http2.DataFrame)
+				if !ok {
+					return false
+				}
+				require.LessOrEqual(t, len(d.Data()), 16<<10)
+				got.Write(d.Data())
+				require.LessOrEqual(t, got.Len(), granted, "DATA beyond the window")
+				ended = d.StreamEnded()
+				return ended || got.Len() == min(granted, len(b.big))
+			}))
+			if ended {
+				break
+			}
+		}
+		assert.True(t, bytes.Equal(b.big, got.Bytes()), "the body arrived intact")
+	})
+
+	t.Run("upload beyond the gateway's windows", func(t *testing.T) {
+		client := newClient(t, pki)
+		body := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write(body)
+			pw.Close()
+		}()
+		req, err := http.NewRequest(http.MethodPost, gw.URL("web", "shop.example")+"/upload", pr)
+		require.NoError(t, err)
+		req.Trailer = http.Header{"X-Checksum": nil}
+		sum := sha256.Sum256(body)
+		req.Trailer.Set("X-Checksum", "sent-after-the-body")
+		r := do(t, client, req)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		assert.Equal(t, 2, r.resp.ProtoMajor)
+		assert.Equal(t, strconv.Itoa(len(body))+" "+hex.EncodeToString(sum[:]), r.body)
+		assert.Equal(t, "sent-after-the-body", r.resp.Trailer.Get("X-Checksum"), "trailers pass both ways")
+	})
+}
+
+// TestHTTP2ExpectContinue: a request with Expect: 100-continue gets 100
+// before it sends its body, when the gateway starts forwarding it.
+func TestHTTP2ExpectContinue(t *testing.T) {
+	checkLeaks(t)
+	b := newH2Backend(t)
+	pki, gw := startH2Gateway(t, b, nil)
+	c := dialH2With(t, pki, gw.Port("web"))
+	c.buf.Reset()
+	for _, f := range []hpack.HeaderField{
+		{Name: ":method", Value: "POST"}, {Name: ":scheme", Value: "https"},
+		{Name: ":authority", Value: "shop.example"}, {Name: ":path", Value: "/upload"},
+		{Name: "content-length", Value: "5"}, {Name: "expect", Value: "100-continue"},
+	} {
+		c.enc.WriteField(f)
+	}
+	require.NoError(t, c.send(1, bytes.Clone(c.buf.Bytes()), false))
+	var first string
+	require.NoError(t, c.frames(func(f http2.Frame) bool {
+		if h, ok := f.(*http2.MetaHeadersFrame); ok && h.StreamID == 1 {
+			first = h.PseudoValue("status")
+			return true
+		}
+		return false
+	}))
+	require.Equal(t, "100", first)
+	require.NoError(t, c.fr.WriteData(1, true, []byte("hello")))
+	var final string
+	var body bytes.Buffer
+	require.NoError(t, c.frames(func(f http2.Frame) bool {
+		switch f := f.(type) {
+		case *http2.MetaHeadersFrame:
+			if f.StreamID == 1 && final == "" {
+				final = f.PseudoValue("status")
+			}
+			return f.StreamEnded()
+		case *http2.DataFrame:
+			body.Write(f.Data())
+			return f.StreamEnded()
+		}
+		return false
+	}))
+	assert.Equal(t, "200", final)
+	sum := sha256.Sum256([]byte("hello"))
+	assert.Equal(t, "5 "+hex.EncodeToString(sum[:]), body.String())
+}
+
+// TestHTTP2MalformedRequests: requests RFC 9113 calls malformed reset
+// their stream with PROTOCOL_ERROR and reach no backend; the connection
+// serves the next request. Frames that break the connection's rules end
+// it with GOAWAY.
+func TestHTTP2MalformedRequests(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := &countingBackend{name: "b"}
+	srv := pki.StartBackend(t, backend, "api.internal")
+	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+
+	field := func(name, value string) hpack.HeaderField { return hpack.HeaderField{Name: name, Value: value} }
+	for _, tt := range []struct {
+		name    string
+		fields  []hpack.HeaderField // replace the request's
+		extra   []hpack.HeaderField // added to a GET of /
+		data    []byte              // a body after the head, ending the stream
+		wantRST bool
+		status  int
+		reason  string
+	}{
+		{name: "connection field", extra: []hpack.HeaderField{field("connection", "keep-alive")}, wantRST: true},
+		{name: "transfer-encoding", extra: []hpack.HeaderField{field("transfer-encoding", "chunked")}, wantRST: true},
+		{name: "te other than trailers", extra: []hpack.HeaderField{field("te", "gzip")}, wantRST: true},
+		{name: "upper-case name", extra: []hpack.HeaderField{field("X-Upper", "1")}, wantRST: true},
+		{name: "no :path", fields: []hpack.HeaderField{field(":method", "GET"), field(":scheme", "https"), field(":authority", "shop.example")}, wantRST: true},
+		{name: "unknown pseudo field", extra: []hpack.HeaderField{field(":protocol", "websocket")}, wantRST: true},
+		{name: "content-length larger than the body", extra: []hpack.HeaderField{field("content-length", "10")}, data: []byte("abc"), wantRST: true},
+		{name: "content-length not a number", extra: []hpack.HeaderField{field("content-length", "+5")}, wantRST: true},
+		{name: "host differs from :authority", extra: []hpack.HeaderField{field("host", "other.example")}, status: 400, reason: "bad-host"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := backend.hits.Load()
+			c := dialH2(t, pki, gw.Port("web"))
+			var block []byte
+			if tt.fields != nil {
+				c.buf.Reset()
+				for _, f := range tt.fields {
+					c.enc.WriteField(f)
+				}
+				block = bytes.Clone(c.buf.Bytes())
+			} else {
+				block = c.block("/", tt.extra...)
+			}
+			require.NoError(t, c.send(1, block, tt.data == nil))
+			if tt.data != nil {
+				require.NoError(t, c.fr.WriteData(1, true, tt.data))
+			}
+			o := c.await(1)
+			if tt.wantRST {
+				assert.True(t, o.reset, "want RST_STREAM, got %+v", o)
+				assert.Equal(t, http2.ErrCodeProtocol, o.rst)
+			} else {
+				assert.Equal(t, tt.status, o.status)
+				assert.Equal(t, tt.reason, o.reason)
+			}
+			// The connection still serves.
+			require.NoError(t, c.send(3, c.block("/next"), true))
+			assert.Equal(t, 200, c.await(3).status)
+			assert.Equal(t, before+1, backend.hits.Load(), "only the good request was forwarded")
+		})
+	}
+
+	for _, tt := range []struct {
+		name string
+		send func(c *h2Conn) error
+	}{
+		{"HEADERS on an even stream", func(c *h2Conn) error { return c.send(2, c.block("/"), true) }},
+		{"DATA on an idle stream", func(c *h2Conn) error { return c.fr.WriteData(7, true, []byte("x")) }},
+		{"stream ids going back", func(c *h2Conn) error {
+			if err := c.send(5, c.block("/"), true); err != nil {
+				return err
+			}
+			return c.send(3, c.block("/"), true)
+		}},
+		{"WINDOW_UPDATE of 0 on the connection", func(c *h2Conn) error {
+			c.fr.AllowIllegalWrites = true
+			return c.fr.WriteWindowUpdate(0, 0)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dialH2(t, pki, gw.Port("web"))
+			require.NoError(t, tt.send(c))
+			var goAway *http2.GoAwayFrame
+			err := c.frames(func(f http2.Frame) bool {
+				goAway, _ = f.(*http2.GoAwayFrame)
+				return goAway != nil
+			})
+			require.NoError(t, err, "want GOAWAY")
+			assert.Equal(t, http2.ErrCodeProtocol, goAway.ErrCode)
+		})
+	}
+}
+
+// TestHTTP2IdleAndShutdown: an idle HTTP/2 connection gets GOAWAY at the
+// idle timeout; Shutdown sends GOAWAY naming the last stream, lets that
+// stream finish, then closes the connection.
+func TestHTTP2IdleAndShutdown(t *testing.T) {
+	checkLeaks(t)
+	b := newH2Backend(t)
+	pki, gw := startH2Gateway(t, b, func(cfg *gateway.Config) { cfg.IdleTimeout = 500 * time.Millisecond })
+
+	t.Run("idle timeout", func(t *testing.T) {
+		c := dialH2With(t, pki, gw.Port("web"))
+		require.NoError(t, c.send(1, c.block("/"), true))
+		start := time.Now()
+		var goAway *http2.GoAwayFrame
+		require.NoError(t, c.frames(func(f http2.Frame) bool {
+			goAway, _ = f.(*http2.GoAwayFrame)
+			return goAway != nil
+		}))
+		assert.Equal(t, http2.ErrCodeNo, goAway.ErrCode)
+		assert.Equal(t, uint32(1), goAway.LastStreamID)
+		assert.Less(t, time.Since(start), 5*time.Second)
+	})
+
+	t.Run("shutdown", func(t *testing.T) {
+		c := dialH2With(t, pki, gw.Port("web"))
+		require.NoError(t, c.send(1, c.block("/block"), true))
+		// Keep the connection busy past the idle timeout: only Shutdown
+		// ends it.
+		time.Sleep(100 * time.Millisecond)
+		done := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			done <- gw.Gateway.Shutdown(ctx)
+		}()
+		var goAway *http2.GoAwayFrame
+		require.NoError(t, c.frames(func(f http2.Frame) bool {
+			goAway, _ = f.(*http2.GoAwayFrame)
+			return goAway != nil
+		}))
+		assert.Equal(t, http2.ErrCodeNo, goAway.ErrCode)
+		assert.Equal(t, uint32(1), goAway.LastStreamID)
+		b.gate.open()
+		var body strings.Builder
+		require.NoError(t, c.frames(func(f http2.Frame) bool {
+			if d, ok := f.(*http2.DataFrame); ok && d.StreamID == 1 {
+				body.Write(d.Data())
+				return d.StreamEnded()
+			}
+			return false
+		}))
+		assert.Equal(t, "released", body.String())
+		_, err := c.fr.ReadFrame()
+		assert.Error(t, err, "the connection closes after its last stream")
+		require.NoError(t, <-done)
+	})
+}
