@@ -254,13 +254,14 @@ func TestHTTP2MalformedRequests(t *testing.T) {
 
 	field := func(name, value string) hpack.HeaderField { return hpack.HeaderField{Name: name, Value: value} }
 	for _, tt := range []struct {
-		name    string
-		fields  []hpack.HeaderField // replace the request's
-		extra   []hpack.HeaderField // added to a GET of /
-		data    []byte              // a body after the head, ending the stream
-		wantRST bool
-		status  int
-		reason  string
+		name     string
+		fields   []hpack.HeaderField // replace the request's
+		extra    []hpack.HeaderField // added to a GET of /
+		data     []byte              // a body after the head, ending the stream
+		priority bool                // HEADERS with a priority on the stream itself
+		wantRST  bool
+		status   int
+		reason   string
 	}{
 		{name: "connection field", extra: []hpack.HeaderField{field("connection", "keep-alive")}, wantRST: true},
 		{name: "transfer-encoding", extra: []hpack.HeaderField{field("transfer-encoding", "chunked")}, wantRST: true},
@@ -270,6 +271,7 @@ func TestHTTP2MalformedRequests(t *testing.T) {
 		{name: "unknown pseudo field", extra: []hpack.HeaderField{field(":protocol", "websocket")}, wantRST: true},
 		{name: "content-length larger than the body", extra: []hpack.HeaderField{field("content-length", "10")}, data: []byte("abc"), wantRST: true},
 		{name: "content-length not a number", extra: []hpack.HeaderField{field("content-length", "+5")}, wantRST: true},
+		{name: "depends on itself", priority: true, wantRST: true},
 		{name: "host differs from :authority", extra: []hpack.HeaderField{field("host", "other.example")}, status: 400, reason: "bad-host"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,7 +287,12 @@ func TestHTTP2MalformedRequests(t *testing.T) {
 			} else {
 				block = c.block("/", tt.extra...)
 			}
-			require.NoError(t, c.send(1, block, tt.data == nil))
+			if tt.priority {
+				require.NoError(t, c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block,
+					EndStream: true, EndHeaders: true, Priority: http2.PriorityParam{StreamDep: 1}}))
+			} else {
+				require.NoError(t, c.send(1, block, tt.data == nil))
+			}
 			if tt.data != nil {
 				require.NoError(t, c.fr.WriteData(1, true, tt.data))
 			}

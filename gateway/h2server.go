@@ -416,7 +416,10 @@ func (c *h2Conn) process(f http2.Frame) error {
 	case *http2.PushPromiseFrame:
 		return http2.ConnectionError(http2.ErrCodeProtocol) // clients must not push
 	case *http2.PriorityFrame:
-		return nil
+		if f.StreamDep == f.StreamID {
+			return c.selfDependent(f.StreamID)
+		}
+		return nil // priorities are advice (RFC 9113 section 5.3), not followed
 	case *http2.ContinuationFrame:
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	default:
@@ -555,6 +558,18 @@ func (c *h2Conn) streamError(id uint32, code http2.ErrCode) error {
 	return c.write(func() error { return c.fr.WriteRSTStream(id, code) })
 }
 
+// selfDependent resets a stream that a PRIORITY frame made depend on
+// itself (RFC 7540 section 5.3.1, as net/http does), without opening it.
+func (c *h2Conn) selfDependent(id uint32) error {
+	c.mu.Lock()
+	st := c.streams[id]
+	c.mu.Unlock()
+	if st != nil {
+		return c.streamError(id, http2.ErrCodeProtocol)
+	}
+	return c.write(func() error { return c.fr.WriteRSTStream(id, http2.ErrCodeProtocol) })
+}
+
 // idleCheckLocked sets the idle timeout as the read deadline when the
 // connection has no stream left, and clears it when one opens; with
 // Shutdown in progress, a connection without streams is closed.
@@ -619,6 +634,10 @@ func (c *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
 	c.lastStream = id
+	if f.HasPriority() && f.Priority.StreamDep == id {
+		c.mu.Unlock()
+		return c.write(func() error { return c.fr.WriteRSTStream(id, http2.ErrCodeProtocol) })
+	}
 	if c.goingAway {
 		c.mu.Unlock()
 		return nil // beyond the GOAWAY's last stream: ignored
