@@ -96,10 +96,11 @@
 // request to the next, no buffers held while a connection is idle, strict
 // framing (see SECURITY.md); a client that hangs up while its request waits
 // on a backend cancels that request. HTTPS listeners offer h2, http/1.1
-// and http/1.0 by ALPN; HTTP/2 connections are served by net/http's
-// HTTP/2 server with the gateway's limits. Both call
-// the same handler, so routing, trust and logging do not depend on the
-// protocol.
+// and http/1.0 by ALPN; HTTP/2 connections are served by the gateway's own
+// HTTP/2 server (golang.org/x/net/http2's framer and HPACK, net/http's
+// limits and defences, each response's HEADERS and DATA in one write).
+// Both call the same handler, so routing, trust and logging do not depend
+// on the protocol.
 //
 // # Lifecycle
 //
