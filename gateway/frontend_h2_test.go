@@ -54,6 +54,13 @@ func (b *h2Backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		io.WriteString(w, strconv.FormatInt(n, 10)+" "+hex.EncodeToString(sum.Sum(nil)))
 		w.Header().Set("X-Checksum", r.Trailer.Get("X-Checksum"))
+	case "/endless": // 1 GiB, for a client that stops reading
+		chunk := make([]byte, 64<<10)
+		for i := 0; i < 1<<14 && r.Context().Err() == nil; i++ {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
 	case "/block":
 		b.gate.wait(r.Context())
 		io.WriteString(w, "released")
@@ -397,4 +404,46 @@ func TestHTTP2IdleAndShutdown(t *testing.T) {
 		assert.Error(t, err, "the connection closes after its last stream")
 		require.NoError(t, <-done)
 	})
+}
+
+// TestHTTP2ShutdownWithStalledClient: a client that stops reading while
+// its response is written holds only its own connection: Shutdown returns
+// when its context ends, and Close ends the stalled write.
+func TestHTTP2ShutdownWithStalledClient(t *testing.T) {
+	checkLeaks(t)
+	b := newH2Backend(t)
+	pki, gw := startH2Gateway(t, b, nil)
+	c := dialH2With(t, pki, gw.Port("web"), http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1<<31 - 1})
+	require.NoError(t, c.fr.WriteWindowUpdate(0, 1<<31-1-65535))
+	require.NoError(t, c.send(1, c.block("/endless"), true))
+	// Read the head, then nothing: the socket buffers fill and the
+	// gateway's write blocks.
+	require.NoError(t, c.frames(func(f http2.Frame) bool {
+		_, isData := f.(*http2.DataFrame)
+		return isData
+	}))
+	time.Sleep(time.Second)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- gw.Gateway.Shutdown(ctx) }()
+	select {
+	case err := <-shut:
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(5 * time.Second):
+		c.conn.Close() // let the test end
+		<-shut
+		t.Fatal("Shutdown waited past its context behind the stalled write")
+	}
+	closed := make(chan struct{})
+	go func() {
+		gw.Gateway.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close blocked behind the stalled write")
+	}
 }

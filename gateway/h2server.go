@@ -1132,6 +1132,11 @@ func (b *h2Body) write(p []byte) bool {
 	}
 	if b.off == len(b.buf) {
 		b.buf, b.off = b.buf[:0], 0
+	} else if b.off > 0 && len(b.buf)+len(p) > cap(b.buf) {
+		// Move the unread rest to the front before growing: the buffer
+		// stays within the stream's window, however long the body.
+		b.buf = b.buf[:copy(b.buf, b.buf[b.off:])]
+		b.off = 0
 	}
 	b.buf = append(b.buf, p...)
 	b.signal()
@@ -1626,14 +1631,11 @@ func (s *h2Server) shutdown(ctx context.Context) error {
 	s.signalDoneLocked()
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.mu.Lock()
-		last := c.lastStream
-		c.goingAway = true
-		c.mu.Unlock()
-		c.write(func() error { return c.fr.WriteGoAway(last, http2.ErrCodeNo, nil) })
-		c.mu.Lock()
-		c.idleCheckLocked() // closes the connection if it has no stream
-		c.mu.Unlock()
+		// A connection whose client stopped reading holds its write lock
+		// in a blocked write: its GOAWAY waits in a goroutine of its own,
+		// which Close (ctx ending) releases, so that Shutdown still
+		// honours ctx.
+		go c.shutdownGoAway()
 	}
 	select {
 	case <-s.done:
@@ -1642,6 +1644,19 @@ func (s *h2Server) shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// shutdownGoAway tells the client that no new stream will be served, and
+// closes the connection if it has no stream left.
+func (c *h2Conn) shutdownGoAway() {
+	c.mu.Lock()
+	last := c.lastStream
+	c.goingAway = true
+	c.mu.Unlock()
+	c.write(func() error { return c.fr.WriteGoAway(last, http2.ErrCodeNo, nil) })
+	c.mu.Lock()
+	c.idleCheckLocked() // closes the connection if it has no stream
+	c.mu.Unlock()
 }
 
 // close closes every connection at once.
