@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/e2etls/e2etls/backendtls/tlstest"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
 )
@@ -182,6 +183,16 @@ func TestHTTP2FlowControl(t *testing.T) {
 	})
 
 	t.Run("upload beyond the gateway's windows", func(t *testing.T) {
+		upload(t, pki, gw)
+	})
+}
+
+// upload POSTs 3 MiB with an announced trailer over HTTP/2 and checks
+// that the body and the trailer arrive whole, and that the backend's
+// trailer comes back.
+func upload(t *testing.T, pki *gatewaytest.PKI, gw *gatewaytest.Gateway) {
+	t.Helper()
+	{
 		client := newClient(t, pki)
 		body := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB
 		pr, pw := io.Pipe()
@@ -199,7 +210,67 @@ func TestHTTP2FlowControl(t *testing.T) {
 		assert.Equal(t, 2, r.resp.ProtoMajor)
 		assert.Equal(t, strconv.Itoa(len(body))+" "+hex.EncodeToString(sum[:]), r.body)
 		assert.Equal(t, "sent-after-the-body", r.resp.Trailer.Get("X-Checksum"), "trailers pass both ways")
-	})
+	}
+}
+
+// TestHTTP2TrailersToHTTP2Backend: request trailers reach an HTTP/2
+// backend, whose transport reads the body in a goroutine of its own while
+// the handler holds the request (run with -race).
+func TestHTTP2TrailersToHTTP2Backend(t *testing.T) {
+	checkLeaks(t)
+	b := newH2Backend(t)
+	pki := gatewaytest.NewPKI()
+	srv := tlstest.NewServer(tlstest.ServerOptions{Name: "b", Certificate: pki.Leaf("api.internal").FullChain(),
+		NextProtos: []string{"h2"}, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/upload" && r.ProtoMajor != 2 {
+				http.Error(w, "want HTTP/2, got "+r.Proto, http.StatusBadRequest)
+				return
+			}
+			b.ServeHTTP(w, r)
+		})})
+	t.Cleanup(srv.Close)
+	port, _ := strconv.Atoi(srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
+	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
+	cfg.BackendHTTPSettings[0].HTTP2 = true
+	gw := gatewaytest.Start(t, cfg)
+	for i := 0; i < 3; i++ {
+		upload(t, pki, gw)
+	}
+
+	// Head, body and trailers back to back on many streams: the trailers
+	// arrive while the backend's transport starts the request.
+	c := dialH2With(t, pki, gw.Port("web"))
+	const streams = 100
+	for i := 0; i < streams; i++ {
+		id := uint32(2*i + 1)
+		c.buf.Reset()
+		for _, f := range []hpack.HeaderField{
+			{Name: ":method", Value: "POST"}, {Name: ":scheme", Value: "https"},
+			{Name: ":authority", Value: "shop.example"}, {Name: ":path", Value: "/upload"},
+			{Name: "trailer", Value: "x-checksum"},
+		} {
+			c.enc.WriteField(f)
+		}
+		require.NoError(t, c.send(id, bytes.Clone(c.buf.Bytes()), false))
+		require.NoError(t, c.fr.WriteData(id, false, []byte("abc")))
+		c.buf.Reset()
+		c.enc.WriteField(hpack.HeaderField{Name: "x-checksum", Value: "t" + strconv.Itoa(i)})
+		require.NoError(t, c.send(id, bytes.Clone(c.buf.Bytes()), true))
+	}
+	trailers := map[uint32]string{}
+	require.NoError(t, c.frames(func(f http2.Frame) bool {
+		if h, ok := f.(*http2.MetaHeadersFrame); ok && h.StreamEnded() {
+			for _, hf := range h.RegularFields() {
+				if hf.Name == "x-checksum" {
+					trailers[h.StreamID] = hf.Value
+				}
+			}
+		}
+		return len(trailers) == streams
+	}))
+	for i := 0; i < streams; i++ {
+		assert.Equal(t, "t"+strconv.Itoa(i), trailers[uint32(2*i+1)], "stream %d's trailer", 2*i+1)
+	}
 }
 
 // TestHTTP2ExpectContinue: a request with Expect: 100-continue gets 100

@@ -61,9 +61,8 @@ import (
 //     the idle timeout; Shutdown sends GOAWAY and closes each connection
 //     when its streams are done.
 //
-// There is no write timeout, as with net/http's default: a client that
-// stops reading holds its own connection until the idle timeout of a
-// connection without streams, Shutdown or Close.
+// A client that accepts no byte for h2WriteTimeout while data waits for it
+// loses its connection (net/http has no such bound by default).
 
 const (
 	// h2StreamWindow is the receive window of a stream: how much of a
@@ -85,6 +84,9 @@ const (
 	h2DefaultFrameSize = 16 << 10
 	// h2DefaultWindow is HTTP/2's initial window size.
 	h2DefaultWindow = 65535
+	// h2WriteTimeout bounds one flush to the client: how long a client
+	// may accept nothing while data waits for it.
+	h2WriteTimeout = time.Minute
 )
 
 var (
@@ -157,6 +159,8 @@ type h2Conn struct {
 	readDone    bool // the frame reader ended
 	idleSince   bool // the read deadline is the idle timeout's
 	lingering   bool // Shutdown is closing the connection
+	prefaceDone bool // the server's SETTINGS went out: frames may follow
+	peerGoAway  bool // the client sent GOAWAY
 	gotSettings bool // the reader's: the client's first SETTINGS came
 }
 
@@ -191,14 +195,6 @@ func (s *h2Server) serveConn(conn net.Conn) {
 		streams: make(map[uint32]*h2Stream), sendWindow: h2DefaultWindow, initWindow: h2DefaultWindow,
 		recvWindow: h2ConnWindow, maxFrame: h2DefaultFrameSize}
 	c.cond.L = &c.mu
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
-		conn.Close()
-		return
-	}
-	s.conns[c] = struct{}{}
-	s.mu.Unlock()
 	if tc, ok := conn.(*tls.Conn); ok {
 		cs := tc.ConnectionState()
 		c.tls = &cs
@@ -212,6 +208,14 @@ func (s *h2Server) serveConn(conn net.Conn) {
 	c.fr.ReadMetaHeaders.SetMaxStringLength(serverHeaderBytes)
 	c.fr.SetReuseFrames()
 	c.henc = hpack.NewEncoder(&c.hbuf)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
 
 	err := c.serve()
 	c.shutdown(err)
@@ -265,6 +269,10 @@ func (c *h2Conn) writeFrames(fn func() error, batch bool) error {
 	}
 	if c.waiting.Add(-1) == 0 && c.bw != nil {
 		if c.werr == nil {
+			// A client that takes nothing for h2WriteTimeout loses the
+			// connection: a blocked write holds the write lock, which
+			// the reader needs to answer PING, SETTINGS and resets.
+			c.conn.SetWriteDeadline(time.Now().Add(h2WriteTimeout))
 			c.werr = c.bw.Flush()
 		}
 		c.bw.Reset(nil)
@@ -302,6 +310,14 @@ func (c *h2Conn) serve() error {
 	})
 	if err != nil {
 		return err
+	}
+	c.mu.Lock()
+	c.prefaceDone = true
+	c.mu.Unlock()
+	if c.s.shutting.Load() {
+		// Shutdown began during the preface: no stream will be served.
+		c.write(func() error { return c.fr.WriteGoAway(0, http2.ErrCodeNo, nil) })
+		return errConnGoingAway
 	}
 	c.mu.Lock()
 	c.idleSince = true
@@ -424,9 +440,15 @@ func (c *h2Conn) process(f http2.Frame) error {
 	case *http2.RSTStreamFrame:
 		return c.onReset(f)
 	case *http2.GoAwayFrame:
+		// The client opens no more streams: answer with a GOAWAY and
+		// close the connection when its streams are done, as net/http.
 		c.mu.Lock()
-		c.goingAway = true // the client opens no more streams
+		first := !c.peerGoAway
+		c.peerGoAway = true
 		c.mu.Unlock()
+		if first {
+			go c.shutdownGoAway()
+		}
 		return nil
 	case *http2.PushPromiseFrame:
 		return http2.ConnectionError(http2.ErrCodeProtocol) // clients must not push
@@ -445,6 +467,10 @@ func (c *h2Conn) process(f http2.Frame) error {
 func (c *h2Conn) onSettings(f *http2.SettingsFrame) error {
 	if f.IsAck() {
 		return nil
+	}
+	if f.NumSettings() > 100 || f.HasDuplicates() {
+		// As net/http: each setting costs a pass over the streams.
+		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
 	err := f.ForeachSetting(func(s http2.Setting) error {
 		if err := s.Valid(); err != nil {
@@ -527,32 +553,34 @@ func (c *h2Conn) onReset(f *http2.RSTStreamFrame) error {
 		return http2.ConnectionError(http2.ErrCodeProtocol) // an idle stream
 	}
 	st := c.streams[f.StreamID]
+	unstarted := false
 	if st != nil {
-		c.closeStreamLocked(st)
+		unstarted = c.closeStreamLocked(st)
 	}
 	c.mu.Unlock()
 	if st != nil {
 		st.cancel(errStreamReset)
 		st.body.fail(errStreamReset)
+		if unstarted {
+			st.body.closeBody() // gives its window back
+		}
 	}
 	return nil
 }
 
 // closeStreamLocked forgets a reset stream: nothing more is written on
-// it, and a stream still queued never runs.
-func (c *h2Conn) closeStreamLocked(st *h2Stream) {
+// it. A stream still queued never runs, but keeps its place in the queue
+// until a slot frees (it is skipped then), so that a client resetting
+// streams faster than their handlers end still fills the queue and gets
+// ENHANCE_YOUR_CALM (rapid reset), as with net/http. It reports whether
+// the stream never started: its buffered body is then the caller's to
+// drop (closeBody), outside c.mu.
+func (c *h2Conn) closeStreamLocked(st *h2Stream) (unstarted bool) {
 	st.reset = true
 	delete(c.streams, st.id)
-	if !st.started {
-		for i, q := range c.queue {
-			if q == st {
-				c.queue = append(c.queue[:i], c.queue[i+1:]...)
-				break
-			}
-		}
-	}
 	c.cond.Broadcast()
 	c.idleCheckLocked()
+	return !st.started
 }
 
 // streamError resets stream id with code.
@@ -562,13 +590,17 @@ func (c *h2Conn) streamError(id uint32, code http2.ErrCode) error {
 		c.lastStream = id // a stream opened by a head that could not be read
 	}
 	st := c.streams[id]
+	unstarted := false
 	if st != nil {
-		c.closeStreamLocked(st)
+		unstarted = c.closeStreamLocked(st)
 	}
 	c.mu.Unlock()
 	if st != nil {
 		st.cancel(errStreamClosed)
 		st.body.fail(errStreamClosed)
+		if unstarted {
+			st.body.closeBody()
+		}
 	}
 	return c.write(func() error { return c.fr.WriteRSTStream(id, code) })
 }
@@ -589,8 +621,8 @@ func (c *h2Conn) selfDependent(id uint32) error {
 // connection has no stream left, and clears it when one opens; with
 // Shutdown in progress, a connection without streams is closed.
 func (c *h2Conn) idleCheckLocked() {
-	idle := len(c.streams) == 0 && c.running == 0 && len(c.queue) == 0
-	if idle && c.goingAway && c.s.shutting.Load() {
+	idle := len(c.streams) == 0 && c.running == 0
+	if idle && c.goingAway && (c.s.shutting.Load() || c.peerGoAway) {
 		if !c.lingering {
 			c.lingering = true
 			go c.linger()
@@ -608,7 +640,8 @@ func (c *h2Conn) idleCheckLocked() {
 	}
 }
 
-// linger ends a connection that Shutdown left without streams: it sends
+// linger ends a connection that Shutdown (or the client's GOAWAY) left
+// without streams: it sends
 // TLS close_notify and FIN, and gives the client a second to close its
 // side, so that nothing it sent unread (WINDOW_UPDATEs) resets the
 // connection before it has read the last responses and the GOAWAY.
@@ -725,7 +758,7 @@ func (c *h2Conn) newRequest(st *h2Stream, f *http2.MetaHeadersFrame) (*http.Requ
 		return nil, http2.ErrCodeProtocol
 	case isConnect && (path != "" || scheme != "" || authority == ""):
 		return nil, http2.ErrCodeProtocol
-	case !isConnect && (path == "" || scheme == ""):
+	case !isConnect && (path == "" || scheme != "https" && scheme != "http"):
 		return nil, http2.ErrCodeProtocol
 	}
 	regular := f.RegularFields()
@@ -888,7 +921,7 @@ func (c *h2Conn) onTrailers(st *h2Stream, f *http2.MetaHeadersFrame) error {
 	for _, hf := range f.RegularFields() {
 		k := canonicalH2Key(hf.Name)
 		if !httpguts.ValidTrailerHeader(k) {
-			continue
+			return c.streamError(st.id, http2.ErrCodeProtocol) // as net/http
 		}
 		if trailer == nil {
 			trailer = make(http.Header)
@@ -1055,9 +1088,13 @@ func (st *h2Stream) run() {
 	st.handlerDone = true
 	var next *h2Stream
 	c.running--
-	if len(c.queue) > 0 && !c.closed {
+	for len(c.queue) > 0 && !c.closed && next == nil {
 		next = c.queue[0]
 		c.queue = c.queue[1:]
+		if next.reset {
+			next = nil // reset while it waited
+			continue
+		}
 		next.started = true
 		c.running++
 	}
@@ -1107,6 +1144,7 @@ type h2Body struct {
 	err            error // io.EOF after END_STREAM, or why the stream ended
 	closed         bool  // the handler closed it or returned: data is dropped
 	continueNeeded bool
+	trailer        http.Header // received, not yet in the request's Trailer
 }
 
 func (b *h2Body) wait() {
@@ -1143,22 +1181,16 @@ func (b *h2Body) write(p []byte) bool {
 	return true
 }
 
-// end marks the body complete, with the request's trailers, if any.
+// end marks the body complete, with the request's trailers, if any. They
+// reach the request's Trailer map when the body's reader sees the end
+// (see Read): the handler may be using the request meanwhile.
 func (b *h2Body) end(trailer http.Header) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
 		return
 	}
-	if r := b.st.req; trailer != nil {
-		if r.Trailer == nil {
-			r.Trailer = trailer
-		} else {
-			for k, vv := range trailer {
-				r.Trailer[k] = vv
-			}
-		}
-	}
+	b.trailer = trailer
 	b.err = io.EOF
 	b.signal()
 }
@@ -1193,6 +1225,19 @@ func (b *h2Body) Read(p []byte) (int, error) {
 	}
 	if b.off == len(b.buf) {
 		err := b.err
+		if err == io.EOF && b.trailer != nil {
+			// As net/http: the announced trailers (the keys of
+			// r.Trailer) take their values in the goroutine that reads
+			// the body, before it sees io.EOF; others are dropped.
+			if r := st.req; r.Trailer != nil {
+				for k := range r.Trailer {
+					if vv, ok := b.trailer[k]; ok {
+						r.Trailer[k] = vv
+					}
+				}
+			}
+			b.trailer = nil
+		}
 		b.mu.Unlock()
 		return 0, err
 	}
@@ -1650,6 +1695,13 @@ func (s *h2Server) shutdown(ctx context.Context) error {
 // closes the connection if it has no stream left.
 func (c *h2Conn) shutdownGoAway() {
 	c.mu.Lock()
+	if !c.prefaceDone {
+		// The server's first frame must be SETTINGS: a connection still
+		// in its preface is closed instead.
+		c.mu.Unlock()
+		c.conn.Close()
+		return
+	}
 	last := c.lastStream
 	c.goingAway = true
 	c.mu.Unlock()
