@@ -401,6 +401,13 @@ func TestHTTP2MalformedRequests(t *testing.T) {
 			}
 			return c.send(3, c.block("/"), true)
 		}},
+		{"SETTINGS with over 100 entries", func(c *h2Conn) error {
+			settings := make([]http2.Setting, 101)
+			for i := range settings {
+				settings[i] = http2.Setting{ID: http2.SettingInitialWindowSize, Val: uint32(i)}
+			}
+			return c.fr.WriteSettings(settings...)
+		}},
 		{"WINDOW_UPDATE of 0 on the connection", func(c *h2Conn) error {
 			c.fr.AllowIllegalWrites = true
 			return c.fr.WriteWindowUpdate(0, 0)

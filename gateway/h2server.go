@@ -468,32 +468,23 @@ func (c *h2Conn) onSettings(f *http2.SettingsFrame) error {
 	if f.IsAck() {
 		return nil
 	}
-	if f.NumSettings() > 100 || f.HasDuplicates() {
-		// As net/http: each setting costs a pass over the streams.
+	if f.NumSettings() > 100 {
+		// As net/http: a client has no use for more.
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
+	// Settings apply in order (RFC 9113 section 6.5.3), so the last value
+	// of each counts; the streams' windows are adjusted once per frame,
+	// however many times the frame repeats the setting.
+	initWindow, maxFrame := int64(-1), -1
 	err := f.ForeachSetting(func(s http2.Setting) error {
 		if err := s.Valid(); err != nil {
 			return err
 		}
 		switch s.ID {
 		case http2.SettingInitialWindowSize:
-			c.mu.Lock()
-			delta := int64(s.Val) - c.initWindow
-			c.initWindow = int64(s.Val)
-			for _, st := range c.streams {
-				st.sendWindow += delta
-				if st.sendWindow > math.MaxInt32 {
-					c.mu.Unlock()
-					return http2.ConnectionError(http2.ErrCodeFlowControl)
-				}
-			}
-			c.cond.Broadcast()
-			c.mu.Unlock()
+			initWindow = int64(s.Val)
 		case http2.SettingMaxFrameSize:
-			c.mu.Lock()
-			c.maxFrame = int(s.Val)
-			c.mu.Unlock()
+			maxFrame = int(s.Val)
 		case http2.SettingHeaderTableSize:
 			c.wmu.Lock()
 			c.henc.SetMaxDynamicTableSizeLimit(s.Val)
@@ -504,6 +495,23 @@ func (c *h2Conn) onSettings(f *http2.SettingsFrame) error {
 	if err != nil {
 		return err
 	}
+	c.mu.Lock()
+	if maxFrame > 0 {
+		c.maxFrame = maxFrame
+	}
+	if initWindow >= 0 {
+		delta := initWindow - c.initWindow
+		c.initWindow = initWindow
+		for _, st := range c.streams {
+			st.sendWindow += delta
+			if st.sendWindow > math.MaxInt32 {
+				c.mu.Unlock()
+				return http2.ConnectionError(http2.ErrCodeFlowControl)
+			}
+		}
+		c.cond.Broadcast()
+	}
+	c.mu.Unlock()
 	return c.write(func() error { return c.fr.WriteSettingsAck() })
 }
 
