@@ -307,6 +307,19 @@ kill -TERM "$PID_PROFILE"
 wait "$PID_PROFILE" || die "the profiled gateway exited $?"
 (cd "$ROOT" && go tool pprof -top -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu-h2.prof" >"$OUT/pprof-cpu-h2.txt" 2>/dev/null)
 
+log "profiling e2etls under new-connection load (${DURATION}s)"
+GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_PROFILE" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
+	-backend "127.0.0.1:$B_E2ETLS" -backend-host backend.internal -root "$OUT/root.pem" -log-level warn \
+	-cpuprofile "$OUT/cpu-newconn.prof" 2>>"$OUT/gateway-profile.log" &
+PID_PROFILE=$!
+PIDS+=("$PID_PROFILE")
+wait_port "$P_PROFILE"
+timeout -k 5 $((DURATION + 30)) taskset -c 0 env GOMAXPROCS=1 "$OUT/bin/loadgen" -url "https://127.0.0.1:$P_PROFILE/" \
+	-servername www.example.test -insecure -c $CONNS -d "${DURATION}s" >"$OUT/raw/profile-loadgen.txt"
+kill -TERM "$PID_PROFILE"
+wait "$PID_PROFILE" || die "the profiled gateway exited $?"
+(cd "$ROOT" && go tool pprof -top -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu-newconn.prof" >"$OUT/pprof-cpu-newconn.txt" 2>/dev/null)
+
 # --- 6. memory per idle keep-alive frontend connection ---
 log "memory: $IDLE_CONNS idle keep-alive TLS connections to a fresh e2etls gateway"
 GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_MEMORY" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
@@ -393,6 +406,15 @@ versions() {
 	echo '```'
 	echo "$ go tool pprof -top -nodecount=30 bench/out/bin/gateway bench/out/cpu-h2.prof"
 	sed -n '1,40p' "$OUT/pprof-cpu-h2.txt"
+	echo '```'
+	echo
+	echo "## Profile of e2etls under workload 2 (new connections)"
+	echo
+	echo "A separate gateway with -cpuprofile under the new-connection workload for ${DURATION} s ($(tr -s ' ' <"$OUT/raw/profile-loadgen.txt" | head -c 200) with profiling on)."
+	echo
+	echo '```'
+	echo "$ go tool pprof -top -nodecount=30 bench/out/bin/gateway bench/out/cpu-newconn.prof"
+	sed -n '1,40p' "$OUT/pprof-cpu-newconn.txt"
 	echo '```'
 	echo
 	echo "## Log output of the servers during the run"
