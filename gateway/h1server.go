@@ -48,7 +48,7 @@ import (
 //     Content-Length when it fits the buffer, chunked framing otherwise;
 //     head and body leave in one write when they fit.
 //
-// HTTP/2 connections still go to net/http's server (see frontListener).
+// HTTP/2 connections go to h2Server (h2server.go; see frontListener).
 
 // clientWatchDelay is how long a request waits before a read watches its
 // client connection for a hang-up.
