@@ -279,46 +279,44 @@ for r in $(seq "$ROUNDS"); do
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# --- 5. CPU and allocation profile of e2etls under workload 1 ---
-log "profiling e2etls under keep-alive load (${DURATION}s)"
-GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_PROFILE" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
-	-backend "127.0.0.1:$B_E2ETLS" -backend-host backend.internal -root "$OUT/root.pem" -log-level warn \
-	-cpuprofile "$OUT/cpu.prof" -memprofile "$OUT/allocs.prof" 2>"$OUT/gateway-profile.log" &
-PID_PROFILE=$!
-PIDS+=("$PID_PROFILE")
-wait_port "$P_PROFILE"
-timeout -k 5 $((DURATION + 30)) taskset -c 0 wrk -t1 -c$CONNS -d"${DURATION}s" --latency "https://127.0.0.1:$P_PROFILE/" >"$OUT/raw/profile-wrk.txt"
-kill -TERM "$PID_PROFILE"
-wait "$PID_PROFILE" || die "the profiled gateway exited $?"
-(cd "$ROOT" && go tool pprof -top -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu.prof" >"$OUT/pprof-cpu.txt" 2>/dev/null)
-(cd "$ROOT" && go tool pprof -top -cum -nodecount=40 "$OUT/bin/gateway" "$OUT/cpu.prof" >"$OUT/pprof-cpu-cum.txt" 2>/dev/null)
-(cd "$ROOT" && go tool pprof -top -nodecount=30 -sample_index=alloc_space "$OUT/bin/gateway" "$OUT/allocs.prof" >"$OUT/pprof-alloc-space.txt" 2>/dev/null)
-(cd "$ROOT" && go tool pprof -top -nodecount=30 -sample_index=alloc_objects "$OUT/bin/gateway" "$OUT/allocs.prof" >"$OUT/pprof-alloc-objects.txt" 2>/dev/null)
+# --- 5. CPU (and allocation) profiles of e2etls under workloads 1, 3 and 2 ---
+# profile_under WHAT GATEWAY_FLAGS... -- LOAD_COMMAND...: a fresh gateway
+# with the given profile flags, under the load command for DURATION, then
+# stopped (it writes its profiles as it exits).
+profile_under() {
+	local what=$1 flags=()
+	shift
+	while [[ $1 != -- ]]; do flags+=("$1"); shift; done
+	shift
+	log "profiling e2etls under $what load (${DURATION}s)"
+	GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_PROFILE" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
+		-backend "127.0.0.1:$B_E2ETLS" -backend-host backend.internal -root "$OUT/root.pem" -log-level warn \
+		"${flags[@]}" 2>>"$OUT/gateway-profile.log" &
+	PID_PROFILE=$!
+	PIDS+=("$PID_PROFILE")
+	wait_port "$P_PROFILE"
+	timeout -k 5 $((DURATION + 30)) taskset -c 0 "$@"
+	kill -TERM "$PID_PROFILE"
+	wait "$PID_PROFILE" || die "the profiled gateway exited $?"
+}
+top_of() { (cd "$ROOT" && go tool pprof -top "$@" 2>/dev/null); } # top_of PPROF_FLAGS... PROFILE
+: >"$OUT/gateway-profile.log"
 
-log "profiling e2etls under HTTP/2 load (${DURATION}s)"
-GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_PROFILE" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
-	-backend "127.0.0.1:$B_E2ETLS" -backend-host backend.internal -root "$OUT/root.pem" -log-level warn \
-	-cpuprofile "$OUT/cpu-h2.prof" 2>>"$OUT/gateway-profile.log" &
-PID_PROFILE=$!
-PIDS+=("$PID_PROFILE")
-wait_port "$P_PROFILE"
-timeout -k 5 $((DURATION + 30)) taskset -c 0 h2load -t1 -c$CONNS -m$H2_STREAMS -D "$DURATION" "https://127.0.0.1:$P_PROFILE/" >"$OUT/raw/profile-h2load.txt"
-kill -TERM "$PID_PROFILE"
-wait "$PID_PROFILE" || die "the profiled gateway exited $?"
-(cd "$ROOT" && go tool pprof -top -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu-h2.prof" >"$OUT/pprof-cpu-h2.txt" 2>/dev/null)
+profile_under keep-alive -cpuprofile "$OUT/cpu.prof" -memprofile "$OUT/allocs.prof" -- \
+	wrk -t1 -c$CONNS -d"${DURATION}s" --latency "https://127.0.0.1:$P_PROFILE/" >"$OUT/raw/profile-wrk.txt"
+top_of -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu.prof" >"$OUT/pprof-cpu.txt"
+top_of -cum -nodecount=40 "$OUT/bin/gateway" "$OUT/cpu.prof" >"$OUT/pprof-cpu-cum.txt"
+top_of -nodecount=30 -sample_index=alloc_space "$OUT/bin/gateway" "$OUT/allocs.prof" >"$OUT/pprof-alloc-space.txt"
+top_of -nodecount=30 -sample_index=alloc_objects "$OUT/bin/gateway" "$OUT/allocs.prof" >"$OUT/pprof-alloc-objects.txt"
 
-log "profiling e2etls under new-connection load (${DURATION}s)"
-GOMAXPROCS=1 taskset -c 1 "$OUT/bin/gateway" -listen "127.0.0.1:$P_PROFILE" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
-	-backend "127.0.0.1:$B_E2ETLS" -backend-host backend.internal -root "$OUT/root.pem" -log-level warn \
-	-cpuprofile "$OUT/cpu-newconn.prof" 2>>"$OUT/gateway-profile.log" &
-PID_PROFILE=$!
-PIDS+=("$PID_PROFILE")
-wait_port "$P_PROFILE"
-timeout -k 5 $((DURATION + 30)) taskset -c 0 env GOMAXPROCS=1 "$OUT/bin/loadgen" -url "https://127.0.0.1:$P_PROFILE/" \
+profile_under HTTP/2 -cpuprofile "$OUT/cpu-h2.prof" -- \
+	h2load -t1 -c$CONNS -m$H2_STREAMS -D "$DURATION" "https://127.0.0.1:$P_PROFILE/" >"$OUT/raw/profile-h2load.txt"
+top_of -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu-h2.prof" >"$OUT/pprof-cpu-h2.txt"
+
+profile_under new-connection -cpuprofile "$OUT/cpu-newconn.prof" -- \
+	env GOMAXPROCS=1 "$OUT/bin/loadgen" -url "https://127.0.0.1:$P_PROFILE/" \
 	-servername www.example.test -insecure -c $CONNS -d "${DURATION}s" >"$OUT/raw/profile-loadgen.txt"
-kill -TERM "$PID_PROFILE"
-wait "$PID_PROFILE" || die "the profiled gateway exited $?"
-(cd "$ROOT" && go tool pprof -top -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu-newconn.prof" >"$OUT/pprof-cpu-newconn.txt" 2>/dev/null)
+top_of -nodecount=30 "$OUT/bin/gateway" "$OUT/cpu-newconn.prof" >"$OUT/pprof-cpu-newconn.txt"
 
 # --- 6. memory per idle keep-alive frontend connection ---
 log "memory: $IDLE_CONNS idle keep-alive TLS connections to a fresh e2etls gateway"

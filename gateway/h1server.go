@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,16 +68,13 @@ type h1Server struct {
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
 
-	mu       sync.Mutex
-	conns    map[*h1Conn]struct{}
-	closing  bool // Shutdown or Close started: no new connections
+	conns    connSet[*h1Conn]
 	shutting atomic.Bool
-	done     chan struct{} // closed when closing and conns is empty
 }
 
 func newH1Server(g *Gateway, port int, h http.Handler, readHeader, idle time.Duration) *h1Server {
 	return &h1Server{g: g, port: port, handler: h, readHeaderTimeout: readHeader, idleTimeout: idle,
-		conns: make(map[*h1Conn]struct{}), done: make(chan struct{})}
+		conns: newConnSet[*h1Conn]()}
 }
 
 // Connection states.
@@ -125,14 +121,10 @@ type h1Conn struct {
 // the goroutine that accepted c.
 func (s *h1Server) serveConn(conn net.Conn, fc *frontConn) {
 	c := &h1Conn{s: s, conn: conn, fc: fc, remote: conn.RemoteAddr().String()}
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if !s.conns.add(c) {
 		conn.Close()
 		return
 	}
-	s.conns[c] = struct{}{}
-	s.mu.Unlock()
 
 	if tc, ok := conn.(*tlsFrontConn); ok {
 		cs := tc.ConnectionState()
@@ -161,7 +153,7 @@ func (s *h1Server) serveConn(conn net.Conn, fc *frontConn) {
 			putReader(c.br)
 			c.br = nil
 		}
-		s.forget(c)
+		s.conns.forget(c)
 	}()
 	hijacked = c.serve()
 }
@@ -218,47 +210,17 @@ func (c *h1Conn) idleRead(timeout time.Duration) bool {
 	return n > 0
 }
 
-// forget removes c from the server's connections.
-func (s *h1Server) forget(c *h1Conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.signalDoneLocked()
-	s.mu.Unlock()
-}
-
-// stopAccepting marks the server closing: connections handed to it from
-// now on are closed at once.
-func (s *h1Server) stopAccepting() {
-	s.mu.Lock()
-	s.closing = true
-	s.signalDoneLocked()
-	s.mu.Unlock()
-}
-
-// signalDoneLocked closes done once the server is closing and has no
-// connection left.
-func (s *h1Server) signalDoneLocked() {
-	if !s.closing || len(s.conns) > 0 {
-		return
-	}
-	select {
-	case <-s.done:
-	default:
-		close(s.done)
-	}
-}
-
 // shutdown closes idle connections, lets active ones finish their request
 // (they close after it) and waits for them, or for ctx.
 func (s *h1Server) shutdown(ctx context.Context) error {
 	s.shutting.Store(true)
-	s.stopAccepting()
+	s.conns.stopAccepting(nil)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		s.closeIdle()
 		select {
-		case <-s.done:
+		case <-s.conns.done:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -268,25 +230,20 @@ func (s *h1Server) shutdown(ctx context.Context) error {
 }
 
 func (s *h1Server) closeIdle() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
+	s.conns.each(func(c *h1Conn) {
 		if c.state.CompareAndSwap(connIdle, connClosed) {
 			c.conn.Close()
 		}
-	}
+	})
 }
 
 // close closes every connection at once.
 func (s *h1Server) close() {
 	s.shutting.Store(true)
-	s.stopAccepting()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
+	s.conns.stopAccepting(func(c *h1Conn) {
 		c.state.Store(connClosed)
 		c.conn.Close()
-	}
+	})
 }
 
 // serveRequest reads one request and serves it. It reports whether the
@@ -322,7 +279,7 @@ func (c *h1Conn) serveRequest() (keepAlive, hijacked bool) {
 	}
 
 	c.startWatch()
-	aborted := c.runHandler(w, r)
+	aborted := runHandler(c.s.g, c.s.handler, w, r, c.remote)
 	c.stopWatch()
 	if w.hijacked {
 		return false, true
@@ -337,24 +294,6 @@ func (c *h1Conn) serveRequest() (keepAlive, hijacked bool) {
 		return false, false
 	}
 	return true, false
-}
-
-// runHandler runs the handler; it reports whether it ended the response by
-// panicking (http.ErrAbortHandler, or a bug, which is logged).
-func (c *h1Conn) runHandler(w *h1Response, r *http.Request) (aborted bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			aborted = true
-			if v != http.ErrAbortHandler {
-				buf := make([]byte, 64<<10)
-				buf = buf[:runtime.Stack(buf, false)]
-				c.s.g.log.Error("gateway: panic serving a request",
-					slog.String("client", c.remote), slog.Any("panic", v), slog.String("stack", string(buf)))
-			}
-		}
-	}()
-	c.s.handler.ServeHTTP(w, r)
-	return false
 }
 
 // refuse answers a request head that cannot be served, in the gateway's
@@ -1188,7 +1127,7 @@ func (w *h1Response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	c.fc.opaque.Store(true)
 	c.conn.SetDeadline(time.Time{})
-	c.s.forget(c)
+	c.s.conns.forget(c)
 	return c.conn, bufio.NewReadWriter(c.br, bufio.NewWriter(c.conn)), nil
 }
 

@@ -103,11 +103,8 @@ type h2Server struct {
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
 
-	mu       sync.Mutex
-	conns    map[*h2Conn]struct{}
-	closing  bool
+	conns    connSet[*h2Conn]
 	shutting atomic.Bool
-	done     chan struct{} // closed when closing and conns is empty
 
 	work        chan *h2Stream // idle workers wait here
 	idleWorkers atomic.Int32
@@ -117,8 +114,8 @@ type h2Server struct {
 
 func newH2Server(g *Gateway, port int, h http.Handler, readHeader, idle time.Duration) *h2Server {
 	return &h2Server{g: g, port: port, handler: h, readHeaderTimeout: readHeader, idleTimeout: idle,
-		conns: make(map[*h2Conn]struct{}), done: make(chan struct{}),
-		work: make(chan *h2Stream), quit: make(chan struct{})}
+		conns: newConnSet[*h2Conn](),
+		work:  make(chan *h2Stream), quit: make(chan struct{})}
 }
 
 // h2Conn is one client HTTP/2 connection.
@@ -208,18 +205,14 @@ func (s *h2Server) serveConn(conn net.Conn) {
 	c.fr.ReadMetaHeaders.SetMaxStringLength(serverHeaderBytes)
 	c.fr.SetReuseFrames()
 	c.henc = hpack.NewEncoder(&c.hbuf)
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if !s.conns.add(c) {
 		conn.Close()
 		return
 	}
-	s.conns[c] = struct{}{}
-	s.mu.Unlock()
 
 	err := c.serve()
 	c.shutdown(err)
-	s.forget(c)
+	s.conns.forget(c)
 }
 
 // connWriter is the Framer's writer: the pooled buffer of whoever holds
@@ -1076,7 +1069,7 @@ func (st *h2Stream) run() {
 	if st.refuse != nil {
 		c.s.g.refuseRequest(w, st.req, st.refuse)
 	} else {
-		aborted = st.runHandler()
+		aborted = runHandler(c.s.g, c.s.handler, w, st.req, c.remote)
 	}
 	if aborted {
 		c.mu.Lock()
@@ -1122,24 +1115,6 @@ func (st *h2Stream) run() {
 	if next != nil {
 		c.s.dispatch(next)
 	}
-}
-
-// runHandler runs the handler; it reports whether it ended the response
-// by panicking (http.ErrAbortHandler, or a bug, which is logged).
-func (st *h2Stream) runHandler() (aborted bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			aborted = true
-			if v != http.ErrAbortHandler {
-				buf := make([]byte, 64<<10)
-				buf = buf[:runtime.Stack(buf, false)]
-				st.c.s.g.log.Error("gateway: panic serving a request",
-					slog.String("client", st.c.remote), slog.Any("panic", v), slog.String("stack", string(buf)))
-			}
-		}
-	}()
-	st.c.s.handler.ServeHTTP(&st.w, st.req)
-	return false
 }
 
 // h2Body is a stream's request body, buffered up to the stream's window.
@@ -1652,46 +1627,19 @@ func (w *h2Response) trailerFields() []hpack.HeaderField {
 	return out
 }
 
-// forget removes c from the server's connections.
-func (s *h2Server) forget(c *h2Conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.signalDoneLocked()
-	s.mu.Unlock()
-}
-
-func (s *h2Server) signalDoneLocked() {
-	if !s.closing || len(s.conns) > 0 {
-		return
-	}
-	select {
-	case <-s.done:
-	default:
-		close(s.done)
-	}
-}
-
 // shutdown sends GOAWAY on every connection, closes those without
 // streams, and waits until the others have finished theirs, or for ctx.
 func (s *h2Server) shutdown(ctx context.Context) error {
 	s.shutting.Store(true)
-	s.mu.Lock()
-	s.closing = true
-	conns := make([]*h2Conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.signalDoneLocked()
-	s.mu.Unlock()
-	for _, c := range conns {
+	s.conns.stopAccepting(func(c *h2Conn) {
 		// A connection whose client stopped reading holds its write lock
 		// in a blocked write: its GOAWAY waits in a goroutine of its own,
 		// which Close (ctx ending) releases, so that Shutdown still
 		// honours ctx.
 		go c.shutdownGoAway()
-	}
+	})
 	select {
-	case <-s.done:
+	case <-s.conns.done:
 		s.stopWorkers()
 		return nil
 	case <-ctx.Done():
@@ -1722,13 +1670,7 @@ func (c *h2Conn) shutdownGoAway() {
 // close closes every connection at once.
 func (s *h2Server) close() {
 	s.shutting.Store(true)
-	s.mu.Lock()
-	s.closing = true
-	for c := range s.conns {
-		c.conn.Close()
-	}
-	s.signalDoneLocked()
-	s.mu.Unlock()
+	s.conns.stopAccepting(func(c *h2Conn) { c.conn.Close() })
 	s.stopWorkers()
 }
 
