@@ -146,18 +146,35 @@ func (r *Report) String() string {
 // allChecks lists every check name in order.
 var allChecks = [...]string{namePolicy, nameKey, nameSignature, nameKeyUsage, nameValidity, nameChain, nameIdentity, namePins, nameAuth, nameCustom}
 
-// Check connects to address (host:port), performs a full TLS handshake
-// (no session is resumed) as cfg would, runs every check that cfg
-// configures, even after one has failed, and reports each. The backend
-// sees the same failure as with cfg's ClientConfig: a handshake aborted
-// with an alert. The custom Verifier runs only if every built-in check
-// passed.
-//
-// Check returns an error, and no Report, only when cfg is invalid or no
-// TLS handshake could be attempted (the connection was refused, or ctx
-// ended); a backend that fails verification or whose handshake fails is
-// reported in Report.Err.
+// Check connects to address (host:port) with a net.Dialer and runs
+// CheckConn on the connection. It returns an error, and no Report, when
+// the connection cannot be made.
 func Check(ctx context.Context, address string, cfg Config) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("backendtls: connecting to %s: %w", address, err)
+	}
+	return CheckConn(ctx, conn, cfg)
+}
+
+// CheckConn performs a full TLS handshake (no session is resumed) on conn,
+// a connection to a backend however it was dialled, as cfg would, runs
+// every check that cfg configures, even after one has failed, and reports
+// each. The backend sees the same failure as with cfg's ClientConfig: a
+// handshake aborted with an alert. The custom Verifier runs only if every
+// built-in check passed. The handshake is driven as Handshake drives it.
+// conn is closed when CheckConn returns.
+//
+// CheckConn returns an error, and no Report, only when cfg is invalid or
+// no TLS handshake could be attempted (ctx ended); a backend that fails
+// verification or whose handshake fails is reported in Report.Err.
+func CheckConn(ctx context.Context, conn net.Conn, cfg Config) (*Report, error) {
+	defer conn.Close()
+	address := conn.RemoteAddr().String()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -172,19 +189,10 @@ func Check(ctx context.Context, address string, cfg Config) (*Report, error) {
 	results := map[string]CheckResult{}
 	verified := false
 	tlsCfg := &tls.Config{}
-	cfg.apply(tlsCfg, comp)
-	tlsCfg.ClientSessionCache = nil // always a full handshake
-	certRequested := false
-	tlsCfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-		// What crypto/tls does with Certificates, noting the request.
-		certRequested = true
-		for i := range tlsCfg.Certificates {
-			if cri.SupportsCertificate(&tlsCfg.Certificates[i]) == nil {
-				return &tlsCfg.Certificates[i], nil
-			}
-		}
-		return new(tls.Certificate), nil
+	if err := cfg.apply(tlsCfg, comp); err != nil {
+		return nil, err
 	}
+	tlsCfg.ClientSessionCache = nil // always a full handshake
 	tlsCfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		verified = true
 		r.Version, r.CipherSuite = cs.Version, cs.CipherSuite
@@ -194,13 +202,7 @@ func Check(ctx context.Context, address string, cfg Config) (*Report, error) {
 		return asError(comp.explain(&cs, results))
 	}
 
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", address)
-	if err != nil {
-		return nil, fmt.Errorf("backendtls: connecting to %s: %w", address, err)
-	}
-	tc := tls.Client(conn, tlsCfg)
-	herr := tc.HandshakeContext(ctx)
+	tc, certRequested, herr := clientHandshake(ctx, conn, tlsCfg)
 	if herr == nil && certRequested && tc.ConnectionState().Version == tls.VersionTLS13 {
 		herr = awaitClientCertVerdict(ctx, tc)
 	}

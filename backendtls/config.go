@@ -372,7 +372,12 @@ func (comp *compiled) verify(cs *tls.ConnectionState) *VerificationError {
 
 // VerifyConnection has the signature of tls.Config.VerifyConnection.
 func (comp *compiled) VerifyConnection(cs tls.ConnectionState) error {
-	return asError(comp.verify(&cs))
+	e := comp.verify(&cs)
+	if e == nil {
+		return nil
+	}
+	e.Presented = cs.PeerCertificates
+	return e
 }
 
 // named returns a copy of e with the server name and identity filled in.
@@ -404,16 +409,21 @@ func (c *Config) ClientConfig() (*tls.Config, error) {
 		return nil, err
 	}
 	cfg := &tls.Config{}
-	c.apply(cfg, comp)
+	if err := c.apply(cfg, comp); err != nil {
+		return nil, err
+	}
 	if !comp.insecure {
 		cfg.VerifyConnection = comp.VerifyConnection
 	}
 	return cfg, nil
 }
 
-// apply sets everything but VerifyConnection.
-func (c *Config) apply(cfg *tls.Config, comp *compiled) {
-	c.Policy.Apply(cfg)
+// apply sets everything but VerifyConnection. Its only error is an
+// invalid policy, which Validate has already refused.
+func (c *Config) apply(cfg *tls.Config, comp *compiled) error {
+	if err := c.Policy.Apply(cfg); err != nil {
+		return err
+	}
 	cfg.ServerName = comp.serverName
 	cfg.InsecureSkipVerify = true // VerifyConnection verifies instead
 	cfg.RootCAs = nil
@@ -432,6 +442,7 @@ func (c *Config) apply(cfg *tls.Config, comp *compiled) {
 	case cfg.NextProtos == nil:
 		cfg.NextProtos = []string{"http/1.1"}
 	}
+	return nil
 }
 
 // Hook validates c and applies it to an existing tls.Config, for callers
@@ -456,7 +467,9 @@ func Hook(cfg *tls.Config, c *Config) error {
 		return err
 	}
 	prev := cfg.VerifyConnection
-	c.apply(cfg, comp)
+	if err := c.apply(cfg, comp); err != nil {
+		return err
+	}
 	switch {
 	case comp.insecure:
 		cfg.VerifyConnection = prev

@@ -92,6 +92,10 @@ type VerificationError struct {
 	// Err is the underlying cause, such as an x509 error, the custom
 	// verifier's error or a TLS alert, nil if none.
 	Err error
+	// Presented is the chain the backend presented, leaf first, when the
+	// failure is its verification (a configuration's VerifyConnection
+	// refused it); nil when the handshake failed before.
+	Presented []*x509.Certificate
 
 	// detail and fix are the message; if detail is empty, Error uses a
 	// generic text for Reason.

@@ -22,6 +22,31 @@ import (
 // finished its handshake, so its refusal arrives on the first read; pass
 // that error to ClassifyHandshakeError.
 func Handshake(ctx context.Context, conn net.Conn, cfg *tls.Config) (*tls.Conn, error) {
+	tc, requested, err := clientHandshake(ctx, conn, cfg)
+	if err == nil {
+		return tc, nil
+	}
+	conn.Close()
+	if _, ok := ReasonOf(err); ok {
+		return nil, err
+	}
+	if code, isAlert := alertCode(err); isAlert && code == alertHandshakeFailure && requested {
+		return nil, &VerificationError{Reason: ReasonHandshake, ServerName: cfg.ServerName, Err: err,
+			detail: clientCertDetail(err), fix: clientCertFix}
+	}
+	err = ClassifyHandshakeError(err)
+	var ve *VerificationError
+	if errors.As(err, &ve) && ve.ServerName == "" {
+		ve.ServerName = cfg.ServerName
+	}
+	return nil, err
+}
+
+// clientHandshake runs the client side of a TLS handshake on conn with a
+// copy of cfg, and reports whether the backend asked for a client
+// certificate. Its error is crypto/tls's, unclassified. Handshake and
+// CheckConn both drive their handshakes with it.
+func clientHandshake(ctx context.Context, conn net.Conn, cfg *tls.Config) (*tls.Conn, bool, error) {
 	requested := false
 	c := cfg.Clone()
 	get := c.GetClientCertificate
@@ -40,21 +65,5 @@ func Handshake(ctx context.Context, conn net.Conn, cfg *tls.Config) (*tls.Conn, 
 	}
 	tc := tls.Client(conn, c)
 	err := tc.HandshakeContext(ctx)
-	if err == nil {
-		return tc, nil
-	}
-	conn.Close()
-	if _, ok := ReasonOf(err); ok {
-		return nil, err
-	}
-	if code, isAlert := alertCode(err); isAlert && code == alertHandshakeFailure && requested {
-		return nil, &VerificationError{Reason: ReasonHandshake, ServerName: cfg.ServerName, Err: err,
-			detail: clientCertDetail(err), fix: clientCertFix}
-	}
-	err = ClassifyHandshakeError(err)
-	var ve *VerificationError
-	if errors.As(err, &ve) && ve.ServerName == "" {
-		ve.ServerName = cfg.ServerName
-	}
-	return nil, err
+	return tc, requested, err
 }

@@ -3,11 +3,11 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"net"
-	"strconv"
-	"strings"
+	"log/slog"
 
 	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/internal/dataplane"
+	"github.com/e2etls/e2etls/internal/upstream"
 )
 
 // BackendCheck is the dry run of one member under one backend setting: would
@@ -34,43 +34,31 @@ func (c BackendCheck) OK() bool { return c.Err == nil && c.Report != nil && c.Re
 // CheckBackends validates cfg as New does and then dry-runs backend trust
 // for every member of every HTTPS pool and setting pair that a rule uses:
 // it dials the member, handshakes with exactly the trust the data path would
-// use, and reports each check (see backendtls.Check). Nothing is served and
-// no request is sent. It returns an error only when cfg is invalid.
+// use, and reports each check (see backendtls.CheckConn). It dials with
+// cfg.DialContext and cfg.Resolver, as the data path and the probes do.
+// Nothing is served and no request is sent. It returns an error only when
+// cfg is invalid.
 func CheckBackends(ctx context.Context, cfg Config) ([]BackendCheck, error) {
-	e := &env{affinityKey: []byte("check"), resolver: newResolver(cfg.Resolver), sessions: new(sessionCaches), dial: cfg.DialContext}
-	if e.dial == nil {
-		e.dial = (&net.Dialer{}).DialContext
-	}
+	e := &env{dp: dataplane.Env{
+		Dialer:   upstream.NewDialer(cfg.DialContext, cfg.Resolver),
+		Log:      slog.New(slog.DiscardHandler),
+		Hijacked: new(dataplane.Hijacked),
+	}}
+	cfg = withAffinityKey(cfg, []byte("check"))
 	s, err := compile(cfg, 0, e)
 	if err != nil {
 		return nil, err
 	}
 	var out []BackendCheck
-	for _, bs := range s.setList {
-		st := bs.setting
-		if !st.https {
-			continue
+	for _, t := range s.CheckTargets() {
+		c := BackendCheck{Pool: t.Pool, Setting: t.Setting, Member: t.Member.HostKey, ServerName: t.ServerName}
+		conn, err := e.dp.Dialer.Dial(ctx, t.Member.Address, t.Member.Port)
+		if err != nil {
+			c.Err = err
+		} else {
+			c.Report, c.Err = backendtls.CheckConn(ctx, conn, t.Trust)
 		}
-		for _, m := range bs.members {
-			c := BackendCheck{Pool: bs.pool, Setting: st.cfg.Name, Member: m.hostKey}
-			switch {
-			case m.fixed != nil:
-				c.ServerName = m.fixed.sni
-			case m.probe.Host != defaultProbeHost:
-				c.ServerName = m.probe.Host
-			}
-			ip, err := e.resolver.resolve(ctx, m.address)
-			if err != nil {
-				c.Err = err
-				out = append(out, c)
-				continue
-			}
-			trust := st.trust
-			trust.ServerName = strings.TrimSuffix(c.ServerName, ".")
-			trust.SessionCache = nil
-			c.Report, c.Err = backendtls.Check(ctx, net.JoinHostPort(ip, strconv.Itoa(m.port)), trust)
-			out = append(out, c)
-		}
+		out = append(out, c)
 	}
 	return out, nil
 }

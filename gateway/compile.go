@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/e2etls/e2etls/internal/dataplane"
+	"github.com/e2etls/e2etls/internal/frontend"
 	"github.com/e2etls/e2etls/policy"
 	"github.com/e2etls/e2etls/probe"
 	"github.com/e2etls/e2etls/routing"
@@ -63,22 +65,24 @@ func isIP(host string) bool {
 	return err == nil
 }
 
-// validate checks cfg and builds the immutable state a gateway serves from.
-// All problems are reported at once.
-func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
+// compile validates cfg and builds the snapshot a gateway serves from:
+// it resolves cfg into a dataplane.Plan (names into references, defaults
+// into values, trust into backendtls configurations) and builds the
+// plan's snapshot. All problems are reported at once.
+func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	var errs problems
-	s := &snapshot{
-		cfg:      cfg,
-		gen:      gen,
-		env:      e,
-		settings: make(map[string]*settingState),
-		sets:     make(map[setKey]*backendSet),
+	plan := &dataplane.Plan{
+		Generation:     gen,
+		Pools:          make(map[string][]dataplane.PoolMember),
+		Settings:       make(map[string]*dataplane.Setting),
+		AffinityKey:    cfg.AffinityKey,
+		DetailedErrors: true,
 	}
-	s.policy = cfg.SSLPolicy
-	if s.policy.IsZero() {
-		s.policy = policy.Default()
+	gwPolicy := cfg.SSLPolicy
+	if gwPolicy.IsZero() {
+		gwPolicy = policy.Default()
 	}
-	if err := s.policy.Validate(); err != nil {
+	if err := gwPolicy.Validate(); err != nil {
 		errs.wrap("sslPolicy", err)
 	}
 
@@ -116,10 +120,9 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 
 	// Listeners.
 	portAddr := make(map[int]string)
-	for i, l := range cfg.Listeners {
+	for _, l := range cfg.Listeners {
 		path := "listener " + q(l.Name)
-		ls := &listenerState{index: i, cfg: l, portStr: strconv.Itoa(l.Port)}
-		s.listeners = append(s.listeners, ls)
+		pl := dataplane.Listener{Name: l.Name, Port: l.Port, HTTPS: l.Protocol == HTTPS, Certificate: l.SSLCertificate}
 		if !validPort(l.Port) {
 			errs.add(path, "port %d out of range 1-65535", l.Port)
 		}
@@ -132,32 +135,31 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 		}
 		pol := l.SSLPolicy
 		if pol.IsZero() {
-			pol = s.policy
+			pol = gwPolicy
 		} else if err := pol.Validate(); err != nil {
 			errs.wrap(path+": sslPolicy", err)
 		}
 		switch l.Protocol {
 		case HTTPS:
-			ls.scheme = "https"
-			if l.SSLCertificate == "" {
+			switch ci, ok := certs[l.SSLCertificate]; {
+			case l.SSLCertificate == "":
 				errs.add(path, "HTTPS listener has no sslCertificate")
-				continue
-			}
-			ci, ok := certs[l.SSLCertificate]
-			if !ok {
+			case !ok:
 				errs.add(path, "unknown sslCertificate %q", l.SSLCertificate)
-				continue
+			default:
+				tc, err := pol.ServerConfig()
+				if err != nil {
+					break // reported above
+				}
+				cert := cfg.SSLCertificates[ci].Certificate
+				if cert.Leaf == nil && len(cert.Certificate) > 0 {
+					cert.Leaf, _ = x509.ParseCertificate(cert.Certificate[0]) // checked by checkKeyPair
+				}
+				tc.Certificates = []tls.Certificate{cert}
+				tc.NextProtos = frontend.Protocols
+				pl.TLS = tc
 			}
-			tc := pol.ServerConfig()
-			cert := cfg.SSLCertificates[ci].Certificate
-			if cert.Leaf == nil && len(cert.Certificate) > 0 {
-				cert.Leaf, _ = x509.ParseCertificate(cert.Certificate[0]) // checked by checkKeyPair
-			}
-			tc.Certificates = []tls.Certificate{cert}
-			tc.NextProtos = frontendProtocols
-			ls.tlsConfig = tc
 		case HTTP:
-			ls.scheme = "http"
 			if l.SSLCertificate != "" {
 				errs.add(path, "HTTP listener cannot have an sslCertificate (%q)", l.SSLCertificate)
 			}
@@ -167,6 +169,7 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 		default:
 			errs.add(path, "protocol %q: want %q or %q", l.Protocol, HTTP, HTTPS)
 		}
+		plan.Listeners = append(plan.Listeners, pl)
 	}
 
 	// Probes.
@@ -187,13 +190,10 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 	// Backend settings.
 	for _, bs := range cfg.BackendHTTPSettings {
 		path := "backendHttpSetting " + q(bs.Name)
-		st, ok := compileSetting(&errs, path, bs, s.policy, roots, auths, probes, cfg)
+		st, ok := compileSetting(&errs, path, bs, gwPolicy, roots, auths, probes, cfg)
 		if ok {
-			st.trust.SessionCache = e.sessions.get(bs.Name)
-			if bs.InsecureSkipVerify {
-				s.insecure = append(s.insecure, bs.Name)
-			}
-			s.settings[bs.Name] = st
+			st.Trust.SessionCache = e.sessions.Get(bs.Name)
+			plan.Settings[bs.Name] = st
 		}
 	}
 
@@ -218,6 +218,7 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 				errs.add(mpath, "duplicate member %s", m.Address)
 			}
 			seen[k] = true
+			plan.Pools[p.Name] = append(plan.Pools[p.Name], dataplane.PoolMember{Address: m.Address, Port: m.Port})
 		}
 	}
 
@@ -248,16 +249,18 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 		// routing, which checks the rest of the rule; no set is built for
 		// them.
 		t := routing.Target{Pool: cmp.Or(pool, "?"), Setting: cmp.Or(setting, "?")}
-		if st := s.settings[setting]; st != nil {
-			t.PathOverride = st.cfg.Path
+		if i, ok := settings[setting]; ok {
+			t.PathOverride = cfg.BackendHTTPSettings[i].Path
 		}
 		return t, ok
 	}
 	placeholder := routing.Target{Pool: "?", Setting: "?"}
 	ruleTargets := make([][]routing.Target, len(cfg.Rules))
+	plan.Rules = make([]dataplane.Rule, len(cfg.Rules))
 	for i, r := range cfg.Rules {
 		path := "rule " + q(r.Name)
 		rr := routing.Rule{Name: r.Name, Listener: r.Listener, Priority: r.Priority}
+		plan.Rules[i].Name = r.Name
 		knownListener := true
 		if r.Listener != "" {
 			if _, ok := listeners[r.Listener]; !ok {
@@ -328,38 +331,27 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 	if t, err := routing.Compile(rc); err != nil {
 		errs.wrap("routing", err)
 	} else {
-		s.table = t
+		plan.Table = t
 	}
 
-	// The backend sets of every target whose pool and setting are valid,
-	// even when other parts have problems, so that theirs are reported too.
-	s.routes = make([][]*backendSet, len(cfg.Rules))
+	// The targets of every rule whose pool and setting are valid, even
+	// when other parts have problems, so that theirs are reported too.
 	for i, ts := range ruleTargets {
 		for _, t := range ts {
-			if _, ok := pools[t.Pool]; !ok || s.settings[t.Setting] == nil {
+			if _, ok := pools[t.Pool]; !ok || plan.Settings[t.Setting] == nil {
 				continue
 			}
-			bs, err := s.backendSet(t)
-			if err != nil {
-				errs.wrap("rule "+q(cfg.Rules[i].Name), err)
-				continue
-			}
-			s.routes[i] = append(s.routes[i], bs)
+			plan.Rules[i].Targets = append(plan.Rules[i].Targets, dataplane.Target{Pool: t.Pool, Setting: t.Setting})
 		}
 	}
-	s.transport = newTransport(s)
-	s.h1 = newH1Client(s.dialEndpoint)
-	for _, bs := range s.setList {
-		for _, m := range bs.members {
-			if err := s.buildProbe(m); err != nil {
-				errs.wrap(fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", bs.pool, m.hostKey, bs.setting.cfg.Name), err)
-			}
-		}
+	snap, problems := dataplane.Build(plan, &e.dp)
+	for _, p := range problems {
+		errs = append(errs, fmt.Errorf("gateway: %w", p))
 	}
 	if len(errs) > 0 {
 		return nil, errs.err()
 	}
-	return s, nil
+	return snap, nil
 }
 
 func uniqueNames(errs *problems, kind string, n int, name func(int) string) map[string]int {

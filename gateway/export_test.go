@@ -6,8 +6,5 @@ import "time"
 // before it looks the name up again (30 s otherwise), so that tests can
 // watch the last-known-good fallback without waiting.
 func SetResolverTTL(g *Gateway, ttl time.Duration) {
-	r := g.env.resolver
-	r.mu.Lock()
-	r.ttl = ttl
-	r.mu.Unlock()
+	g.env.dp.Dialer.Resolver().SetTTL(ttl)
 }

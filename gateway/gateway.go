@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -15,6 +16,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/e2etls/e2etls/internal/dataplane"
+	"github.com/e2etls/e2etls/internal/frontend"
+	"github.com/e2etls/e2etls/internal/httpwire"
+	"github.com/e2etls/e2etls/internal/upstream"
 	"github.com/e2etls/e2etls/probe"
 )
 
@@ -26,31 +31,37 @@ var ErrGatewayClosed = errors.New("gateway: closed")
 // it is safe for concurrent use. Like net/http.Server, it cannot be reused
 // after Shutdown or Close.
 type Gateway struct {
-	log  *slog.Logger
-	env  *env
-	snap atomic.Pointer[snapshot]
+	log      *slog.Logger // its handler follows Config.Logger across Updates
+	logs     *swapHandler
+	env      *env
+	cur      dataplane.Current
+	timeouts *httpwire.Timeouts
+	frontend Frontend // fixed at New
 
 	updateMu sync.Mutex // serialises Update, Shutdown and Close
 
-	mu        sync.Mutex
-	closed    bool
-	frontends map[int]*frontend
-	monitor   *probe.Monitor
-	hijacked  map[*hijackedPair]struct{}
+	mu       sync.Mutex
+	closed   bool
+	stopping atomic.Bool // Shutdown or Close began: Handler answers 503
+	ports    map[int]*port
+	monitor  *probe.Monitor
 
 	bg   sync.WaitGroup // retirement of old generations
 	stop chan struct{}  // closed by Shutdown and Close
 }
 
-// frontend is one frontend port: an http.Server shared by the listeners on it.
-type frontend struct {
-	port      int
-	address   string
-	https     bool
-	srv       *http.Server // runs the port's listeners: Serve, Shutdown
-	h1        *h1Server    // HTTP/1.x
-	h2        *h2Server    // HTTP/2
-	tlsConfig *tls.Config
+// env is what outlives a configuration generation.
+type env struct {
+	sessions upstream.SessionCaches
+	dp       dataplane.Env
+}
+
+// port is one frontend port, shared by the listeners on it.
+type port struct {
+	num     int
+	address string
+	https   bool
+	fp      *frontend.Port
 }
 
 // New validates cfg and returns a gateway ready to serve it. Every problem
@@ -61,113 +72,103 @@ type frontend struct {
 // New starts the health probes; call Close or Shutdown to stop them.
 func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{
-		log:       cfg.Logger,
-		frontends: make(map[int]*frontend),
-		hijacked:  make(map[*hijackedPair]struct{}),
-		stop:      make(chan struct{}),
+		ports:    make(map[int]*port),
+		stop:     make(chan struct{}),
+		frontend: cfg.Frontend,
 	}
-	if g.log == nil {
-		g.log = slog.Default()
+	g.logs = newSwapHandler(cfg.Logger)
+	g.log = slog.New(g.logs)
+	g.env = &env{dp: dataplane.Env{
+		Dialer:   upstream.NewDialer(cfg.DialContext, cfg.Resolver),
+		Log:      g.log,
+		Hijacked: new(dataplane.Hijacked),
+	}}
+	if err := checkFrontend(cfg); err != nil {
+		return nil, err
 	}
-	g.env = &env{
-		affinityKey: cfg.AffinityKey,
-		dial:        cfg.DialContext,
-		resolver:    newResolver(cfg.Resolver),
-		sessions:    new(sessionCaches),
-	}
-	if g.env.affinityKey == nil {
-		g.env.affinityKey = make([]byte, 32)
-		rand.Read(g.env.affinityKey)
-	}
-	if g.env.dial == nil {
-		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-		g.env.dial = d.DialContext
-	}
+	cfg = withAffinityKey(cfg, nil)
 	s, err := compile(cfg, 1, g.env)
 	if err != nil {
 		return nil, err
 	}
-	g.snap.Store(s)
-	for _, ls := range s.listeners {
-		f := g.frontends[ls.cfg.Port]
-		if f == nil {
-			f = g.newFrontend(cfg, ls)
-			g.frontends[ls.cfg.Port] = f
+	g.timeouts = httpwire.NewTimeouts(timeouts(cfg))
+	g.cur.Store(s)
+	for _, l := range s.Plan().Listeners {
+		if g.ports[l.Port] == nil {
+			g.ports[l.Port] = g.newPort(l.Port, listenerAddress(cfg, l.Port), l.HTTPS)
 		}
 	}
-	g.warnInsecure(s)
-	g.monitor = g.startProbes(s)
+	g.warnInsecure(cfg)
+	g.monitor = s.StartProbes()
 	return g, nil
 }
 
-func (g *Gateway) newFrontend(cfg Config, ls *listenerState) *frontend {
-	f := &frontend{port: ls.cfg.Port, address: ls.cfg.Address, https: ls.cfg.Protocol == HTTPS}
-	readHeader := cfg.ReadHeaderTimeout
-	if readHeader == 0 {
-		readHeader = defaultReadHeaderTimeout
+// withAffinityKey returns cfg with its affinity key, or prev (the key of
+// the configuration it replaces), or a new random key when it has none.
+func withAffinityKey(cfg Config, prev []byte) Config {
+	if cfg.AffinityKey == nil {
+		if prev == nil {
+			prev = make([]byte, 32)
+			rand.Read(prev)
+		}
+		cfg.AffinityKey = prev
 	}
-	idle := cfg.IdleTimeout
-	if idle == 0 {
-		idle = defaultIdleTimeout
+	return cfg
+}
+
+// timeouts are cfg's connection timeouts, defaults applied.
+func timeouts(cfg Config) (readHeader, idle time.Duration) {
+	return cmp.Or(cfg.ReadHeaderTimeout, defaultReadHeaderTimeout), cmp.Or(cfg.IdleTimeout, defaultIdleTimeout)
+}
+
+// listenerAddress is the address of the listeners on port.
+func listenerAddress(cfg Config, port int) string {
+	for _, l := range cfg.Listeners {
+		if l.Port == port {
+			return l.Address
+		}
 	}
-	f.srv = &http.Server{
-		Handler:           &portHandler{g: g, port: f.port},
-		ReadHeaderTimeout: readHeader,
-		IdleTimeout:       idle,
-		MaxHeaderBytes:    serverHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
+	return ""
+}
+
+// checkFrontend refuses an unknown Frontend.
+func checkFrontend(cfg Config) error {
+	switch cfg.Frontend {
+	case FrontendOwn, FrontendNetHTTP:
+		return nil
 	}
-	f.h1 = newH1Server(g, f.port, f.srv.Handler, readHeader, idle)
-	f.h2 = newH2Server(g, f.port, f.srv.Handler, readHeader, idle)
-	if f.https {
-		port := f.port
+	return fmt.Errorf("gateway: config: frontend %q: want %q (the gateway's own servers, the default) or %q", cfg.Frontend, FrontendOwn, FrontendNetHTTP)
+}
+
+func (g *Gateway) newPort(num int, address string, https bool) *port {
+	p := &port{num: num, address: address, https: https}
+	h := dataplane.PortHandler(&g.cur, num, g.frontend == FrontendNetHTTP)
+	fp := &frontend.Port{Name: strconv.Itoa(num), Log: g.log, Timeouts: g.timeouts}
+	if g.frontend == FrontendNetHTTP {
+		s := frontend.NetHTTP(h, g.log, g.timeouts)
+		fp.HTTP1, fp.HTTP2 = s, s
+	} else {
+		fp.HTTP1, fp.HTTP2 = frontend.Own(h, dataplane.Refuser(&g.cur), g.log, g.timeouts)
+	}
+	if https {
 		// The per-listener configs GetConfigForClient returns set no
 		// session ticket keys, so crypto/tls uses this long-lived config's,
 		// which it rotates itself: clients resume across listeners on the
 		// port and across Updates.
-		f.tlsConfig = &tls.Config{
-			NextProtos: frontendProtocols,
+		fp.TLS = &tls.Config{
+			NextProtos: frontend.Protocols,
 			GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-				s := g.snap.Load()
-				li, ok := s.table.CertificateFor(port, hello.ServerName)
+				s := g.cur.Load()
+				li, ok := s.Table().CertificateFor(num, hello.ServerName)
 				if !ok {
-					return nil, fmt.Errorf("gateway: port %d has no listener for SNI %q and requires SNI", port, hello.ServerName)
+					return nil, fmt.Errorf("gateway: port %d has no listener for SNI %q and requires SNI", num, hello.ServerName)
 				}
-				return s.listeners[li].tlsConfig, nil
+				return s.Plan().Listeners[li].TLS, nil
 			},
 		}
-		f.srv.TLSConfig = f.tlsConfig
 	}
-	return f
-}
-
-// portHandler serves the requests that arrive on one frontend port.
-type portHandler struct {
-	g    *Gateway
-	port int
-}
-
-func (h *portHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ProtoMajor >= 2 && !h.g.checkHead(w, r) { // HTTP/1 passed the frontConn's scanner
-		return
-	}
-	s := h.g.acquire()
-	defer s.inflight.Add(-1)
-	h.g.serve(s, h.port, w, r, true)
-}
-
-// acquire returns the current configuration with the request counted in
-// it. Counting and then checking that it is still current means a
-// generation that Update has retired, and found idle, never serves again.
-func (g *Gateway) acquire() *snapshot {
-	for {
-		s := g.snap.Load()
-		s.inflight.Add(1)
-		if g.snap.Load() == s {
-			return s
-		}
-		s.inflight.Add(-1)
-	}
+	p.fp = fp
+	return p
 }
 
 // Handler returns the gateway's routing and proxying as an http.Handler, to
@@ -175,27 +176,43 @@ func (g *Gateway) acquire() *snapshot {
 // frontend port its connection's local address has; when that is not a
 // configured port and the configuration has exactly one frontend port, on
 // that one. Otherwise it gets 404.
+//
+// Your server does what the gateway's own frontend would: the TLS handshake
+// (the listeners' certificates, SNI selection, RequireSNI and the TLS
+// policy are not applied), HTTP parsing with its own framing rules (the own
+// servers refuse ambiguous framing, obsolete line folding and oversized
+// heads before a handler runs; here only the request target and header
+// size limits are checked, after your server parsed the request), and its
+// own timeouts. X-Forwarded-Proto and X-Forwarded-Port come from the
+// connection the request arrived on. After Shutdown or Close the handler
+// answers 503.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !g.checkHead(w, r) {
+		s := g.cur.Acquire()
+		defer s.Release()
+		if g.stopping.Load() {
+			s.Refuse(w, r, refuseShuttingDown)
 			return
 		}
-		s := g.acquire()
-		defer s.inflight.Add(-1)
+		if ref := httpwire.CheckHead(r); ref != nil {
+			s.Refuse(w, r, ref)
+			return
+		}
 		port := 0
 		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 			if _, p, err := net.SplitHostPort(a.String()); err == nil {
 				port, _ = strconv.Atoi(p)
 			}
 		}
-		if !slices.Contains(s.table.Ports(), port) {
-			if ports := s.table.Ports(); len(ports) == 1 {
-				port = ports[0]
-			}
+		if ports := s.Table().Ports(); !slices.Contains(ports, port) && len(ports) == 1 {
+			port = ports[0]
 		}
-		g.serve(s, port, w, r, false)
+		s.Serve(dataplane.Ingress{Port: port}, w, r)
 	})
 }
+
+var refuseShuttingDown = &httpwire.Refusal{Status: http.StatusServiceUnavailable, Reason: dataplane.CodeShuttingDown,
+	Message: "the gateway is shutting down"}
 
 // ServePort serves the listeners of frontend port `port` on ln, which the
 // caller has bound (on any address and port: tests bind 127.0.0.1:0). HTTPS
@@ -203,19 +220,19 @@ func (g *Gateway) Handler() http.Handler {
 // the gateway is shut down or closed, then returns ErrGatewayClosed.
 func (g *Gateway) ServePort(port int, ln net.Listener) error {
 	g.mu.Lock()
-	f := g.frontends[port]
+	p := g.ports[port]
 	closed := g.closed
 	g.mu.Unlock()
 	if closed {
 		ln.Close()
 		return ErrGatewayClosed
 	}
-	if f == nil {
+	if p == nil {
 		ln.Close()
 		return fmt.Errorf("gateway: no listener on frontend port %d", port)
 	}
-	err := f.srv.Serve(g.newFrontListener(ln, f))
-	if errors.Is(err, http.ErrServerClosed) {
+	err := p.fp.Serve(ln)
+	if errors.Is(err, frontend.ErrClosed) {
 		return ErrGatewayClosed
 	}
 	return err
@@ -224,7 +241,7 @@ func (g *Gateway) ServePort(port int, ln net.Listener) error {
 // Serve serves a configuration with a single frontend port on ln. See
 // ServePort.
 func (g *Gateway) Serve(ln net.Listener) error {
-	ports := g.snap.Load().table.Ports()
+	ports := g.cur.Load().Table().Ports()
 	if len(ports) != 1 {
 		ln.Close()
 		return fmt.Errorf("gateway: Serve needs a configuration with one frontend port, this one has %d: use ServePort", len(ports))
@@ -237,28 +254,28 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // port cannot be bound, nothing is served and the error is returned.
 func (g *Gateway) ListenAndServe() error {
 	g.mu.Lock()
-	fronts := make([]*frontend, 0, len(g.frontends))
-	for _, f := range g.frontends {
-		fronts = append(fronts, f)
+	ports := make([]*port, 0, len(g.ports))
+	for _, p := range g.ports {
+		ports = append(ports, p)
 	}
 	g.mu.Unlock()
-	lns := make([]net.Listener, 0, len(fronts))
-	for _, f := range fronts {
-		ln, err := net.Listen("tcp", net.JoinHostPort(f.address, strconv.Itoa(f.port)))
+	lns := make([]net.Listener, 0, len(ports))
+	for _, p := range ports {
+		ln, err := net.Listen("tcp", net.JoinHostPort(p.address, strconv.Itoa(p.num)))
 		if err != nil {
 			for _, l := range lns {
 				l.Close()
 			}
-			return fmt.Errorf("gateway: listen on port %d: %w", f.port, err)
+			return fmt.Errorf("gateway: listen on port %d: %w", p.num, err)
 		}
 		lns = append(lns, ln)
 	}
-	errc := make(chan error, len(fronts))
-	for i, f := range fronts {
-		go func() { errc <- g.ServePort(f.port, lns[i]) }()
+	errc := make(chan error, len(ports))
+	for i, p := range ports {
+		go func() { errc <- g.ServePort(p.num, lns[i]) }()
 	}
 	var first error
-	for range fronts {
+	for range ports {
 		if err := <-errc; err != nil && !errors.Is(err, ErrGatewayClosed) && first == nil {
 			first = err
 			g.Close()
@@ -277,45 +294,20 @@ func (g *Gateway) ListenAndServe() error {
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
-	fronts, first := g.markClosed()
+	ports, first := g.markClosed()
 	if !first {
 		return nil
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(fronts))
-	for i, f := range fronts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var h1err, h2err error
-			var both sync.WaitGroup
-			both.Add(2)
-			go func() {
-				defer both.Done()
-				h1err = f.h1.shutdown(ctx)
-			}()
-			go func() {
-				defer both.Done()
-				h2err = f.h2.shutdown(ctx)
-			}()
-			err := f.srv.Shutdown(ctx)
-			both.Wait()
-			errs[i] = errors.Join(err, h1err, h2err)
-		}()
+	errs := make(chan error, len(ports))
+	for _, p := range ports {
+		go func() { errs <- p.fp.Shutdown(ctx) }()
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		// ctx ended first: what is still running is cut off.
-		for _, f := range fronts {
-			f.srv.Close()
-			f.h1.close()
-			f.h2.close()
-		}
-		g.release()
-		return err
+	var all []error
+	for range ports {
+		all = append(all, <-errs)
 	}
 	g.release()
-	return nil
+	return errors.Join(all...)
 }
 
 // Close closes every listener and connection at once, without draining, and
@@ -323,33 +315,32 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 func (g *Gateway) Close() error {
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
-	fronts, first := g.markClosed()
+	ports, first := g.markClosed()
 	if !first {
 		return nil
 	}
 	var errs []error
-	for _, f := range fronts {
-		errs = append(errs, f.srv.Close())
-		f.h1.close()
-		f.h2.close()
+	for _, p := range ports {
+		errs = append(errs, p.fp.Close())
 	}
 	g.release()
 	return errors.Join(errs...)
 }
 
-func (g *Gateway) markClosed() ([]*frontend, bool) {
+func (g *Gateway) markClosed() ([]*port, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
 		return nil, false
 	}
 	g.closed = true
+	g.stopping.Store(true)
 	close(g.stop)
-	fronts := make([]*frontend, 0, len(g.frontends))
-	for _, f := range g.frontends {
-		fronts = append(fronts, f)
+	ports := make([]*port, 0, len(g.ports))
+	for _, p := range g.ports {
+		ports = append(ports, p)
 	}
-	return fronts, true
+	return ports, true
 }
 
 // release stops what outlives the servers: probes, upgraded connections,
@@ -358,51 +349,15 @@ func (g *Gateway) release() {
 	g.mu.Lock()
 	mon := g.monitor
 	g.monitor = nil
-	pairs := make([]*hijackedPair, 0, len(g.hijacked))
-	for p := range g.hijacked {
-		pairs = append(pairs, p)
-	}
 	g.mu.Unlock()
 	if mon != nil {
 		mon.Close()
 	}
-	for _, p := range pairs {
-		p.client.Close()
-		p.backend.Close()
-	}
+	g.env.dp.Hijacked.Close()
 	g.bg.Wait()
-	s := g.snap.Load()
-	stopProbeDials(s)
-	s.closeIdle(true)
-	for _, bs := range s.setList {
-		for _, m := range bs.members {
-			m.drainCancel()
-		}
-	}
-}
-
-type hijackedPair struct {
-	client  net.Conn
-	backend interface{ Close() error }
-}
-
-func (g *Gateway) trackHijacked(client net.Conn, backend interface{ Close() error }) (untrack func()) {
-	p := &hijackedPair{client: client, backend: backend}
-	g.mu.Lock()
-	closed := g.closed
-	if !closed {
-		g.hijacked[p] = struct{}{}
-	}
-	g.mu.Unlock()
-	if closed {
-		client.Close()
-		backend.Close()
-	}
-	return func() {
-		g.mu.Lock()
-		delete(g.hijacked, p)
-		g.mu.Unlock()
-	}
+	s := g.cur.Load()
+	s.StopProbeDials()
+	s.Close()
 }
 
 // Update validates cfg and, if it is valid, swaps it in atomically: new
@@ -413,9 +368,11 @@ func (g *Gateway) trackHijacked(client net.Conn, backend interface{ Close() erro
 // their setting's drain time. A cfg with problems is rejected with every
 // problem listed, and the old configuration keeps serving.
 //
-// Update cannot add, remove or re-address frontend ports, or change a
-// port's protocol: those need a new Gateway. Listener certificates, host
-// names, policies, rules, pools, settings and probes can all change.
+// Every field of cfg applies, Logger, AffinityKey (a nil key keeps the
+// current one), Resolver, DialContext and the timeouts included, except
+// what only a new Gateway can change: the frontend ports (adding,
+// removing, re-addressing one, or changing its protocol), Frontend, and,
+// with the net/http frontend, the timeouts.
 func (g *Gateway) Update(cfg Config) error {
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
@@ -425,18 +382,23 @@ func (g *Gateway) Update(cfg Config) error {
 	if closed {
 		return ErrGatewayClosed
 	}
-	old := g.snap.Load()
-	s, err := compile(cfg, old.gen+1, g.env)
+	old := g.cur.Load()
+	if err := g.sameFrontends(cfg); err != nil {
+		return err
+	}
+	cfg = withAffinityKey(cfg, old.Plan().AffinityKey)
+	s, err := compile(cfg, old.Generation()+1, g.env)
 	if err != nil {
 		return err
 	}
-	if err := g.sameFrontends(s); err != nil {
-		return err
-	}
-	carryHealth(old, s)
-	mon := g.startProbes(s)
-	g.snap.Store(s)
-	g.warnInsecure(s)
+	g.logs.set(cfg.Logger)
+	g.timeouts.Set(timeouts(cfg))
+	g.env.dp.Dialer.SetDial(cfg.DialContext)
+	g.env.dp.Dialer.SetResolver(cfg.Resolver)
+	dataplane.CarryHealth(old, s)
+	mon := s.StartProbes()
+	g.cur.Store(s)
+	g.warnInsecure(cfg)
 
 	g.mu.Lock()
 	oldMon := g.monitor
@@ -445,115 +407,52 @@ func (g *Gateway) Update(cfg Config) error {
 	if oldMon != nil {
 		oldMon.Close()
 	}
-	stopProbeDials(old)
-	g.retire(old, s)
-	g.log.Info("gateway: configuration updated", slog.Uint64("generation", s.gen))
+	old.StopProbeDials()
+	dataplane.Retire(old, s, g.stop, &g.bg)
+	g.log.Info("gateway: configuration updated", slog.Uint64("generation", s.Generation()))
 	return nil
 }
 
-func (g *Gateway) sameFrontends(s *snapshot) error {
+// sameFrontends refuses a configuration whose frontend ports differ from
+// the served ones, with the reason an operator needs.
+func (g *Gateway) sameFrontends(cfg Config) error {
 	var errs problems
-	seen := make(map[int]bool)
-	for _, ls := range s.listeners {
-		f := g.frontends[ls.cfg.Port]
-		path := "listener " + q(ls.cfg.Name)
-		switch {
-		case f == nil:
-			errs.add(path, "Update cannot add frontend port %d: create a new Gateway", ls.cfg.Port)
-		case f.https != (ls.cfg.Protocol == HTTPS):
-			errs.add(path, "Update cannot change the protocol of frontend port %d", ls.cfg.Port)
-		case f.address != ls.cfg.Address:
-			errs.add(path, "Update cannot change the address of frontend port %d from %q to %q", ls.cfg.Port, f.address, ls.cfg.Address)
-		}
-		seen[ls.cfg.Port] = true
+	if cfg.Frontend != g.frontend {
+		errs.add("config", "changing frontend from %q to %q needs a restart (a new Gateway)", g.frontend, cfg.Frontend)
 	}
-	for port := range g.frontends {
-		if !seen[port] {
-			errs.add("config", "Update cannot remove frontend port %d: create a new Gateway", port)
+	if g.frontend == FrontendNetHTTP {
+		rh, idle := timeouts(cfg)
+		if rh != g.timeouts.ReadHeader() || idle != g.timeouts.Idle() {
+			errs.add("config", "changing readHeaderTimeout or idleTimeout with the net/http frontend needs a restart (a new Gateway)")
+		}
+	}
+	seen := make(map[int]bool)
+	for _, l := range cfg.Listeners {
+		p := g.ports[l.Port]
+		path := "listener " + q(l.Name)
+		switch {
+		case p == nil:
+			errs.add(path, "adding frontend port %d needs a restart (a new Gateway): Update cannot open a port", l.Port)
+		case p.https != (l.Protocol == HTTPS):
+			errs.add(path, "changing the protocol of frontend port %d needs a restart (a new Gateway)", l.Port)
+		case p.address != l.Address:
+			errs.add(path, "changing the address of frontend port %d from %q to %q needs a restart (a new Gateway)", l.Port, p.address, l.Address)
+		}
+		seen[l.Port] = true
+	}
+	for num := range g.ports {
+		if !seen[num] {
+			errs.add("config", "removing frontend port %d needs a restart (a new Gateway): Update cannot close a port", num)
 		}
 	}
 	return errs.err()
 }
 
-// carryHealth keeps the health of members present in both configurations,
-// except a verdict on a member's certificate or handshake (probe.KindTLS):
-// the new configuration's trust judges the member afresh, at once.
-func carryHealth(old, s *snapshot) {
-	for k, bs := range s.sets {
-		obs := old.sets[k]
-		if obs == nil || obs.setting.probe.UnhealthyThreshold != bs.setting.probe.UnhealthyThreshold {
-			continue
+func (g *Gateway) warnInsecure(cfg Config) {
+	for _, bs := range cfg.BackendHTTPSettings {
+		if bs.InsecureSkipVerify && bs.Protocol == HTTPS {
+			g.log.Warn("gateway: backend verification is OFF (InsecureSkipVerify): any backend, or anyone on the path to it, can impersonate it; for tests only",
+				slog.String("setting", bs.Name))
 		}
-		prev := make(map[string]*memberState, len(obs.members))
-		for _, m := range obs.members {
-			prev[m.hostKey] = m
-		}
-		for _, m := range bs.members {
-			if pm := prev[m.hostKey]; pm != nil && pm.health.Snapshot().Kind != probe.KindTLS {
-				m.health, m.code = pm.health, pm.code
-			}
-		}
-	}
-}
-
-// retire drains an old generation: its idle backend connections close now,
-// removed members' requests are cut after their drain time, and the rest of
-// its connections close once its in-flight requests are done.
-func (g *Gateway) retire(old, s *snapshot) {
-	old.closeIdle(false)
-	var removed []*memberState
-	for k, bs := range old.sets {
-		keep := make(map[string]bool)
-		if nbs := s.sets[k]; nbs != nil {
-			for _, m := range nbs.members {
-				keep[m.hostKey] = true
-			}
-		}
-		for _, m := range bs.members {
-			if !keep[m.hostKey] {
-				removed = append(removed, m)
-			}
-		}
-	}
-	g.bg.Add(1)
-	go func() {
-		defer g.bg.Done()
-		defer func() {
-			for _, bs := range old.setList {
-				for _, m := range bs.members {
-					m.drainCancel()
-				}
-			}
-			old.closeIdle(true)
-		}()
-		timers := make([]*time.Timer, 0, len(removed))
-		for _, m := range removed {
-			timers = append(timers, time.AfterFunc(m.set.setting.drain, m.drainCancel))
-		}
-		defer func() {
-			for _, t := range timers {
-				t.Stop()
-			}
-		}()
-		tick := time.NewTicker(250 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-g.stop:
-				return
-			case <-tick.C:
-				old.closeIdle(false)
-				if old.inflight.Load() == 0 {
-					return
-				}
-			}
-		}
-	}()
-}
-
-func (g *Gateway) warnInsecure(s *snapshot) {
-	for _, name := range s.insecure {
-		g.log.Warn("gateway: backend verification is OFF (InsecureSkipVerify): any backend, or anyone on the path to it, can impersonate it; for tests only",
-			slog.String("setting", name))
 	}
 }

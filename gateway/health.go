@@ -3,126 +3,14 @@ package gateway
 import (
 	"cmp"
 	"context"
-	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/e2etls/e2etls/backendtls"
-	"github.com/e2etls/e2etls/probe"
 )
-
-// buildProbe prepares a member's health probe: Host and SNI are the custom
-// probe's host, else the setting's host name, else the member's FQDN; an IP
-// address is never sent as SNI. The probe's TLS configuration comes from the
-// same backendtls.Config as the data path's, with the probe's own SNI, and
-// its transport never reuses connections, so every probe re-verifies.
-func (s *snapshot) buildProbe(m *memberState) error {
-	st := m.set.setting
-	host := ""
-	switch {
-	case st.probeHost != "":
-		host = st.probeHost
-	case st.cfg.HostName != "":
-		host = st.cfg.HostName
-	case !m.ip:
-		host = m.address
-	}
-	host = strings.TrimSuffix(host, ".")
-	header := host
-	if header == "" {
-		header = defaultProbeHost
-	}
-	var tc *tls.Config
-	if st.https {
-		c := st.trust
-		c.ServerName = host
-		var err error
-		if tc, err = c.ClientConfig(); err != nil {
-			if host == "" {
-				return fmt.Errorf("the health probe has no host name to send as SNI and verify: the member is an IP address and the setting takes its host from each client request; give the probe a host or set the setting's hostName: %w", err)
-			}
-			return fmt.Errorf("health probe: %w", err)
-		}
-		// Every probe is a full handshake, so that it sees the certificate
-		// the member presents now: a resumed session would verify the one
-		// it presented when the session began. And a probe speaks
-		// HTTP/1.1, whatever the setting offers the data path.
-		tc.ClientSessionCache = nil
-		// Remember the leaf the member presents, before it is judged, so the
-		// health report can show a refused certificate too.
-		verify, seen := tc.VerifyConnection, &m.code.seen
-		tc.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) > 0 {
-				seen.Store(cs.PeerCertificates[0])
-			}
-			if verify == nil { // InsecureSkipVerify: nothing to check
-				return nil
-			}
-			return verify(cs)
-		}
-		tc.NextProtos = []string{"http/1.1"}
-	}
-	m.probe = probe.Target{
-		Name:      m.set.pool + "/" + st.cfg.Name + "/" + m.hostKey,
-		Address:   m.hostKey,
-		Host:      header,
-		Transport: s.env.probeTransport(m, tc, probeTimeout(st.probe)),
-	}
-	return nil
-}
-
-// stopProbeDials cancels the dials and handshakes that s's probes left
-// running once their monitor has closed: net/http detaches dials from the
-// probe's context, so they would otherwise last until the probe timeout.
-func stopProbeDials(s *snapshot) {
-	for _, bs := range s.setList {
-		for _, m := range bs.members {
-			if t, ok := m.probe.Transport.(interface{ CloseIdleConnections() }); ok {
-				t.CloseIdleConnections()
-			}
-		}
-	}
-}
-
-// resultCode is the short name of a probe's outcome: "" when healthy, the
-// backendtls reason of a verification failure (the name the data path puts
-// in X-E2etls-Error), else the probe's Kind.
-func resultCode(r probe.Result) string {
-	if r.Healthy {
-		return ""
-	}
-	if reason, ok := backendtls.ReasonOf(r.Err); ok {
-		return reason.String()
-	}
-	return r.Kind.String()
-}
-
-// probeTimeout is the timeout of a probe with spec.
-func probeTimeout(spec probe.Spec) time.Duration {
-	if spec.Timeout <= 0 {
-		return probe.DefaultTimeout
-	}
-	return spec.Timeout
-}
-
-// startProbes starts probing every member of s.
-func (g *Gateway) startProbes(s *snapshot) *probe.Monitor {
-	var entries []probe.Entry
-	for _, bs := range s.setList {
-		for _, m := range bs.members {
-			code := m.code
-			entries = append(entries, probe.Entry{Target: m.probe, Spec: bs.setting.probe, Health: m.health,
-				OnResult: func(r probe.Result) { code.set(resultCode(r)) }})
-		}
-	}
-	mon := probe.NewMonitor(entries)
-	mon.Start()
-	return mon
-}
 
 // MemberHealth is the health of one pool member under one backend setting,
 // like a row of Azure's backend health view.
@@ -165,32 +53,31 @@ type CertificateSummary struct {
 // BackendHealth reports every member of every pool under every backend
 // setting that a rule uses.
 func (g *Gateway) BackendHealth() []MemberHealth {
-	s := g.snap.Load()
 	var out []MemberHealth
-	for _, bs := range s.setList {
-		for _, m := range bs.members {
-			sn := m.health.Snapshot()
-			mh := MemberHealth{
-				Pool: bs.pool, Setting: bs.setting.cfg.Name, Member: m.hostKey,
-				State: sn.State.String(), Reason: sn.Reason, Probe: bs.setting.probeName,
-				LastCheck: sn.LastCheck, Latency: sn.Latency, Certificate: peerSummary(cmp.Or(m.code.seen.Load(), sn.Peer)),
-			}
-			if mh.Reason != "" {
-				mh.ReasonCode = m.code.get()
-			}
-			if mh.Probe == "" {
-				mh.Probe = "default"
-			}
-			if stale := g.env.resolver.staleReason(m.address); stale != "" {
-				if mh.Reason != "" {
-					mh.Reason += "; "
-				}
-				mh.Reason += stale
-			}
-			out = append(out, mh)
+	for _, r := range g.cur.Load().Report() {
+		mh := MemberHealth{
+			Pool: r.Pool, Setting: r.Setting, Member: r.Member,
+			State: r.Health.State.String(), Reason: r.Health.Reason, ReasonCode: r.Code,
+			Probe: cmp.Or(r.Probe, "default"), LastCheck: r.Health.LastCheck, Latency: r.Health.Latency,
+			Certificate: peerSummary(r.Certificate),
 		}
+		if r.Stale != "" {
+			if mh.Reason != "" {
+				mh.Reason += "; "
+			}
+			mh.Reason += r.Stale
+		}
+		out = append(out, mh)
 	}
 	return out
+}
+
+// peerSummary describes a backend certificate for health reports.
+func peerSummary(c *x509.Certificate) *CertificateSummary {
+	if c == nil {
+		return nil
+	}
+	return &CertificateSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotAfter: c.NotAfter}
 }
 
 // HealthHandler serves BackendHealth as JSON when the request asks for it

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -158,8 +159,8 @@ func TestUpdateRefusesBadConfig(t *testing.T) {
 	moved.Listeners = []gateway.Listener{{Name: "web", Protocol: gateway.HTTPS, Address: "127.0.0.1", Port: gw.Port("web") + 1, SSLCertificate: "front"}}
 	err = gw.Update(moved)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "Update cannot add frontend port")
-	assert.Contains(t, err.Error(), "Update cannot remove frontend port")
+	assert.Contains(t, err.Error(), fmt.Sprintf(`listener "web": adding frontend port %d needs a restart`, gw.Port("web")+1))
+	assert.Contains(t, err.Error(), fmt.Sprintf("removing frontend port %d needs a restart", gw.Port("web")))
 	r = get(t, c, url)
 	assert.Equal(t, http.StatusOK, r.status)
 }
@@ -346,6 +347,19 @@ func TestHandlerMountsInOwnServer(t *testing.T) {
 	assert.Equal(t, "/mounted", e.Path)
 	assert.Equal(t, "q=1", e.RawQuery)
 	assert.Equal(t, "api.internal", e.SNI)
+	// The connection the request came on, not the listener: the server
+	// the handler is mounted in listens on its own port.
 	assert.Equal(t, "http", e.Header.Get("X-Forwarded-Proto"))
-	assert.Equal(t, "8080", e.Header.Get("X-Forwarded-Port"))
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	assert.Equal(t, port, e.Header.Get("X-Forwarded-Port"))
+
+	// After Shutdown the handler says so, instead of blaming a backend.
+	require.NoError(t, gw.Shutdown(context.Background()))
+	resp2, err := srv.Client().Get(srv.URL + "/late")
+	require.NoError(t, err)
+	late, _ := io.ReadAll(resp2.Body)
+	resp2.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp2.StatusCode)
+	assert.Equal(t, "shutting-down", resp2.Header.Get("X-E2etls-Error"))
+	assert.Contains(t, string(late), "the gateway is shutting down")
 }

@@ -27,8 +27,10 @@
 // # Applying a policy
 //
 // [Policy.Apply] sets MinVersion, MaxVersion, CipherSuites and CurvePreferences on a
-// tls.Config; [Policy.ServerConfig] and [Policy.ClientConfig] return a fresh tls.Config
-// with the policy applied, to which the caller adds certificates or trust. Everything is
+// tls.Config, or returns the policy's Validate error; [Policy.ServerConfig] returns a
+// fresh tls.Config with the policy applied, to which a listener adds its certificates.
+// Backend connections get the policy through backendtls.Config.ClientConfig, together
+// with their verification. Everything is
 // set explicitly, because Go's defaults would otherwise decide: an unset tls.Config
 // refuses TLS 1.0 and 1.1 as a client and as a server, and leaves out RSA key exchange and
 // 3DES, all of which AppGwSslPolicy20150501 allows. [Policy.Allows] tells whether a

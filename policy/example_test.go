@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/e2etls/e2etls/policy"
 )
@@ -62,7 +63,9 @@ func ExamplePolicy_Apply() {
 	// The zero Policy stands for Default, AppGwSslPolicy20220101.
 	var p policy.Policy
 	cfg := &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
-	p.Apply(cfg)
+	if err := p.Apply(cfg); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(policy.VersionName(cfg.MinVersion), "to", policy.VersionName(cfg.MaxVersion))
 	fmt.Println(len(cfg.CipherSuites), "TLS 1.2 suites; curves", cfg.CurvePreferences)
 	fmt.Println(cfg.NextProtos)

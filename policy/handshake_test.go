@@ -25,9 +25,9 @@ func goSuites() []uint16 {
 func policyHandshake(t *testing.T, p Policy, asServer bool, peer *tls.Config) outcome {
 	t.Helper()
 	if asServer {
-		return handshake(t, withServerCerts(t, p.ServerConfig()), withClientTrust(t, peer))
+		return handshake(t, withServerCerts(t, mustServerConfig(t, p)), withClientTrust(t, peer))
 	}
-	return handshake(t, withServerCerts(t, peer), withClientTrust(t, p.ClientConfig()))
+	return handshake(t, withServerCerts(t, peer), withClientTrust(t, clientConfig(t, p)))
 }
 
 func sideName(asServer bool) string {
@@ -246,7 +246,7 @@ func TestCurves(t *testing.T) {
 			t.Run(tt.name+"/"+sideName(asServer), func(t *testing.T) {
 				var out outcome
 				if tt.peer == nil {
-					out = handshake(t, withServerCerts(t, tt.policy.ServerConfig()), withClientTrust(t, tt.policy.ClientConfig()))
+					out = handshake(t, withServerCerts(t, mustServerConfig(t, tt.policy)), withClientTrust(t, clientConfig(t, tt.policy)))
 				} else {
 					out = policyHandshake(t, tt.policy, asServer, tt.peer())
 				}

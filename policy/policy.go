@@ -15,7 +15,7 @@ import (
 //
 // Obtain one from [Default], [Predefined] or [Custom], or set one by struct literal and
 // check it with [Policy.Validate]. The zero Policy means [Default] wherever a Policy is
-// applied ([Policy.Apply], [Policy.ServerConfig], [Policy.ClientConfig], [Policy.Allows],
+// applied ([Policy.Apply], [Policy.ServerConfig], [Policy.Allows],
 // [Policy.String]); every other Policy must be valid as it stands.
 //
 // A Policy holds slices: copy it with care. The functions of this package return fresh
@@ -203,39 +203,34 @@ func (p *Policy) curves() []tls.CurveID {
 // defaults: a policy with TLS 1.0, RSA key exchange or 3DES gets them on both sides,
 // although an unset tls.Config refuses all three. cfg keeps no reference to p's slices.
 //
-// Apply panics if p is invalid (see [Policy.Validate]): applying a policy other than the
-// one described is never right, and Apply has no error to return. Policies returned by
-// this package are always valid.
-func (p Policy) Apply(cfg *tls.Config) {
+// Apply returns p's Validate error, changing nothing, if p is invalid: applying a policy
+// other than the one described is never right. Policies returned by this package are
+// always valid.
+func (p Policy) Apply(cfg *tls.Config) error {
 	src := &p
 	if p.IsZero() {
 		src = defaultPolicy
 	} else if err := p.Validate(); err != nil {
-		panic("policy: Apply with an invalid policy: " + err.Error())
+		return err
 	}
 	cfg.MinVersion = src.MinVersion
 	cfg.MaxVersion = src.MaxVersion
 	cfg.CipherSuites = slices.Clone(src.CipherSuites)
 	cfg.CurvePreferences = slices.Clone(src.curves())
+	return nil
 }
 
 // ServerConfig returns a new tls.Config with p applied (see [Policy.Apply]), for a
-// listener. The caller adds certificates (Certificates or GetCertificate) and anything
-// else it needs.
-func (p Policy) ServerConfig() *tls.Config {
+// listener, or p's Validate error. The caller adds certificates (Certificates or
+// GetCertificate) and anything else it needs. For a backend connection, use
+// backendtls.Config, whose ClientConfig applies the policy together with the backend's
+// verification: one policy governs both sides.
+func (p Policy) ServerConfig() (*tls.Config, error) {
 	cfg := &tls.Config{}
-	p.Apply(cfg)
-	return cfg
-}
-
-// ClientConfig returns a new tls.Config with p applied (see [Policy.Apply]), for a backend
-// connection. The caller adds trust (RootCAs or a verifier), ServerName and anything else
-// it needs. Its TLS settings are the same as [Policy.ServerConfig]'s: one policy governs
-// both sides.
-func (p Policy) ClientConfig() *tls.Config {
-	cfg := &tls.Config{}
-	p.Apply(cfg)
-	return cfg
+	if err := p.Apply(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // Allows reports whether a connection that negotiated version and cipherSuite (as in

@@ -487,11 +487,12 @@ func TestApply(t *testing.T) {
 			for _, cfg := range []*tls.Config{
 				func() *tls.Config {
 					cfg := &tls.Config{ServerName: "keep.example", MinVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_RC4_128_SHA}}
-					tt.p.Apply(cfg)
+					if err := tt.p.Apply(cfg); err != nil {
+						t.Fatal(err)
+					}
 					return cfg
 				}(),
-				tt.p.ServerConfig(),
-				tt.p.ClientConfig(),
+				mustServerConfig(t, tt.p),
 			} {
 				if cfg.MinVersion != tt.want.MinVersion || cfg.MaxVersion != tt.want.MaxVersion {
 					t.Errorf("versions = %s-%s; want %s-%s", VersionName(cfg.MinVersion), VersionName(cfg.MaxVersion),
@@ -509,7 +510,9 @@ func TestApply(t *testing.T) {
 
 	t.Run("keeps other fields", func(t *testing.T) {
 		cfg := &tls.Config{ServerName: "keep.example", NextProtos: []string{"h2"}}
-		Default().Apply(cfg)
+		if err := Default().Apply(cfg); err != nil {
+			t.Fatal(err)
+		}
 		if cfg.ServerName != "keep.example" || !slices.Equal(cfg.NextProtos, []string{"h2"}) {
 			t.Errorf("Apply changed ServerName or NextProtos: %q %q", cfg.ServerName, cfg.NextProtos)
 		}
@@ -517,13 +520,13 @@ func TestApply(t *testing.T) {
 
 	t.Run("shares no slice", func(t *testing.T) {
 		p := Default()
-		cfg := p.ServerConfig()
+		cfg := mustServerConfig(t, p)
 		cfg.CipherSuites[0] = tls.TLS_RSA_WITH_RC4_128_SHA
 		cfg.CurvePreferences[0] = tls.CurveP521
 		if p.CipherSuites[0] == tls.TLS_RSA_WITH_RC4_128_SHA || p.Curves[0] == tls.CurveP521 {
 			t.Error("changing the config changed the policy")
 		}
-		zeroCfg := Policy{}.ServerConfig()
+		zeroCfg := mustServerConfig(t, Policy{})
 		zeroCfg.CipherSuites[0] = tls.TLS_RSA_WITH_RC4_128_SHA
 		zeroCfg.CurvePreferences[0] = tls.CurveP521
 		if d := Default(); d.CipherSuites[0] == tls.TLS_RSA_WITH_RC4_128_SHA || d.Curves[0] == tls.CurveP521 || (Policy{}).String() != d.String() {
@@ -534,15 +537,41 @@ func TestApply(t *testing.T) {
 		}
 	})
 
-	t.Run("invalid policy panics", func(t *testing.T) {
-		const want = "policy: Apply with an invalid policy: policy: no listed cipher suite works at TLS 1.2: list one that does, or raise the minimum version to TLS 1.3"
-		defer func() {
-			if got := recover(); got != want {
-				t.Errorf("panic = %v; want %q", got, want)
-			}
-		}()
-		Policy{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13}.Apply(&tls.Config{})
+	t.Run("invalid policy is an error", func(t *testing.T) {
+		const want = "policy: no listed cipher suite works at TLS 1.2: list one that does, or raise the minimum version to TLS 1.3"
+		cfg := &tls.Config{MinVersion: tls.VersionTLS10}
+		err := Policy{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13}.Apply(cfg)
+		if err == nil || err.Error() != want {
+			t.Errorf("Apply = %v; want %q", err, want)
+		}
+		if cfg.MinVersion != tls.VersionTLS10 || cfg.CipherSuites != nil {
+			t.Error("a failed Apply changed the config")
+		}
+		if _, err := (Policy{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13}).ServerConfig(); err == nil || err.Error() != want {
+			t.Errorf("ServerConfig = %v; want %q", err, want)
+		}
 	})
+}
+
+// mustServerConfig is p.ServerConfig, failing the test on an error.
+func mustServerConfig(t *testing.T, p Policy) *tls.Config {
+	t.Helper()
+	cfg, err := p.ServerConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// clientConfig is a backend connection's config under p: the policy
+// applied, as backendtls.Config.ClientConfig applies it.
+func clientConfig(t *testing.T, p Policy) *tls.Config {
+	t.Helper()
+	cfg := &tls.Config{}
+	if err := p.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func TestAllows(t *testing.T) {

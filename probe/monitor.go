@@ -21,10 +21,13 @@ type Entry struct {
 	// probes fails with the Validate error, every 30 s if Interval itself is
 	// invalid.
 	Spec Spec
-	// Health receives the results. Required: NewMonitor panics if it is nil.
+	// Health receives the results, if not nil. An entry needs Health or
+	// OnResult: NewMonitor panics if both are nil.
 	Health *Health
 	// OnResult, if not nil, is called with every result the Monitor records,
-	// after Health.Record. Calls for one entry do not overlap; calls for
+	// after Health.Record. A caller that keeps health its own way (with a
+	// Health it records into itself, next to state of its own) sets
+	// OnResult alone. Calls for one entry do not overlap; calls for
 	// different entries may. It delays the entry's next probe while it runs.
 	// The Monitor never logs: this is where a caller can.
 	OnResult func(Result)
@@ -64,7 +67,7 @@ type monitorEntry struct {
 
 // NewMonitor returns a Monitor of entries (copied). It starts nothing: call
 // Start for periodic probes, CheckAll for one round. It panics if an entry's
-// Health is nil.
+// Health and OnResult are both nil.
 func NewMonitor(entries []Entry) *Monitor {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Monitor{
@@ -74,9 +77,9 @@ func NewMonitor(entries []Entry) *Monitor {
 		cancel:  cancel,
 	}
 	for i, e := range entries {
-		if e.Health == nil {
+		if e.Health == nil && e.OnResult == nil {
 			cancel()
-			panic(fmt.Sprintf("probe: NewMonitor: entry %d (target %q) has a nil Health", i, e.Target.Name))
+			panic(fmt.Sprintf("probe: NewMonitor: entry %d (target %q) has neither Health nor OnResult", i, e.Target.Name))
 		}
 		interval := e.Spec.Interval
 		if interval <= 0 || interval > MaxDuration {
@@ -145,7 +148,9 @@ func (m *Monitor) probe(ctx context.Context, e *monitorEntry) {
 	if !r.Healthy && ctx.Err() != nil {
 		return
 	}
-	e.Health.Record(r)
+	if e.Health != nil {
+		e.Health.Record(r)
+	}
 	if e.OnResult != nil {
 		e.OnResult(r)
 	}

@@ -293,7 +293,7 @@ func TestMonitorCheckAllBoundedAndCancelled(t *testing.T) {
 func TestNewMonitorNilHealth(t *testing.T) {
 	defer func() {
 		got, _ := recover().(string)
-		equal(t, "panic", got, `probe: NewMonitor: entry 0 (target "a") has a nil Health`)
+		equal(t, "panic", got, `probe: NewMonitor: entry 0 (target "a") has neither Health nor OnResult`)
 	}()
 	probe.NewMonitor([]probe.Entry{{Target: probe.Target{Name: "a"}}})
 }

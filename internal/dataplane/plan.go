@@ -1,0 +1,109 @@
+package dataplane
+
+import (
+	"crypto/tls"
+	"time"
+
+	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/probe"
+	"github.com/e2etls/e2etls/routing"
+)
+
+// Plan is a configuration the gateway has validated and resolved: all a
+// Snapshot is built from. Names refer to the gateway's configuration.
+type Plan struct {
+	// Generation numbers configurations, 1 for the first.
+	Generation uint64
+	// Table routes requests; its listener and rule indices are those of
+	// Listeners and Rules.
+	Table *routing.Table
+	// Listeners are the frontends.
+	Listeners []Listener
+	// Rules are the routing rules: each basic or path-based rule's
+	// targets, none for a redirect.
+	Rules []Rule
+	// Pools are the members of each pool, by pool name.
+	Pools map[string][]PoolMember
+	// Settings are the backend settings, by name.
+	Settings map[string]*Setting
+	// AffinityKey keys the hash that makes a member's affinity cookie.
+	AffinityKey []byte
+	// DetailedErrors puts the failure's code in ErrorHeader and its
+	// account (member, pool, setting, advice) in the body of the gateway's
+	// own error responses; off, a client gets a generic page with the
+	// request's ID, and the account goes to the log only.
+	DetailedErrors bool
+}
+
+// Listener is a frontend listener.
+type Listener struct {
+	Name string
+	Port int
+	// HTTPS is set for an HTTPS listener.
+	HTTPS bool
+	// TLS is an HTTPS listener's configuration: its certificate (with its
+	// parsed Leaf) and policy.
+	TLS *tls.Config
+	// Certificate names the listener's certificate, "" for HTTP.
+	Certificate string
+}
+
+// Rule is a routing rule.
+type Rule struct {
+	Name string
+	// Targets are a basic rule's one target, or a path map's default
+	// followed by its path rules' targets; none for a redirect rule.
+	Targets []Target
+}
+
+// Target is a pool served with a backend setting.
+type Target struct{ Pool, Setting string }
+
+// PoolMember is a configured pool member.
+type PoolMember struct {
+	// Address is an IP address or an FQDN.
+	Address string
+	// Port overrides the setting's port; zero means the setting's.
+	Port int
+}
+
+// HostMode is where a setting takes the SNI, Host and identity of its
+// requests from.
+type HostMode int
+
+const (
+	// HostFixed uses the setting's host name.
+	HostFixed HostMode = iota
+	// HostPick uses each member's FQDN.
+	HostPick
+	// HostClient uses the client's Host, one its listener accepted.
+	HostClient
+)
+
+// Setting is a resolved backend setting.
+type Setting struct {
+	Name     string
+	HTTPS    bool
+	Port     int
+	HostMode HostMode
+	// HostName is the fixed host name (HostFixed), without a trailing dot.
+	HostName string
+	// Trust is the backend trust of an HTTPS setting (ServerName unset),
+	// with its session cache.
+	Trust backendtls.Config
+	// Timeout bounds each attempt until the response head.
+	Timeout time.Duration
+	// Drain is how long a removed member keeps what it serves.
+	Drain time.Duration
+	// Cookie is the affinity cookie's name, "" when affinity is off;
+	// CORSCookie its SameSite=None variant.
+	Cookie, CORSCookie string
+	// HTTP2 offers HTTP/2 to members.
+	HTTP2 bool
+	// Probe is the health probe's specification; ProbeHost the custom
+	// probe's host ("" for none) and ProbeName its name ("" for the
+	// default probe).
+	Probe     probe.Spec
+	ProbeHost string
+	ProbeName string
+}

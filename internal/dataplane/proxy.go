@@ -1,0 +1,692 @@
+package dataplane
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/idna"
+
+	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/internal/httpwire"
+	"github.com/e2etls/e2etls/internal/upstream"
+	"github.com/e2etls/e2etls/policy"
+)
+
+// hopHeaders are removed from requests and responses in both directions,
+// with every header named in Connection (RFC 9110 section 7.6.1).
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+func removeHopHeaders(h http.Header) {
+	for _, f := range h["Connection"] {
+		for f != "" {
+			var name string
+			name, f, _ = strings.Cut(f, ",")
+			if name = textproto.TrimString(name); name != "" && !strings.EqualFold(name, "keep-alive") && !strings.EqualFold(name, "close") {
+				h.Del(name)
+			}
+		}
+	}
+	for _, name := range hopHeaders {
+		delete(h, name)
+	}
+}
+
+// backendHeader copies a request's header for the backend into out (a new
+// map if nil, else cleared first), without the hop-by-hop fields. The value
+// slices are shared with the client's request, which the gateway never
+// modifies; fields the gateway sets get new slices.
+func backendHeader(h, out http.Header) http.Header {
+	if out == nil {
+		out = make(http.Header, len(h)+4)
+	} else {
+		clear(out)
+	}
+	for k, vv := range h {
+		out[k] = vv
+	}
+	removeHopHeaders(out)
+	return out
+}
+
+func upgradeType(h http.Header) string {
+	if httpguts.HeaderValuesContainsToken(h["Connection"], "upgrade") {
+		return h.Get("Upgrade")
+	}
+	return ""
+}
+
+// exchange is one request's trip through the gateway, for the access log.
+type exchange struct {
+	rw          responseWriter
+	listener    *Listener
+	scheme      string // forwarded as X-Forwarded-Proto
+	port        string // forwarded as X-Forwarded-Port
+	rule, pool  string
+	setting     string
+	member      string
+	backendTLS  *tls.ConnectionState
+	backendTime time.Duration
+	reason      string
+	err         error
+	aborted     bool // the client connection was aborted, after logging
+
+	// The backend request of the HTTP/1.1 path, reused with the exchange.
+	out       http.Request
+	outURL    url.URL
+	outHeader http.Header
+}
+
+var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
+
+// Ingress is how a request reached the gateway.
+type Ingress struct {
+	// Port is the frontend port the request is routed as arriving on.
+	Port int
+	// Own is set when the gateway's own frontend served the connection:
+	// its TLS handshake (and SNI) chose the listener's certificate, and
+	// the listener's scheme and port are the forwarded ones. Unset for a
+	// request through the gateway's Handler in a server of someone
+	// else's: the request's connection gives the scheme and port.
+	Own bool
+}
+
+// Serve routes and proxies one request.
+func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	x := exchangePool.Get().(*exchange)
+	header := x.outHeader
+	*x = exchange{rw: responseWriter{ResponseWriter: w}, outHeader: header}
+	defer func() {
+		s.accessLog(r, x, start)
+		header := x.outHeader
+		if len(header) > 64 {
+			header = nil // do not keep an outsized map in the pool
+		}
+		clear(header)
+		*x = exchange{outHeader: header}
+		exchangePool.Put(x)
+	}()
+	w = &x.rw
+
+	rt, ok := s.plan.Table.Route(in.Port, r.Host, cleanPath(r.URL.Path), r.URL.RawQuery)
+	if !ok {
+		s.fail(w, x, http.StatusNotFound, CodeNoListener, fmt.Sprintf("no listener on port %d accepts host %q", in.Port, r.Host), nil)
+		return
+	}
+	x.listener = &s.plan.Listeners[rt.Listener]
+	x.rule = s.plan.Rules[rt.Rule].Name
+	if in.Own {
+		x.scheme, x.port = s.fwd[rt.Listener].scheme, s.fwd[rt.Listener].port
+		if r.TLS != nil && misdirected(s, in.Port, r, rt.Listener) {
+			s.fail(w, x, http.StatusMisdirectedRequest, CodeMisdirected,
+				fmt.Sprintf("host %q is not served by the certificate of this connection (SNI %q): open a connection for that host", r.Host, r.TLS.ServerName), nil)
+			return
+		}
+	} else {
+		x.scheme, x.port = connectionOf(r)
+	}
+	if rt.Redirect != nil {
+		w.Header().Set("Location", rt.Redirect.Location)
+		w.Header().Set("Server", ServerName)
+		w.WriteHeader(rt.Redirect.Status)
+		return
+	}
+	set := s.routes[rt.Rule][rt.PathRule+1]
+	x.pool, x.setting = set.pool, set.setting.Name
+	s.proxy(set, rt.Path, w, r, x)
+}
+
+// connectionOf is the scheme and local port of the connection r came on.
+func connectionOf(r *http.Request) (scheme, port string) {
+	scheme = "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, p, err := net.SplitHostPort(a.String()); err == nil {
+			port = p
+		}
+	}
+	return scheme, port
+}
+
+// ServerName is the Server header of the gateway's own responses.
+const ServerName = "e2etls"
+
+// misdirected reports whether a request's Host belongs to a listener whose
+// certificate the connection did not present and whose name that
+// certificate does not cover: the client sent SNI for one site and Host for
+// another (domain fronting, or a reused HTTP/2 connection), which RFC 9110
+// answers with 421 so the client retries on a connection of its own.
+func misdirected(s *Snapshot, port int, r *http.Request, hostListener int) bool {
+	li, ok := s.plan.Table.CertificateFor(port, r.TLS.ServerName)
+	if !ok || li == hostListener {
+		return false
+	}
+	sni, host := &s.plan.Listeners[li], &s.plan.Listeners[hostListener]
+	if sni.Certificate == host.Certificate {
+		return false
+	}
+	if leaf := sni.TLS.Certificates[0].Leaf; leaf != nil {
+		return leaf.VerifyHostname(requestHost(r.Host)) != nil
+	}
+	return true
+}
+
+// fail answers with the gateway's own one-line error response.
+func (s *Snapshot) fail(w http.ResponseWriter, x *exchange, status int, reason, msg string, err error) {
+	x.reason, x.err = reason, err
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Server", ServerName)
+	h.Set(ErrorHeader, reason)
+	w.WriteHeader(status)
+	msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg)
+	io.WriteString(w, fmt.Sprintf("%d %s: %s\n", status, http.StatusText(status), msg))
+}
+
+func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r *http.Request, x *exchange) {
+	st := set.setting
+	m, fromCookie := set.pick(r)
+	if m == nil {
+		s.fail(w, x, http.StatusBadGateway, CodeNoHealthyBackend, noHealthyMessage(set), nil)
+		return
+	}
+
+	host := requestHost(r.Host)
+	// The backend request lives in the pooled exchange for the HTTP/1.1
+	// client, which is done with it when proxy returns; net/http's HTTP/2
+	// transport may still hold its request afterwards, so it gets its own.
+	var out *http.Request
+	if st.HTTP2 {
+		out = &http.Request{Header: backendHeader(r.Header, nil), URL: new(url.URL)}
+	} else {
+		if x.outHeader == nil {
+			x.outHeader = make(http.Header, len(r.Header)+4)
+		}
+		x.out = http.Request{Header: backendHeader(r.Header, x.outHeader), URL: &x.outURL}
+		out = &x.out
+	}
+	out.Method, out.Proto, out.ProtoMajor, out.ProtoMinor = r.Method, "HTTP/1.1", 1, 1
+	out.Body, out.ContentLength = r.Body, r.ContentLength
+	out.Trailer = r.Trailer // filled in once the body has been read
+	if r.ContentLength == 0 {
+		out.Body = nil
+	}
+	if up := upgradeType(r.Header); up != "" {
+		out.Header.Set("Connection", "Upgrade")
+		out.Header.Set("Upgrade", up)
+	}
+	if te := r.Header.Values("Te"); len(te) > 0 {
+		for _, v := range te {
+			if strings.Contains(strings.ToLower(v), "trailers") {
+				out.Header.Set("Te", "trailers")
+			}
+		}
+	}
+	forwardedHeaders(out.Header, r, x.scheme, x.port)
+	*out.URL = url.URL{Path: path, RawQuery: r.URL.RawQuery}
+	if path == r.URL.Path {
+		out.URL.RawPath = r.URL.RawPath
+	}
+	out.URL.Scheme = "http"
+	if st.HTTPS {
+		out.URL.Scheme = "https"
+	}
+
+	for attempt := 0; ; attempt++ {
+		x.member = m.HostKey
+		switch st.HostMode {
+		case HostFixed:
+			out.Host = st.HostName
+		case HostPick:
+			out.Host = m.Address
+		default:
+			out.Host = clientHostHeader(r.Host, host)
+		}
+		ep, err := s.pool.Endpoint(m.Member, host)
+		if err != nil {
+			s.fail(w, x, http.StatusBadGateway, CodeBackendSetting, err.Error(), err)
+			return
+		}
+
+		t0 := time.Now()
+		resp, release, err := s.pool.RoundTrip(r.Context(), ep, out, t0.Add(st.Timeout))
+		x.backendTime = time.Since(t0)
+		if err == nil {
+			func() {
+				defer release()
+				s.respond(w, r, out, resp, set, m, fromCookie, x)
+			}()
+			return
+		}
+		if r.Context().Err() != nil {
+			x.reason, x.err = CodeClientGone, r.Context().Err()
+			return
+		}
+		var de *upstream.DialError
+		dialFailed := errors.As(err, &de)
+		if rs, ok := backendtls.ReasonOf(err); ok && !(dialFailed && de.FromClient) {
+			// The member failed verification: out of rotation at once,
+			// unless the name it failed for was a client's.
+			m.fail(err, rs.String())
+		}
+		timedOut := errors.Is(err, upstream.ErrRequestTimeout)
+		// Another member gets one more try when the request has no body to
+		// replay and either nothing of it was sent (the connection or its
+		// verification failed) or it is idempotent (a timeout, or a backend
+		// that broke the connection before answering, as one restarting does).
+		// A request cut because its member's drain time ended is not retried:
+		// draining ends what the member holds, as configured.
+		drained := errors.Is(err, upstream.ErrDrained)
+		if attempt == 0 && out.Body == nil && !drained && (dialFailed || httpwire.Idempotent(r.Method)) {
+			if next := set.pickAfter(m); next != nil {
+				s.env.Log.LogAttrs(r.Context(), slog.LevelWarn, "gateway: retrying on another member",
+					slog.String("pool", set.pool), slog.String("setting", st.Name),
+					slog.String("member", m.HostKey), slog.String("next", next.HostKey), slog.String("error", err.Error()))
+				m, fromCookie = next, false
+				continue
+			}
+		}
+		switch {
+		case timedOut:
+			s.fail(w, x, http.StatusGatewayTimeout, CodeTimeout,
+				fmt.Sprintf("backend %s (pool %q, setting %q) did not answer within %v", m.HostKey, set.pool, st.Name, st.Timeout), err)
+		case drained:
+			s.fail(w, x, http.StatusBadGateway, CodeDrained, fmt.Sprintf("backend %s was removed from pool %q and its drain time is over", m.HostKey, set.pool), err)
+		default:
+			reason := CodeBackendUnreachable
+			if rs, ok := backendtls.ReasonOf(err); ok {
+				reason = rs.String()
+			}
+			s.fail(w, x, http.StatusBadGateway, reason,
+				fmt.Sprintf("backend %s (pool %q, setting %q): %s", m.HostKey, set.pool, st.Name, upstream.Message(err)), err)
+		}
+		return
+	}
+}
+
+func noHealthyMessage(set *backendSet) string {
+	if len(set.members) == 0 {
+		return fmt.Sprintf("pool %q has no members", set.pool)
+	}
+	reason := ""
+	for _, m := range set.members {
+		if sn := m.health.Snapshot(); sn.Reason != "" {
+			reason = fmt.Sprintf(" (%s: %s)", m.HostKey, sn.Reason)
+			break
+		}
+	}
+	return fmt.Sprintf("no healthy member in pool %q for setting %q%s", set.pool, set.setting.Name, reason)
+}
+
+// requestHost is the client's Host without its port, lower-cased, without a
+// trailing dot: the SNI and identity in client-Host mode.
+func requestHost(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	} else if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	h = strings.TrimSuffix(h, ".")
+	upper := false
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if c >= utf8.RuneSelf {
+			// An internationalised name: its A-label, as routing matched it.
+			if a, err := idna.Lookup.ToASCII(h); err == nil {
+				return a
+			}
+			return strings.ToLower(h)
+		}
+		upper = upper || c >= 'A' && c <= 'Z'
+	}
+	if upper {
+		return strings.ToLower(h)
+	}
+	return h
+}
+
+// clientHostHeader is the Host sent to the backend in client-Host mode: the
+// client's own, unless it is an internationalised name, which goes as its
+// A-label (ascii, from requestHost) with the client's port, as a Host
+// header must be ASCII.
+func clientHostHeader(raw, ascii string) string {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] >= utf8.RuneSelf {
+			if _, port, err := net.SplitHostPort(raw); err == nil {
+				return net.JoinHostPort(ascii, port)
+			}
+			return ascii
+		}
+	}
+	return raw
+}
+
+// forwardedHeaders sets X-Forwarded-For (the client's IP:port appended to any
+// incoming list), X-Forwarded-Proto, X-Forwarded-Port and X-Original-Host.
+// The scheme and port are those of the listener, or, for a request that
+// came through a server of someone else's (the gateway's Handler), of the
+// connection it came on.
+func forwardedHeaders(h http.Header, r *http.Request, scheme, port string) {
+	xff := r.RemoteAddr
+	if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
+		xff = strings.Join(prior, ", ") + ", " + xff
+	}
+	// One backing array for the four values; each field's slice is capped
+	// so that an append elsewhere copies.
+	v := make([]string, 4)
+	v[0], v[1], v[2], v[3] = xff, scheme, port, r.Host
+	h["X-Forwarded-For"] = v[0:1:1]
+	h["X-Forwarded-Proto"] = v[1:2:2]
+	h["X-Forwarded-Port"] = v[2:3:3]
+	h["X-Original-Host"] = v[3:4:4]
+}
+
+// pick chooses a member for a request: the one its affinity cookie names
+// when that one is healthy, else the next healthy member round-robin.
+func (s *backendSet) pick(r *http.Request) (*member, bool) {
+	if name := s.setting.Cookie; name != "" {
+		// Cross-site requests carry only the CORS variant (SameSite=None).
+		c, err := r.Cookie(name)
+		if err != nil {
+			c, err = r.Cookie(s.setting.CORSCookie)
+		}
+		if err == nil {
+			if m := s.byCookie[c.Value]; m != nil && m.health.Healthy() {
+				return m, true
+			}
+		}
+	}
+	n := uint64(len(s.members))
+	if n == 0 {
+		return nil, false
+	}
+	start := s.next.Add(1)
+	for i := uint64(0); i < n; i++ {
+		if m := s.members[(start+i)%n]; m.health.Healthy() {
+			return m, false
+		}
+	}
+	return nil, false
+}
+
+// pickAfter chooses the healthy member that follows failed in the pool, for
+// a retry. It leaves the round-robin cursor alone, so a slow member does not
+// shift every later request onto itself.
+func (s *backendSet) pickAfter(failed *member) *member {
+	n := len(s.members)
+	at := 0
+	for i, m := range s.members {
+		if m == failed {
+			at = i
+		}
+	}
+	for i := 1; i < n; i++ {
+		if m := s.members[(at+i)%n]; m.health.Healthy() {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Snapshot) respond(w http.ResponseWriter, r, out *http.Request, resp *http.Response, set *backendSet, m *member, fromCookie bool, x *exchange) {
+	defer resp.Body.Close()
+	x.backendTLS = resp.TLS
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		s.upgrade(w, r, out, resp, x)
+		return
+	}
+	removeHopHeaders(resp.Header)
+	h := w.Header()
+	for k, vv := range resp.Header {
+		h[k] = vv
+	}
+	if set.setting.Cookie != "" && !fromCookie {
+		h.Add("Set-Cookie", set.setting.Cookie+"="+m.cookie+"; Path=/")
+		h.Add("Set-Cookie", set.setting.CORSCookie+"="+m.cookie+"; Path=/; SameSite=None; Secure")
+	}
+	for k := range resp.Trailer {
+		if !httpguts.ValidTrailerHeader(k) {
+			delete(resp.Trailer, k) // never relayed as a trailer, let alone in the head
+		}
+	}
+	announced := len(resp.Trailer)
+	if announced > 0 {
+		keys := make([]string, 0, len(resp.Trailer))
+		for k := range resp.Trailer {
+			keys = append(keys, k)
+		}
+		h["Trailer"] = []string{strings.Join(keys, ", ")}
+	}
+	w.WriteHeader(resp.StatusCode)
+
+	flush := resp.ContentLength == -1 || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
+	if err := copyBody(w, resp.Body, flush); err != nil {
+		if errors.Is(err, errClientWrite) || r.Context().Err() != nil {
+			// The client left (the read was aborted because of it): not
+			// the backend's fault.
+			x.reason, x.err = CodeClientGone, err
+			return
+		}
+		if m.Drain().Err() != nil {
+			// The member was removed and its drain time is over.
+			x.reason, x.err = CodeDrained, err
+		} else {
+			// The backend broke mid-response.
+			x.reason, x.err = CodeBackendAborted, err
+			m.fail(fmt.Errorf("backend broke off a response: %w", err), CodeBackendAborted)
+		}
+		// Abort the client connection so the client sees a truncated
+		// response, never a complete-looking one.
+		x.aborted = true
+		s.accessLogAbort(r, x)
+		panic(http.ErrAbortHandler)
+	}
+	if len(resp.Trailer) == announced {
+		for k, vv := range resp.Trailer {
+			if httpguts.ValidTrailerHeader(k) {
+				h[k] = vv
+			}
+		}
+		return
+	}
+	for k, vv := range resp.Trailer {
+		if httpguts.ValidTrailerHeader(k) {
+			h[http.TrailerPrefix+k] = vv
+		}
+	}
+}
+
+var errClientWrite = errors.New("gateway: writing to the client failed")
+
+// copyBody streams a response body to the client with a pooled buffer,
+// flushing after every read when the response is a stream.
+func copyBody(w http.ResponseWriter, body io.Reader, flush bool) error {
+	bp := httpwire.GetBuffer()
+	defer httpwire.PutBuffer(bp)
+	buf := *bp
+	rc := http.NewResponseController(w)
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return fmt.Errorf("%w: %v", errClientWrite, err)
+			}
+			if flush {
+				if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+					return fmt.Errorf("%w: %v", errClientWrite, err)
+				}
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// upgrade joins the client and backend connections after a 101 response
+// (WebSocket and other HTTP/1.1 upgrades).
+func (s *Snapshot) upgrade(w http.ResponseWriter, r, out *http.Request, resp *http.Response, x *exchange) {
+	reqUp, respUp := upgradeType(out.Header), upgradeType(resp.Header)
+	if !strings.EqualFold(reqUp, respUp) {
+		s.fail(w, x, http.StatusBadGateway, CodeBadUpgrade, fmt.Sprintf("backend switched to protocol %q, the client asked for %q", respUp, reqUp), nil)
+		return
+	}
+	backConn, ok := resp.Body.(io.ReadWriteCloser)
+	if !ok {
+		s.fail(w, x, http.StatusBadGateway, CodeBadUpgrade, "backend connection cannot be upgraded", nil)
+		return
+	}
+	clientConn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		s.fail(w, x, http.StatusBadGateway, CodeBadUpgrade, "client connection cannot be upgraded: "+err.Error(), err)
+		return
+	}
+	x.rw.status = http.StatusSwitchingProtocols
+	untrack := s.env.Hijacked.Track(clientConn, backConn)
+	defer untrack()
+	defer clientConn.Close()
+	defer backConn.Close()
+	removeHopHeaders(resp.Header)
+	resp.Header.Set("Connection", "Upgrade")
+	resp.Header.Set("Upgrade", respUp)
+	fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\n")
+	if err := resp.Header.Write(brw); err != nil {
+		return
+	}
+	brw.WriteString("\r\n")
+	if err := brw.Flush(); err != nil {
+		return
+	}
+	done := make(chan struct{}, 2)
+	go func() {
+		io.Copy(backConn, brw) // client -> backend, including anything already buffered
+		done <- struct{}{}
+	}()
+	go func() {
+		io.Copy(clientConn, backConn)
+		done <- struct{}{}
+	}()
+	<-done // one side ended: close both (deferred), which ends the other copy
+	clientConn.Close()
+	backConn.Close()
+	<-done
+}
+
+// responseWriter records the status and size of a response for the access
+// log; it unwraps for http.ResponseController.
+type responseWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.status == 0 || w.status < 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *responseWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func tlsSummary(cs *tls.ConnectionState) string {
+	if cs == nil {
+		return ""
+	}
+	s := policy.VersionName(cs.Version) + " " + tls.CipherSuiteName(cs.CipherSuite)
+	if cs.DidResume {
+		s += " resumed"
+	}
+	return s
+}
+
+func (s *Snapshot) accessLog(r *http.Request, x *exchange, start time.Time) {
+	if x.aborted {
+		return // logged before the abort
+	}
+	s.logExchange(r, x, start, slog.LevelInfo)
+}
+
+func (s *Snapshot) accessLogAbort(r *http.Request, x *exchange) {
+	s.logExchange(r, x, time.Time{}, slog.LevelWarn)
+}
+
+func (s *Snapshot) logExchange(r *http.Request, x *exchange, start time.Time, level slog.Level) {
+	if x.err != nil && level < slog.LevelWarn && x.reason != CodeClientGone && x.reason != CodeNoListener {
+		level = slog.LevelWarn
+	}
+	ctx := r.Context()
+	if !s.env.Log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 18)
+	if x.listener != nil {
+		attrs = append(attrs, slog.String("listener", x.listener.Name))
+	}
+	attrs = append(attrs,
+		slog.String("rule", x.rule),
+		slog.String("method", r.Method),
+		slog.String("host", r.Host),
+		slog.String("path", r.URL.Path),
+		slog.String("client", r.RemoteAddr),
+		slog.Int("status", x.rw.status),
+		slog.Int64("bytes", x.rw.bytes),
+	)
+	if !start.IsZero() {
+		attrs = append(attrs, slog.Duration("duration", time.Since(start)))
+	}
+	if r.TLS != nil {
+		attrs = append(attrs, slog.String("client_tls", tlsSummary(r.TLS)))
+	}
+	if x.pool != "" {
+		attrs = append(attrs, slog.String("pool", x.pool), slog.String("setting", x.setting), slog.String("member", x.member),
+			slog.Duration("backend_duration", x.backendTime))
+	}
+	if x.backendTLS != nil {
+		attrs = append(attrs, slog.String("backend_tls", tlsSummary(x.backendTLS)))
+	}
+	if x.reason != "" {
+		attrs = append(attrs, slog.String("reason", x.reason))
+	}
+	if x.err != nil {
+		attrs = append(attrs, slog.String("error", x.err.Error()))
+	}
+	s.env.Log.LogAttrs(ctx, level, "request", attrs...)
+}

@@ -1,0 +1,247 @@
+package dataplane
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/e2etls/e2etls/internal/upstream"
+	"github.com/e2etls/e2etls/probe"
+	"github.com/e2etls/e2etls/routing"
+)
+
+// Env is what the snapshots of one gateway share and outlives each of
+// them.
+type Env struct {
+	// Dialer opens every backend connection: data path, probes, dry run.
+	Dialer *upstream.Dialer
+	// Log receives the access log and every error handled.
+	Log *slog.Logger
+	// Hijacked tracks upgraded connections, which outlive their requests.
+	Hijacked *Hijacked
+}
+
+// defaultProbeHost is the Host of a probe that has no name to send.
+const defaultProbeHost = "127.0.0.1"
+
+// Snapshot is one configuration generation and the state built from it.
+// Everything in it is immutable after Build, except members' health and
+// the connection pool, which are safe for concurrent use.
+type Snapshot struct {
+	plan     *Plan
+	env      *Env
+	routes   [][]*backendSet // [rule][0] is a basic rule's or a map's default target; [rule][1+i] path rule i
+	sets     map[Target]*backendSet
+	setList  []*backendSet // in a stable order, for health reports
+	pool     *upstream.Pool
+	fwd      []forwarded  // per listener
+	inflight atomic.Int64 // requests being served from this snapshot
+}
+
+// forwarded is what a listener's requests carry in X-Forwarded-Proto and
+// X-Forwarded-Port.
+type forwarded struct{ scheme, port string }
+
+// backendSet is a pool served with one backend setting: health, balancing
+// and affinity are per (pool, setting, member), as in Azure.
+type backendSet struct {
+	pool     string
+	setting  *Setting
+	members  []*member
+	byCookie map[string]*member
+	next     atomic.Uint64 // round-robin cursor
+}
+
+// member is one pool member under one setting.
+type member struct {
+	*upstream.Member
+	set    *backendSet
+	cookie string        // affinity cookie value
+	health *probe.Health // carried across generations with status
+	status *memberStatus
+	probe  probe.Target
+	log    *slog.Logger
+}
+
+// memberStatus is what a member's health report shows besides its
+// probe.Health: the short name of its last failure, and the last
+// certificate it presented.
+type memberStatus struct {
+	mu   sync.Mutex
+	code string // "" when healthy or never failed
+	// seen is the leaf certificate the member presented to its last TLS
+	// handshake with a probe, or the one the data path refused.
+	seen *x509.Certificate
+	// refused is set when seen was refused.
+	refused bool
+}
+
+// Build makes the snapshot of plan. It returns the problems that only
+// show once members meet their settings (an IP member of a setting that
+// picks its host name from the member; a probe with no host name to verify),
+// each with its place.
+func Build(plan *Plan, env *Env) (*Snapshot, []error) {
+	s := &Snapshot{plan: plan, env: env, sets: make(map[Target]*backendSet), pool: upstream.NewPool(env.Dialer)}
+	var errs []error
+	for _, l := range plan.Listeners {
+		f := forwarded{scheme: "http", port: strconv.Itoa(l.Port)}
+		if l.HTTPS {
+			f.scheme = "https"
+		}
+		s.fwd = append(s.fwd, f)
+	}
+	s.routes = make([][]*backendSet, len(plan.Rules))
+	for i, r := range plan.Rules {
+		for _, t := range r.Targets {
+			bs, err := s.backendSet(t)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
+				continue
+			}
+			s.routes[i] = append(s.routes[i], bs)
+		}
+	}
+	for _, bs := range s.setList {
+		for _, m := range bs.members {
+			if err := s.buildProbe(m); err != nil {
+				errs = append(errs, fmt.Errorf("pool %q: member %s with backendHttpSetting %q: %w", bs.pool, m.HostKey, bs.setting.Name, err))
+			}
+		}
+	}
+	return s, errs
+}
+
+// Generation is the snapshot's configuration generation.
+func (s *Snapshot) Generation() uint64 { return s.plan.Generation }
+
+// Table is the snapshot's routing table.
+func (s *Snapshot) Table() *routing.Table { return s.plan.Table }
+
+// Plan is the plan the snapshot was built from.
+func (s *Snapshot) Plan() *Plan { return s.plan }
+
+// backendSet returns the set of t, building it on first use.
+func (s *Snapshot) backendSet(t Target) (*backendSet, error) {
+	if bs := s.sets[t]; bs != nil {
+		return bs, nil
+	}
+	st := s.plan.Settings[t.Setting]
+	bs := &backendSet{pool: t.Pool, setting: st, byCookie: make(map[string]*member)}
+	for _, pm := range s.plan.Pools[t.Pool] {
+		port := pm.Port
+		if port == 0 {
+			port = st.Port
+		}
+		var trust = &st.Trust
+		if !st.HTTPS {
+			trust = nil
+		}
+		m := &member{
+			Member: upstream.NewMember(strings.TrimSuffix(pm.Address, "."), port, trust, st.Timeout, st.HTTP2),
+			set:    bs,
+			health: probe.NewHealth(st.Probe.UnhealthyThreshold),
+			status: new(memberStatus),
+			log:    s.env.Log,
+		}
+		m.cookie = affinityValue(s.plan.AffinityKey, m.HostKey)
+		path := fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", t.Pool, m.HostKey, t.Setting)
+		switch st.HostMode {
+		case HostFixed:
+			if err := s.pool.FixSNI(m.Member, st.HostName); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		case HostPick:
+			if m.IP {
+				return nil, fmt.Errorf("%s: the setting picks the host name from the backend address, but %s is an IP address: use an FQDN member or set hostName", path, m.Address)
+			}
+			if err := s.pool.FixSNI(m.Member, m.Address); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		bs.members = append(bs.members, m)
+		bs.byCookie[m.cookie] = m
+	}
+	s.sets[t] = bs
+	s.setList = append(s.setList, bs)
+	return bs, nil
+}
+
+// affinityValue is the affinity cookie value of a member: a keyed hash of its
+// identity, 32 hex characters as Azure's cookies are.
+func affinityValue(key []byte, member string) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(member))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// buildProbe prepares a member's health probe: Host and SNI are the custom
+// probe's host, else the setting's host name, else the member's FQDN; an IP
+// address is never sent as SNI. The probe's TLS configuration comes from the
+// setting's trust like the data path's (upstream.ClientTLS), and its
+// transport never reuses connections, so every probe re-verifies.
+func (s *Snapshot) buildProbe(m *member) error {
+	st := m.set.setting
+	host := ""
+	switch {
+	case st.ProbeHost != "":
+		host = st.ProbeHost
+	case st.HostName != "":
+		host = st.HostName
+	case !m.IP:
+		host = m.Address
+	}
+	host = strings.TrimSuffix(host, ".")
+	header := host
+	if header == "" {
+		header = defaultProbeHost
+	}
+	var tc *tls.Config
+	if st.HTTPS {
+		var err error
+		if tc, err = upstream.ClientTLS(st.Trust, host, upstream.UseProbe); err != nil {
+			if host == "" {
+				return fmt.Errorf("the health probe has no host name to send as SNI and verify: the member is an IP address and the setting takes its host from each client request; give the probe a host or set the setting's hostName: %w", err)
+			}
+			return fmt.Errorf("health probe: %w", err)
+		}
+	}
+	m.probe = probe.Target{
+		Name:      m.set.pool + "/" + st.Name + "/" + m.HostKey,
+		Address:   m.HostKey,
+		Host:      header,
+		Transport: upstream.ProbeTransport(s.env.Dialer, m.Member, tc, probeTimeout(st.Probe), m.status.see),
+	}
+	return nil
+}
+
+func (st *memberStatus) see(c *x509.Certificate) {
+	st.mu.Lock()
+	st.seen, st.refused = c, false
+	st.mu.Unlock()
+}
+
+// probeTimeout is the timeout of a probe with spec.
+func probeTimeout(spec probe.Spec) time.Duration {
+	if spec.Timeout <= 0 {
+		return probe.DefaultTimeout
+	}
+	return spec.Timeout
+}
+
+// ProbeHost is the Host a member's probe sends, or "" for none (an IP
+// member probed with no host name: its probe sends 127.0.0.1 and no SNI).
+func (m *member) probeHost() string {
+	if m.probe.Host == defaultProbeHost {
+		return ""
+	}
+	return m.probe.Host
+}

@@ -1,0 +1,104 @@
+package frontend
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/e2etls/e2etls/internal/h1"
+	"github.com/e2etls/e2etls/internal/h2"
+	"github.com/e2etls/e2etls/internal/httpwire"
+)
+
+// Own returns the gateway's own servers for a port: HTTP/1.x (internal/h1)
+// and HTTP/2 (internal/h2), serving h and answering refusals with refuse.
+func Own(h http.Handler, refuse httpwire.RefuseFunc, log *slog.Logger, t *httpwire.Timeouts) (http1, http2 ConnServer) {
+	return &h1.Server{Handler: h, Refuse: refuse, Log: log, Timeouts: t},
+		&h2.Server{Handler: h, Refuse: refuse, Log: log, Timeouts: t}
+}
+
+// NetHTTP returns net/http's server for a port, serving h over HTTP/1.x
+// and (for connections that chose h2) HTTP/2, with net/http's own parsing
+// and limits: the same ConnServer serves both. Its timeouts are t's values
+// now; a later change of t does not reach it. h must do what the own
+// servers do before their handler runs and net/http does not: refuse a
+// request target or header fields over httpwire's limits (see
+// httpwire.CheckHead).
+func NetHTTP(h http.Handler, log *slog.Logger, t *httpwire.Timeouts) ConnServer {
+	s := &netHTTP{
+		srv: &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: t.ReadHeader(),
+			IdleTimeout:       t.Idle(),
+			MaxHeaderBytes:    httpwire.ServerHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+			HTTP2: &http.HTTP2Config{
+				MaxConcurrentStreams: httpwire.MaxConcurrentStreams,
+			},
+		},
+		conns: make(chan net.Conn),
+		done:  make(chan struct{}),
+	}
+	// The TLS handshake is done: net/http's server sees a *tls.Conn that
+	// has negotiated its protocol and serves HTTP/2 on it when that is h2.
+	s.srv.TLSConfig = nil
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetHTTP2(true)
+	s.srv.Protocols = &p
+	return s
+}
+
+// netHTTP runs one http.Server over the connections it is handed.
+type netHTTP struct {
+	srv      *http.Server
+	conns    chan net.Conn
+	once     sync.Once
+	stopOnce sync.Once
+	done     chan struct{} // closed when the server stops
+	addr     net.Addr
+}
+
+// ServeConn hands c to net/http's server, which serves it in a goroutine
+// of its own.
+func (s *netHTTP) ServeConn(c net.Conn) {
+	s.once.Do(func() {
+		s.addr = c.LocalAddr()
+		go s.srv.Serve(connListener{s})
+	})
+	select {
+	case s.conns <- c:
+	case <-s.done:
+		c.Close()
+	}
+}
+
+func (s *netHTTP) Shutdown(ctx context.Context) error {
+	s.stop()
+	return s.srv.Shutdown(ctx)
+}
+
+func (s *netHTTP) Close() {
+	s.stop()
+	s.srv.Close()
+}
+
+func (s *netHTTP) stop() { s.stopOnce.Do(func() { close(s.done) }) }
+
+// connListener is the listener net/http's server accepts from: the
+// connections ServeConn hands it.
+type connListener struct{ s *netHTTP }
+
+func (l connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.s.conns:
+		return c, nil
+	case <-l.s.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l connListener) Close() error   { return nil }
+func (l connListener) Addr() net.Addr { return l.s.addr }
