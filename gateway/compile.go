@@ -155,6 +155,9 @@ func compile(cfg Config, gen uint64, e *env) (*snapshot, error) {
 			}
 			tc.Certificates = []tls.Certificate{cert}
 			tc.NextProtos = frontendProtocols
+			if cfg.DisableHTTP2 {
+				tc.NextProtos = frontendProtocols[1:] // http/1.1, http/1.0
+			}
 			ls.tlsConfig = tc
 		case HTTP:
 			ls.scheme = "http"

@@ -40,6 +40,9 @@ func (s *snapshot) buildProbe(m *memberState) error {
 	if st.https {
 		c := st.trust
 		c.ServerName = host
+		if st.probeHost == "" && st.cfg.ServerName != "" {
+			c.ServerName = strings.TrimSuffix(st.cfg.ServerName, ".")
+		}
 		var err error
 		if tc, err = c.ClientConfig(); err != nil {
 			if host == "" {

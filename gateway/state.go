@@ -318,6 +318,7 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 			{len(bs.AuthenticationCertificates) > 0, "authenticationCertificates"},
 			{len(bs.PinnedPublicKeys) > 0, "pinnedPublicKeys"},
 			{bs.Identity != "", "identity"},
+			{bs.ServerName != "", "serverName"},
 			{bs.Verifier != nil, "verifier"},
 			{bs.ClientCertificate != nil, "clientCertificate"},
 			{!bs.SSLPolicy.IsZero(), "sslPolicy"},
@@ -378,6 +379,9 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	if bs.HostName != "" {
 		check.ServerName = strings.TrimSuffix(bs.HostName, ".")
 	}
+	if bs.ServerName != "" { // Config.ServerName (azurejson's sniName)
+		check.ServerName = strings.TrimSuffix(bs.ServerName, ".")
+	}
 	if err := check.Validate(); err != nil {
 		errs.wrap(path, err)
 	}
@@ -424,6 +428,17 @@ func (s *snapshot) backendSet(t routing.Target) (*backendSet, error) {
 		ms.code = new(reasonCode)
 		ms.drainCtx, ms.drainCancel = context.WithCancel(context.Background())
 		path := fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", t.Pool, ms.hostKey, t.Setting)
+		if sni := strings.TrimSuffix(st.cfg.ServerName, "."); sni != "" && st.https && !(st.mode == hostPick && ms.ip) {
+			// ServerName fixes the SNI whatever gives the Host header.
+			ep, err := s.newEndpoint(ms, sni)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			ms.fixed = ep
+			bs.members = append(bs.members, ms)
+			bs.byCookie[ms.cookie] = ms
+			continue
+		}
 		switch st.mode {
 		case hostFixed:
 			ep, err := s.newEndpoint(ms, strings.TrimSuffix(st.cfg.HostName, "."))
