@@ -176,7 +176,10 @@ var sslPolicySpec = kindSpec{
 
 var sslCertificateSpec = kindSpec{
 	honoured: []string{"data", "password", "publicCertData", "keyVaultSecretId", "hsm"},
-	ignored:  []field{{name: "provisioningState", reason: whyState}},
+	ignored: []field{
+		{name: "provisioningState", reason: whyState},
+		{name: "httpListeners", reason: whyBackRef},
+	},
 }
 
 var trustedRootSpec = kindSpec{

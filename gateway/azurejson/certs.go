@@ -184,7 +184,7 @@ func isPKCS7(der []byte) bool {
 func parsePKCS7(der []byte) ([]*x509.Certificate, error) {
 	var ci struct {
 		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue `asn1:"explicit,tag:0,optional"`
+		Content     asn1.RawValue `asn1:"tag:0,optional"` // [0] EXPLICIT: Bytes is the inner value
 	}
 	if _, err := asn1.Unmarshal(der, &ci); err != nil {
 		return nil, fmt.Errorf("not a PKCS#7 bundle: %w", err)

@@ -30,13 +30,15 @@ func (a *armDecoder) template(root *value) (cfg gateway.Config) {
 		return cfg
 	}
 	t := &tmpl{a: a, params: make(map[string]*paramDecl), vars: make(map[string]*value), active: make(map[string]bool)}
-	if p := top.object("parameters"); p != nil {
-		for _, m := range p.v.members {
+	if p := top.get("parameters"); p != nil && p.kind == kindObject {
+		for _, m := range p.members {
 			t.declare(m, join("parameters", m.key))
 		}
+	} else if p != nil {
+		top.failf("parameters", "want an object, got %s", describe(p))
 	}
-	if v := top.object("variables"); v != nil {
-		for _, m := range v.v.members {
+	if v := top.get("variables"); v != nil && v.kind == kindObject {
+		for _, m := range v.members {
 			if strings.EqualFold(m.key, "copy") {
 				a.fail(m.off, "variables: copy", errors.New("variable loops (copy) are not supported: write the values out"))
 				continue
@@ -172,12 +174,12 @@ func (t *tmpl) readParameters() {
 		return
 	}
 	sub := &decoder{src: t.src, fold: true}
-	top := sub.object(root, "", "$schema", "contentVersion", "metadata", "parameters")
-	if top != nil && top.has("parameters") {
-		top = top.object("parameters")
+	params := root
+	if top := sub.object(root, "", "$schema", "contentVersion", "metadata", "parameters"); top != nil {
+		params = top.get("parameters")
 	}
-	if top != nil {
-		for _, m := range top.v.members {
+	if params != nil && params.kind == kindObject {
+		for _, m := range params.members {
 			path := join("parameters", m.key)
 			p := t.params[strings.ToLower(m.key)]
 			if p == nil {
