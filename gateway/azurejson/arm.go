@@ -167,7 +167,7 @@ func (a *armDecoder) screen(o *object, k *kindSpec) {
 		switch {
 		case v == nil || v.kind == kindBad:
 		case used(v):
-			o.failf(m.key, "%s is not supported yet: remove %s (an empty or disabled value is accepted)", f.reason, f.name)
+			o.failf(m.key, "not supported yet: %s; remove %s, or leave it empty or disabled", f.reason, f.name)
 		case v.kind != kindNull:
 			a.note(m.off, join(o.path, m.key), f.name, "accepted empty or disabled: "+f.reason+" is not supported yet")
 		}
@@ -332,13 +332,13 @@ func (a *armDecoder) refValue(v *value, path, coll string) string {
 	gw, gotColl, name, ok := parseSubID(id)
 	switch {
 	case !ok:
-		r.failf("id", "%s is not the resource id of an element of an application gateway's %s", quote(id), coll)
+		r.failf("id", "%s is not the resource id of an element of an application gateway's %s", strconv.Quote(id), coll)
 		return ""
 	case !strings.EqualFold(gotColl, coll):
-		r.failf("id", "%s refers to %s, want an element of %s", quote(id), gotColl, coll)
+		r.failf("id", "%s refers to %s, want an element of %s", strconv.Quote(id), gotColl, coll)
 		return ""
 	case a.gwName != "" && !strings.EqualFold(gw, a.gwName):
-		r.failf("id", "%s refers to application gateway %s, not to this one (%s)", quote(id), quote(gw), quote(a.gwName))
+		r.failf("id", "%s refers to application gateway %s, not to this one (%s)", strconv.Quote(id), quote(gw), quote(a.gwName))
 		return ""
 	}
 	if canon, ok := a.names[coll][strings.ToLower(name)]; ok {

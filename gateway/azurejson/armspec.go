@@ -47,8 +47,8 @@ const (
 	whyRG       = "the resource group, added by the az CLI"
 	whyBackRef  = "a back-reference Azure fills in; the forward reference is what counts"
 	whyPlace    = "where Azure deploys the gateway, which has no meaning here"
-	whyWAF      = "a web application firewall, which e2etls does not have"
-	whyL4       = "layer-4 (TCP and TLS) proxying, which e2etls does not do"
+	whyWAF      = "a web application firewall (e2etls has none)"
+	whyL4       = "layer-4 (TCP and TLS) proxying"
 	whyLoadDist = "load distribution policies; members are used round-robin"
 	whyJWT      = "Entra ID JWT validation"
 

@@ -111,6 +111,9 @@ type object struct {
 	d    *decoder
 	path string
 	v    *value
+	// misspelt are the fields that an unknown member probably meant: a
+	// field that is then missing is not reported again.
+	misspelt map[string]bool
 }
 
 // object opens v as an object whose members may be the given fields, and
@@ -124,7 +127,7 @@ func (d *decoder) object(v *value, path string, fields ...string) *object {
 		d.fail(v.off, path, fmt.Errorf("want an object, got %s", describe(v)))
 		return nil
 	}
-	var seen map[string]bool
+	var seen, misspelt map[string]bool
 	for _, m := range v.members {
 		key := m.key
 		if d.fold {
@@ -132,6 +135,12 @@ func (d *decoder) object(v *value, path string, fields ...string) *object {
 		}
 		if !slices.Contains(fields, key) {
 			d.fail(m.off, path, unknownField(path, m.key, fields))
+			if s := suggest(m.key, fields); s != "" {
+				if misspelt == nil {
+					misspelt = make(map[string]bool)
+				}
+				misspelt[s] = true
+			}
 			continue
 		}
 		if seen[key] {
@@ -143,7 +152,7 @@ func (d *decoder) object(v *value, path string, fields ...string) *object {
 		}
 		seen[key] = true
 	}
-	return &object{d: d, path: path, v: v}
+	return &object{d: d, path: path, v: v, misspelt: misspelt}
 }
 
 // foldedIn returns the field of fields that key equals without regard to
@@ -238,6 +247,9 @@ func (o *object) has(key string) bool {
 // failf records a problem with member key (the object itself when key is
 // empty).
 func (o *object) failf(key, format string, args ...any) {
+	if o.misspelt[key] && strings.HasPrefix(format, "missing") {
+		return // follows from the misspelling, reported already
+	}
 	o.fail(key, fmt.Errorf(format, args...))
 }
 

@@ -110,7 +110,7 @@ func (a *armDecoder) template(root *value) (cfg gateway.Config) {
 	if n, ok := memberName(a.decoder, g.v, g.path); ok {
 		name = n
 	}
-	return a.gateway(g.v, join(g.path, "("+quote(name)+")"), &templateResource)
+	return a.gateway(g.v, g.path+" ("+quote(name)+")", &templateResource)
 }
 
 // tmpl is an ARM template's parameters and variables, for evaluating its
@@ -203,6 +203,7 @@ func (t *tmpl) readParameters() {
 			}
 			if err := checkType(p, v); err != nil {
 				o.fail("value", err)
+				p.value = &value{kind: kindBad, off: v.off} // reported: its uses are not
 				continue
 			}
 			markLiteral(v)
@@ -352,8 +353,11 @@ func (t *tmpl) access(v *value, acc *exprNode) (*value, error) {
 // resolveNested evaluates v when it is itself an expression (a variable's
 // member written as one).
 func (t *tmpl) resolveNested(v *value) (*value, error) {
-	if v.lit || v.kind != kindString || !strings.HasPrefix(v.text, "[") || strings.HasPrefix(v.text, "[[") || !strings.HasSuffix(v.text, "]") {
+	if v.lit || v.kind != kindString || !strings.HasPrefix(v.text, "[") || !strings.HasSuffix(v.text, "]") {
 		return v, nil
+	}
+	if strings.HasPrefix(v.text, "[[") {
+		return &value{kind: kindString, off: v.off, text: v.text[1:], lit: true}, nil
 	}
 	return t.evalText(v.text[1 : len(v.text)-1])
 }
