@@ -1,11 +1,13 @@
 package azurejson
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -203,6 +205,9 @@ func read(data []byte, opts Options, readFile func(name string) ([]byte, error))
 	if err := d.err(); err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(d.notes, func(a, b Note) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
 	doc.Ignored = d.notes
 	return doc, nil
 }

@@ -154,6 +154,7 @@ func main() {
 
 	files := map[string]string{
 		"certs/root.pem":        pemOf(root),
+		"certs/root.key":        keyPEM(root), // for tests that mint backends under the corpus root
 		"certs/inter.pem":       pemOf(inter),
 		"certs/www.pem":         pemOf(www, inter),
 		"certs/www.key":         keyPEM(www),
