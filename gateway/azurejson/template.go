@@ -210,9 +210,7 @@ func (t *tmpl) readParameters() {
 			p.value = v
 		}
 	}
-	for _, p := range sub.problems {
-		t.a.problems = append(t.a.problems, p)
-	}
+	t.a.problems = append(t.a.problems, sub.problems...)
 }
 
 // checkType checks a parameter's value against its declared type and
@@ -597,7 +595,7 @@ func (p *exprParser) expr() (*exprNode, error) {
 				p.pos++
 			}
 			if start == p.pos {
-				return nil, errors.New("want a property name after .")
+				return nil, errors.New(`want a property name after "."`)
 			}
 			n.access = append(n.access, &exprNode{op: opProp, text: p.s[start:p.pos]})
 		case '[':
