@@ -157,6 +157,9 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 				}
 				tc.Certificates = []tls.Certificate{cert}
 				tc.NextProtos = frontend.Protocols
+				if cfg.DisableHTTP2 {
+					tc.NextProtos = frontend.ProtocolsHTTP1
+				}
 				pl.TLS = tc
 			}
 		case HTTP:

@@ -92,6 +92,11 @@ type Config struct {
 	// Frontend chooses the HTTP servers behind the listeners. The zero
 	// value, FrontendOwn, is the gateway's own.
 	Frontend Frontend
+
+	// DisableHTTP2 makes HTTPS listeners offer only HTTP/1.1 and HTTP/1.0
+	// by ALPN, as Azure Application Gateway does while its enableHttp2 is
+	// false (its default). False means HTTP/2 is offered too.
+	DisableHTTP2 bool
 }
 
 // Frontend chooses the HTTP/1.x and HTTP/2 servers that serve the
@@ -305,6 +310,14 @@ type BackendHTTPSetting struct {
 	// PinnedPublicKeys, when set, require the member's leaf key to be one of
 	// them (a set, so the next key can be pinned before rotation).
 	PinnedPublicKeys []backendtls.Pin
+	// ServerName, when set, is the SNI sent to every member and the
+	// identity expected of their certificates (Azure's sniName), whatever
+	// the Host header is: HostName, PickHostNameFromBackendAddress or the
+	// client's Host still give the Host header, and a probe without a host
+	// of its own sends it as SNI. A DNS name or an IP address (which sends
+	// no SNI and is matched against IP SANs); HTTPS settings only. Empty
+	// means the SNI is the Host header's name.
+	ServerName string
 	// Identity overrides the identity expected of members' certificates.
 	// Empty means the SNI name.
 	Identity string

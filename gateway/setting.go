@@ -99,6 +99,7 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 			{len(bs.AuthenticationCertificates) > 0, "authenticationCertificates"},
 			{len(bs.PinnedPublicKeys) > 0, "pinnedPublicKeys"},
 			{bs.Identity != "", "identity"},
+			{bs.ServerName != "", "serverName"},
 			{bs.Verifier != nil, "verifier"},
 			{bs.ClientCertificate != nil, "clientCertificate"},
 			{!bs.SSLPolicy.IsZero(), "sslPolicy"},
@@ -158,6 +159,10 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	check.ServerName = "backend.invalid"
 	if bs.HostName != "" {
 		check.ServerName = strings.TrimSuffix(bs.HostName, ".")
+	}
+	if bs.ServerName != "" { // Azure's sniName
+		check.ServerName = strings.TrimSuffix(bs.ServerName, ".")
+		st.ServerName = check.ServerName
 	}
 	if err := check.Validate(); err != nil {
 		errs.wrap(path, err)

@@ -1,17 +1,22 @@
-// Command appgw runs an e2etls gateway from a JSON file written with Azure
-// Application Gateway's property names (see package
-// github.com/e2etls/e2etls/gateway/azurejson for the format).
+// Command appgw runs an e2etls gateway from a JSON file: the output of az
+// network application-gateway show (or the REST API, Resource Graph), an
+// ARM template with its parameters file, or the flat format of package
+// github.com/e2etls/e2etls/gateway/azurejson. The shape is told from the
+// content.
 //
 //	go run ./examples/appgw -config examples/appgw/gateway.json
+//	go run ./examples/appgw -config agw.json -private-address 127.0.0.1 -cert www=www.pem
+//	go run ./examples/appgw -config template.json -parameters template.parameters.json
 //
 // It serves until SIGTERM or SIGINT, then drains in-flight requests and
 // exits 0. SIGHUP reloads the file through Gateway.Update: a bad file is
 // logged and the running configuration keeps serving. An invalid file exits
 // 2 before serving, printing every problem with its place.
 //
-// With -check it validates the file, dry-runs backend trust for every
-// member (the same handshake and checks the gateway would do), prints a
-// report and exits 1 if any member would be refused; nothing is served.
+// With -check it validates the file, prints every property it accepted
+// and ignored, dry-runs backend trust for every member (the same handshake
+// and checks the gateway would do), prints a report and exits 1 if any
+// member would be refused; nothing is served.
 package main
 
 import (
@@ -25,6 +30,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,6 +56,11 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	logLevel := fs.String("log-level", "info", "lowest level logged: debug, info, warn or error")
 	healthAddr := fs.String("health-addr", "", "if set (e.g. 127.0.0.1:9090), serve the backend health page there")
 	drain := fs.Duration("drain", 30*time.Second, "how long SIGTERM waits for in-flight requests")
+	paramsPath := fs.String("parameters", "", "an ARM template's parameters file (deploymentParameters JSON)")
+	publicAddr := fs.String("public-address", "", "IP address that listeners on a public frontend IP configuration bind (default all)")
+	privateAddr := fs.String("private-address", "", "IP address to bind instead of every frontend's privateIPAddress (e.g. 127.0.0.1)")
+	certs := certFlag{}
+	fs.Var(certs, "cert", "NAME=FILE: a local file for the certificate NAME that the document cannot carry (Key Vault, publicCertData only); repeatable")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -74,14 +86,31 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		return 2
 	}
 
-	cfg, err := azurejson.Load(*configPath)
+	loadOpts := azurejson.Options{
+		ParametersName:   *paramsPath,
+		CertificateFiles: certs,
+		PublicAddress:    *publicAddr,
+		PrivateAddress:   *privateAddr,
+	}
+	if *paramsPath != "" {
+		data, err := os.ReadFile(*paramsPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "appgw: -parameters: %v\n", err)
+			return 2
+		}
+		loadOpts.Parameters = data
+	}
+	load := func() (*azurejson.Document, error) { return azurejson.ReadFile(*configPath, loadOpts) }
+	doc, err := load()
 	if err != nil {
 		fmt.Fprintf(stderr, "appgw: %s is invalid:\n%v\n", *configPath, err)
 		return 2
 	}
+	cfg := doc.Config
 	cfg.Logger = logger
 
 	if *check {
+		printIgnored(stdout, doc)
 		return runCheck(cfg, *configPath, stdout, stderr)
 	}
 
@@ -118,7 +147,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 			return 1
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				reload(gw, *configPath, logger)
+				reload(gw, *configPath, load, logger)
 				continue
 			}
 			logger.Info("appgw: draining", slog.String("signal", sig.String()), slog.Duration("timeout", *drain))
@@ -140,9 +169,10 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 }
 
 // reload applies the file again; a bad file leaves the gateway as it was.
-func reload(gw *gateway.Gateway, path string, logger *slog.Logger) {
-	cfg, err := azurejson.Load(path)
+func reload(gw *gateway.Gateway, path string, load func() (*azurejson.Document, error), logger *slog.Logger) {
+	doc, err := load()
 	if err == nil {
+		cfg := doc.Config
 		cfg.Logger = logger
 		err = gw.Update(cfg)
 	}
@@ -173,4 +203,58 @@ func runCheck(cfg gateway.Config, path string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// certFlag collects -cert NAME=FILE.
+type certFlag map[string]string
+
+func (c certFlag) String() string {
+	var parts []string
+	for k, v := range c {
+		parts = append(parts, k+"="+v)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+func (c certFlag) Set(s string) error {
+	name, file, ok := strings.Cut(s, "=")
+	if !ok || name == "" || file == "" {
+		return fmt.Errorf("want NAME=FILE, got %q", s)
+	}
+	c[name] = file
+	return nil
+}
+
+// printIgnored says what the document held that the gateway ignores,
+// grouped by property: how often, the first place and why.
+func printIgnored(w io.Writer, doc *azurejson.Document) {
+	if len(doc.Ignored) == 0 {
+		return
+	}
+	type group struct {
+		first azurejson.Note
+		n     int
+	}
+	var order []string
+	groups := make(map[string]*group)
+	for _, n := range doc.Ignored {
+		key := n.Property + "\x00" + n.Reason
+		g := groups[key]
+		if g == nil {
+			g = &group{first: n}
+			groups[key] = g
+			order = append(order, key)
+		}
+		g.n++
+	}
+	fmt.Fprintf(w, "%s document: %d properties accepted and ignored:\n", doc.Format, len(doc.Ignored))
+	for _, key := range order {
+		g := groups[key]
+		where := g.first.Path
+		if g.n > 1 {
+			where += fmt.Sprintf(" and %d more", g.n-1)
+		}
+		fmt.Fprintf(w, "  %s (line %d: %s): %s\n", g.first.Property, g.first.Line, where, g.first.Reason)
+	}
 }

@@ -181,7 +181,7 @@ func (o *object) sslCertificate() gateway.SSLCertificate {
 			return c
 		}
 	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	pair, err := parsePEMKeyPair(certPEM, keyPEM)
 	if err != nil {
 		o.fail("", err)
 		return c

@@ -15,33 +15,84 @@ import (
 
 // decoder walks a value tree, converting it and collecting every problem.
 type decoder struct {
-	data     []byte
+	src      *source
 	readFile func(name string) ([]byte, error) // name as written in the file
 	problems []problem
+	notes    []Note
+
+	// fold matches field names without regard to case, as Azure does for
+	// its own documents (the flat format matches them exactly).
+	fold bool
+	// eval, when set, evaluates the ARM template expressions a value may
+	// hold; it returns the value to use instead, or bad when evaluation
+	// failed (reported). Nil means values are literal.
+	eval func(v *value, path string) *value
+}
+
+// source is a document the decoder reads: its name for messages ("" for
+// the configuration itself) and its bytes, for line numbers.
+type source struct {
+	name string
+	data []byte
 }
 
 // problem is an Error whose line and column are not computed yet.
 type problem struct {
-	off int // byte offset in data
+	src *source
+	off int // byte offset in src.data
 	err *Error
 }
 
-// fail records err at path, located at byte offset off of the file.
+// fail records err at path, located at byte offset off of the current
+// source.
 func (d *decoder) fail(off int, path string, err error) {
-	d.problems = append(d.problems, problem{off: off, err: &Error{Path: path, Err: err}})
+	d.failIn(d.src, off, path, err)
 }
 
-// err returns every recorded problem in file order, joined, or nil.
+// failIn records err at path, located at byte offset off of src.
+func (d *decoder) failIn(src *source, off int, path string, err error) {
+	d.problems = append(d.problems, problem{src: src, off: off, err: &Error{Path: path, Err: err, File: src.name}})
+}
+
+// note records a property that was accepted and ignored.
+func (d *decoder) note(off int, path, property, reason string) {
+	line, col := position(d.src.data, off)
+	d.notes = append(d.notes, Note{Path: path, Property: property, Reason: reason, Line: line, Column: col, File: d.src.name})
+}
+
+// err returns every recorded problem, joined: the document's in file
+// order, then those of other files (a parameters file), or nil.
 func (d *decoder) err() error {
 	if len(d.problems) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(d.problems, func(a, b problem) int { return cmp.Compare(a.off, b.off) })
-	errs := make([]error, len(d.problems))
-	var pos positioner
-	for i, p := range d.problems {
-		p.err.Line, p.err.Column = pos.position(d.data, p.off)
-		errs[i] = p.err
+	main := d.src
+	slices.SortStableFunc(d.problems, func(a, b problem) int {
+		if (a.src == main) != (b.src == main) {
+			if a.src == main {
+				return -1
+			}
+			return 1
+		}
+		if a.src != b.src {
+			return cmp.Compare(a.src.name, b.src.name)
+		}
+		return cmp.Compare(a.off, b.off)
+	})
+	errs := make([]error, 0, len(d.problems))
+	pos := make(map[*source]*positioner)
+	seen := make(map[string]bool)
+	for _, p := range d.problems {
+		ps := pos[p.src]
+		if ps == nil {
+			ps = new(positioner)
+			pos[p.src] = ps
+		}
+		p.err.Line, p.err.Column = ps.position(p.src.data, p.off)
+		if msg := p.err.Error(); !seen[msg] { // one place, one message, once
+			seen[msg] = true
+			errs = append(errs, p.err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -60,32 +111,59 @@ type object struct {
 	d    *decoder
 	path string
 	v    *value
+	// misspelt are the fields that an unknown member probably meant: a
+	// field that is then missing is not reported again.
+	misspelt map[string]bool
 }
 
 // object opens v as an object whose members may be the given fields, and
 // reports any other member and any duplicate. It returns nil, having reported
 // the problem, when v is not an object.
 func (d *decoder) object(v *value, path string, fields ...string) *object {
+	if v.kind == kindBad {
+		return nil
+	}
 	if v.kind != kindObject {
 		d.fail(v.off, path, fmt.Errorf("want an object, got %s", describe(v)))
 		return nil
 	}
-	var seen map[string]bool
+	var seen, misspelt map[string]bool
 	for _, m := range v.members {
-		if !slices.Contains(fields, m.key) {
+		key := m.key
+		if d.fold {
+			key = foldedIn(key, fields)
+		}
+		if !slices.Contains(fields, key) {
 			d.fail(m.off, path, unknownField(path, m.key, fields))
+			if s := suggest(m.key, fields); s != "" {
+				if misspelt == nil {
+					misspelt = make(map[string]bool)
+				}
+				misspelt[s] = true
+			}
 			continue
 		}
-		if seen[m.key] {
+		if seen[key] {
 			d.fail(m.off, path, fmt.Errorf("field %s appears twice", quote(m.key)))
 			continue
 		}
 		if seen == nil {
 			seen = make(map[string]bool, len(fields))
 		}
-		seen[m.key] = true
+		seen[key] = true
 	}
-	return &object{d: d, path: path, v: v}
+	return &object{d: d, path: path, v: v, misspelt: misspelt}
+}
+
+// foldedIn returns the field of fields that key equals without regard to
+// case, or key.
+func foldedIn(key string, fields []string) string {
+	for _, f := range fields {
+		if strings.EqualFold(f, key) {
+			return f
+		}
+	}
+	return key
 }
 
 // unknownField describes a member that is not one of fields, with the field
@@ -131,23 +209,47 @@ func suggest(key string, fields []string) string {
 // get returns the member key, or nil when it is absent or null (null means
 // absent, as ARM exports write it).
 func (o *object) get(key string) *value {
-	for _, m := range o.v.members {
-		if m.key == key {
-			if m.val.kind == kindNull {
-				return nil
-			}
+	v := o.member(key)
+	if v == nil || v.kind == kindNull || v.kind == kindBad {
+		return nil
+	}
+	return v
+}
+
+// member returns member key evaluated (see decoder.eval), nil when absent.
+func (o *object) member(key string) *value {
+	for i := range o.v.members {
+		m := &o.v.members[i]
+		if m.key == key || o.d.fold && strings.EqualFold(m.key, key) {
+			m.val = o.d.resolve(m.val, join(o.path, key))
 			return m.val
 		}
 	}
 	return nil
 }
 
-// has reports whether member key is present and not null.
-func (o *object) has(key string) bool { return o.get(key) != nil }
+// resolve evaluates v if it is a template expression.
+func (d *decoder) resolve(v *value, path string) *value {
+	if d.eval == nil || v.lit {
+		return v
+	}
+	return d.eval(v, path)
+}
+
+// has reports whether member key is present and not null. A member whose
+// expression failed to evaluate is present: the failure is reported, and
+// nothing that follows from it is.
+func (o *object) has(key string) bool {
+	v := o.member(key)
+	return v != nil && v.kind != kindNull
+}
 
 // failf records a problem with member key (the object itself when key is
 // empty).
 func (o *object) failf(key, format string, args ...any) {
+	if o.misspelt[key] && strings.HasPrefix(format, "missing") {
+		return // follows from the misspelling, reported already
+	}
 	o.fail(key, fmt.Errorf(format, args...))
 }
 
@@ -268,6 +370,9 @@ func (o *object) strings(key string) []string {
 	}
 	out := make([]string, 0, len(elems))
 	for i, v := range elems {
+		if v.kind == kindBad {
+			continue
+		}
 		if v.kind != kindString {
 			o.d.fail(v.off, join(o.path, key+"["+strconv.Itoa(i)+"]"), fmt.Errorf("want a string, got %s", describe(v)))
 			continue
@@ -296,6 +401,9 @@ func (o *object) array(key, want string) (elems []*value, ok bool) {
 	if v.kind != kindArray {
 		o.failf(key, "want %s, got %s", want, describe(v))
 		return nil, false
+	}
+	for i, e := range v.elems {
+		v.elems[i] = o.d.resolve(e, join(o.path, key+"["+strconv.Itoa(i)+"]"))
 	}
 	return v.elems, true
 }

@@ -1,32 +1,233 @@
-// Package azurejson loads a [gateway.Config] from a JSON file written with
-// the property names of Azure Application Gateway's ARM templates, so that a
-// configuration reads the same as the Azure one it models.
+// Package azurejson loads a [gateway.Config] from the JSON that Azure
+// Application Gateway itself produces, or from a flat file written with
+// its property names, so that a gateway configured and tested with e2etls
+// is the Azure one, and the Azure one runs here unchanged.
 //
-//	cfg, err := azurejson.Load("/etc/e2etls/gateway.json")
+//	doc, err := azurejson.ReadFile("agw.json", azurejson.Options{PrivateAddress: "127.0.0.1"})
 //	if err != nil {
-//		log.Fatal(err) // every problem of the file, one per line
+//		log.Fatal(err) // every problem of the document, one per line, each with its line and path
 //	}
-//	cfg.Logger = logger // what a file cannot hold: Logger, Resolver, DialContext
+//	cfg := doc.Config
+//	cfg.Logger = logger // what a document cannot hold: Logger, Resolver, DialContext
 //	g, err := gateway.New(cfg)
 //
-// [Load] reads a file and [Parse] converts bytes. Both report every problem
-// of the file at once, in file order, each as an [*Error] with its place:
+// [Read] and [ReadFile] take three shapes of document, told apart by their
+// content, with no flag:
+//
+//   - the gateway resource as Azure returns it: the output of az network
+//     application-gateway show (and of az ... list, an array), a REST GET
+//     or PUT body, a Resource Graph row (or a query's {"data": [...]}):
+//     name, id, etag, type, location, tags, zones and "properties" with
+//     every collection, the sub-resources referencing each other by
+//     {"id": ...}; the az CLI's flattened form, without "properties"
+//     wrappers and with "resourceGroup" everywhere, is read as well;
+//   - an ARM template (a "resources" array, or object in languageVersion
+//     2.0) holding one Microsoft.Network/applicationGateways resource, with
+//     an optional parameters file ([Options.Parameters]);
+//   - this package's flat format (see "The flat format" below).
+//
+// [Load] and [Parse] are the short forms for a document that needs no
+// [Options]. Problems are reported all at once, in document order, each an
+// [*Error] with its line and column and its JSON path:
 //
 //	azurejson: line 3, column 18: invalid character '}' looking for beginning of object key string
-//	azurejson: httpListeners[0] ("web"): unknown field "hostname" (did you mean "hostName"?)
-//	azurejson: backendHttpSettings[1] ("api"): requestTimeout: -3 is not a positive number of seconds
-//	azurejson: sslCertificates[0] ("web"): certFile "certs/web.pem": open /etc/e2etls/certs/web.pem: no such file or directory
+//	azurejson: line 9, column 7: properties: httpListeners[0] ("web"): properties: unknown field "hostname" (did you mean "hostName"?)
+//	azurejson: line 12, column 30: properties: httpListeners[0] ("web"): properties: frontendPort: id: unknown frontendPorts element "port_8443"
 //
-// The loader checks the file: its syntax, field names, types, enumerated
+// No problem is reported twice, and none that only follows from another:
+// a field that is missing because it was misspelt, a reference to an
+// element whose name could not be read, the uses of a template parameter
+// whose value was refused.
+//
+// # Azure documents
+//
+// Property names are matched without regard to case, as Azure matches
+// them (so the az CLI's older spellings, such as frontendIpConfigurations
+// and privateIpAddress, are read too). Every property Azure can put in a
+// gateway document (REST API 2024-05-01 to 2025-07-01) is honoured,
+// accepted and ignored, or refused; the lists are below. Ignored
+// properties are those with no meaning outside Azure (its state, ids and
+// etags, placement, scaling, back-references) and those that have none in
+// the configuration at hand (affinityCookieName while cookieBasedAffinity
+// is off, as Azure writes it in every export); each is reported in
+// [Document.Ignored] with its place and reason, and appgw -check prints
+// them. Refused properties are features e2etls does not have yet; each is
+// refused with its place and the words "not supported yet" only when it is
+// used: null, "", 0, false, an empty array, a reference with an empty id
+// and an object whose "enabled" is false are not uses, so the empty
+// "rewriteRuleSets": [] Azure writes everywhere is accepted.
+//
+// References: a sub-resource references another by its resource id,
+// .../providers/Microsoft.Network/applicationGateways/<gateway>/<collection>/<name>.
+// The loader checks that the collection is the one the property points
+// into, that the gateway is this one and that the element exists (names
+// are matched without regard to case), and reports each that is not.
+//
+// Frontend addresses: a listener binds the address of its
+// frontendIPConfiguration and the port of its frontendPort. A
+// configuration with a publicIPAddress (a reference to another Azure
+// resource, whose address the document does not hold) binds
+// [Options.PublicAddress], by default all addresses. A private one binds
+// its privateIPAddress, or [Options.PrivateAddress] when that is set (to
+// run a gateway's document on a machine without that address, such as
+// 127.0.0.1 in tests); a private configuration with no address (Azure's
+// dynamic allocation) needs PrivateAddress.
+//
+// Certificates as Azure carries them:
+//
+//   - sslCertificates: data, a base64 PFX (PKCS#12) file, with its
+//     password. The leaf is the certificate of the PFX's private key; the
+//     others are ordered from it up to the root, since PKCS#12 gives them
+//     no order; a certificate outside that chain, a PFX without a private
+//     key and a wrong password are errors that name the certificate. Azure
+//     never returns data: a GET holds publicCertData (a base64 PKCS#7
+//     bundle of the public chain) and perhaps keyVaultSecretId or hsm. Such
+//     a certificate is refused with a message saying what to do, unless
+//     [Options.CertificateFiles] maps its name to a local file (PEM chain,
+//     leaf first, and key; or the PFX Key Vault keeps, base64 or raw,
+//     without password), whose leaf must then be the one publicCertData
+//     holds. A PEM chain out of order is an error naming the certificate
+//     at fault.
+//   - trustedRootCertificates and authenticationCertificates: data, one
+//     certificate in base64 DER, PEM or a base64 PKCS#7 bundle. A trusted
+//     root's keyVaultSecretId is refused unless CertificateFiles maps its
+//     name to a local file.
+//
+// Backend TLS, with Azure's meaning (REST API 2025-03-01): sniName is the
+// SNI sent to every member and the name their certificates must be for,
+// whatever gives the Host header ([gateway.BackendHTTPSetting.ServerName]);
+// validateCertChainAndExpiry and validateSNI default to true, and false
+// for either would verify no backend identity, so it is refused (fail
+// closed) with a message naming the property to set to true; on an Http
+// setting all three are ignored. dedicatedBackendConnection true is
+// refused (the gateway pools backend connections). enableHttp2 says
+// whether HTTPS listeners offer HTTP/2; Azure's default, and so an absent
+// enableHttp2, is false ([gateway.Config.DisableHTTP2]). A PathBasedRouting
+// rule's own pool, setting or redirect, which Azure may keep, is ignored.
+//
+// ARM templates: the expressions of the gateway's values are evaluated
+// where they are used, with four functions: parameters (from the
+// parameters file, else the declared defaultValue), variables, concat
+// (strings or arrays) and resourceId (the deployment's subscription and
+// resource group are placeholders: references only use what follows the
+// gateway's provider), with .property and [index] after them; "[[" starts
+// a literal "[". Any other expression is refused with its place and text,
+// never guessed. Expressions in ignored properties (location:
+// "[resourceGroup().location]") are not evaluated. A parameters file value
+// must match its declared type and allowedValues; Key Vault references in
+// it are refused. The template's other resources, outputs and metadata are
+// ignored; it must hold exactly one application gateway.
+//
+// The properties, by object:
+//
+//   - The gateway resource (REST API, az CLI, Resource Graph).
+//     Honoured: name, type, properties.
+//     Ignored: id, etag, location, tags, zones, identity, resourceGroup,
+//     subscriptionId, tenantId, kind, managedBy, sku, plan, extendedLocation,
+//     systemData.
+//   - The gateway in an ARM template's resources.
+//     Honoured: name, type, properties.
+//     Ignored: apiVersion, location, tags, zones, identity, dependsOn,
+//     comments, metadata, id, etag.
+//     Refused when used: condition, copy, scope.
+//   - The gateway's properties.
+//     Honoured: sslPolicy, sslCertificates, trustedRootCertificates,
+//     authenticationCertificates, frontendIPConfigurations, frontendPorts,
+//     httpListeners, backendAddressPools, backendHttpSettingsCollection,
+//     probes, requestRoutingRules, urlPathMaps, redirectConfigurations,
+//     enableHttp2.
+//     Ignored: sku, autoscaleConfiguration, gatewayIPConfigurations,
+//     operationalState, provisioningState, resourceGuid,
+//     defaultPredefinedSslPolicy, privateEndpointConnections,
+//     forceFirewallPolicyAssociation, globalConfiguration.
+//     Refused when used: sslProfiles, trustedClientCertificates,
+//     rewriteRuleSets, customErrorConfigurations,
+//     webApplicationFirewallConfiguration, firewallPolicy,
+//     privateLinkConfigurations, backendSettingsCollection, listeners,
+//     routingRules, loadDistributionPolicies, entraJWTValidationConfigs,
+//     enableFips, copy.
+//   - sslPolicy.
+//     Honoured: policyType, policyName, minProtocolVersion, cipherSuites.
+//     Refused when used: disabledSslProtocols.
+//   - sslCertificates.
+//     Honoured: data, password, publicCertData, keyVaultSecretId, hsm.
+//     Ignored: provisioningState, httpListeners.
+//   - trustedRootCertificates.
+//     Honoured: data, keyVaultSecretId.
+//     Ignored: provisioningState.
+//   - authenticationCertificates.
+//     Honoured: data.
+//     Ignored: provisioningState.
+//   - frontendIPConfigurations.
+//     Honoured: privateIPAddress, publicIPAddress.
+//     Ignored: privateIPAllocationMethod, subnet, provisioningState,
+//     httpListeners.
+//     Refused when used: privateLinkConfiguration.
+//   - frontendPorts.
+//     Honoured: port.
+//     Ignored: provisioningState, httpListeners.
+//   - httpListeners.
+//     Honoured: frontendIPConfiguration, frontendPort, protocol, hostName,
+//     hostNames, sslCertificate, requireServerNameIndication.
+//     Ignored: provisioningState, requestRoutingRules.
+//     Refused when used: sslProfile, customErrorConfigurations,
+//     firewallPolicy.
+//   - backendAddressPools.
+//     Honoured: backendAddresses.
+//     Ignored: provisioningState, requestRoutingRules, pathRules,
+//     urlPathMaps, loadBalancerBackendAddresses.
+//     Refused when used: backendIPConfigurations.
+//   - backendHttpSettingsCollection.
+//     Honoured: port, protocol, cookieBasedAffinity, requestTimeout, probe,
+//     authenticationCertificates, trustedRootCertificates,
+//     connectionDraining, hostName, pickHostNameFromBackendAddress,
+//     affinityCookieName, path, validateCertChainAndExpiry, validateSNI,
+//     sniName.
+//     Ignored: probeEnabled, provisioningState, requestRoutingRules,
+//     urlPathMaps, pathRules.
+//     Refused when used: dedicatedBackendConnection.
+//   - probes.
+//     Honoured: protocol, host, path, interval, timeout, unhealthyThreshold,
+//     pickHostNameFromBackendHttpSettings, match, port.
+//     Ignored: provisioningState, backendHttpSettings.
+//     Refused when used: minServers, pickHostNameFromBackendSettings,
+//     enableProbeProxyProtocolHeader.
+//   - requestRoutingRules.
+//     Honoured: ruleType, priority, httpListener, backendAddressPool,
+//     backendHttpSettings, urlPathMap, redirectConfiguration.
+//     Ignored: provisioningState.
+//     Refused when used: rewriteRuleSet, loadDistributionPolicy,
+//     entraJWTValidationConfig.
+//   - urlPathMaps.
+//     Honoured: defaultBackendAddressPool, defaultBackendHttpSettings,
+//     pathRules.
+//     Ignored: provisioningState, requestRoutingRules.
+//     Refused when used: defaultRedirectConfiguration, defaultRewriteRuleSet,
+//     defaultLoadDistributionPolicy.
+//   - pathRules of a URL path map.
+//     Honoured: paths, backendAddressPool, backendHttpSettings.
+//     Ignored: provisioningState.
+//     Refused when used: redirectConfiguration, rewriteRuleSet,
+//     loadDistributionPolicy, firewallPolicy.
+//   - redirectConfigurations.
+//     Honoured: redirectType, targetListener, targetUrl, includePath,
+//     includeQueryString.
+//     Ignored: provisioningState, requestRoutingRules, urlPathMaps,
+//     pathRules.
+//   - Every element of a collection.
+//     Honoured: name.
+//     Ignored: id, etag, type, resourceGroup.
+//
+// # The flat format
+//
+// The loader checks a flat file: its syntax, field names, types, enumerated
 // values, fields that exclude or need each other, and the certificate files
 // it names. Whether the configuration makes sense as a whole (names that
 // reference nothing, port ranges, a listener used by two rules, trust that
 // verifies no identity) is checked by [gateway.New], which likewise reports
 // every problem at once.
 //
-// # Conventions
-//
-// The format is Azure's ARM property names, flattened:
+// Conventions of the flat format, Azure's ARM property names flattened:
 //
 //   - Objects are flat. ARM's "properties" wrapper, "id", "etag" and "type"
 //     are not used; listeners carry their own address and port instead of

@@ -2,6 +2,7 @@ package azurejson
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -22,25 +23,33 @@ type Error struct {
 	Path string
 
 	// Line and Column locate the problem in the file, counting from 1
-	// (Column in characters). Zero means unknown. The message shows them
-	// only when Path is empty.
+	// (Column in characters). Zero means unknown.
 	Line, Column int
+
+	// File names the file the problem is in when it is not the document
+	// itself: an ARM template's parameters file. Empty means the document.
+	File string
 
 	// Err is the problem itself.
 	Err error
 }
 
-// Error returns "azurejson: <path>: <problem>", or, when Path is empty,
-// "azurejson: line <l>, column <c>: <problem>".
+// Error returns "azurejson: [<file>: ]line <l>, column <c>: <path>: <problem>",
+// leaving out what is unknown or empty.
 func (e *Error) Error() string {
-	where := e.Path
-	if where == "" && e.Line > 0 {
-		where = "line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column)
+	var b strings.Builder
+	b.WriteString("azurejson: ")
+	if e.File != "" {
+		b.WriteString(e.File + ": ")
 	}
-	if where == "" {
-		return "azurejson: " + e.Err.Error()
+	if e.Line > 0 {
+		b.WriteString("line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column) + ": ")
 	}
-	return "azurejson: " + where + ": " + e.Err.Error()
+	if e.Path != "" {
+		b.WriteString(e.Path + ": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
 }
 
 // Unwrap returns Err, so that errors.Is(err, fs.ErrNotExist) and the like

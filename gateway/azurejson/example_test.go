@@ -68,8 +68,8 @@ func ExampleParse_errors() {
 	}`), "")
 	fmt.Println(err)
 	// Output:
-	// azurejson: httpListeners[0] ("web"): port: want an integer, got string "80"
-	// azurejson: httpListeners[0] ("web"): unknown field "hostname" (did you mean "hostName"?)
-	// azurejson: backendHttpSettings[1] ("api"): requestTimeout: -3 is not a positive number of seconds
-	// azurejson: requestRoutingRules[0] ("web"): urlPathMap: not allowed with ruleType "Basic"; use "PathBasedRouting"
+	// azurejson: line 2, column 66: httpListeners[0] ("web"): port: want an integer, got string "80"
+	// azurejson: line 2, column 72: httpListeners[0] ("web"): unknown field "hostname" (did you mean "hostName"?)
+	// azurejson: line 5, column 74: backendHttpSettings[1] ("api"): requestTimeout: -3 is not a positive number of seconds
+	// azurejson: line 7, column 102: requestRoutingRules[0] ("web"): urlPathMap: not allowed with ruleType "Basic"; use "PathBasedRouting"
 }

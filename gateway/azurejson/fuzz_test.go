@@ -56,7 +56,7 @@ func FuzzParse(f *testing.F) {
 		if len(data) > 1<<16 {
 			return
 		}
-		_, err := parseWith(data, readFile)
+		_, err := read(data, Options{}, readFile)
 		if err == nil {
 			return
 		}

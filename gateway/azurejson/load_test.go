@@ -299,6 +299,6 @@ func TestRelativePaths(t *testing.T) {
 	_, err = Parse([]byte(config), "")
 	require.NoError(t, err)
 	_, err = Parse([]byte(config), elsewhere)
-	require.EqualError(t, err, `azurejson: sslCertificates[0] ("www"): certFile "tls/www.pem": open `+
+	require.EqualError(t, err, `azurejson: line 2, column 51: sslCertificates[0] ("www"): certFile "tls/www.pem": open `+
 		filepath.Join(elsewhere, "tls", "www.pem")+`: no such file or directory`)
 }

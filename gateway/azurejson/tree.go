@@ -19,6 +19,7 @@ const (
 	kindString
 	kindObject
 	kindArray
+	kindBad // a template expression that failed to evaluate (reported)
 )
 
 // value is a parsed JSON value that remembers where it starts in the file,
@@ -31,6 +32,7 @@ type value struct {
 	boolean bool
 	members []member // kindObject
 	elems   []*value // kindArray
+	lit     bool     // never a template expression: a parameter's value, an expression's result
 }
 
 // member is one "key": value pair of an object.
@@ -193,6 +195,8 @@ func describe(v *value) string {
 		return "string " + quote(v.text)
 	case kindObject:
 		return "an object"
+	case kindBad:
+		return "a failed expression"
 	default:
 		return "an array"
 	}

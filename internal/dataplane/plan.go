@@ -88,6 +88,11 @@ type Setting struct {
 	HostMode HostMode
 	// HostName is the fixed host name (HostFixed), without a trailing dot.
 	HostName string
+	// ServerName, when set, is the SNI and expected identity of every
+	// member (Azure's sniName), whatever gives the Host header; a probe
+	// without a host of its own sends it as SNI. Empty means the Host
+	// header's name.
+	ServerName string
 	// Trust is the backend trust of an HTTPS setting (ServerName unset),
 	// with its session cache.
 	Trust backendtls.Config

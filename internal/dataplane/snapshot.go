@@ -154,6 +154,16 @@ func (s *Snapshot) backendSet(t Target) (*backendSet, error) {
 		}
 		m.cookie = affinityValue(s.plan.AffinityKey, m.HostKey)
 		path := fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", t.Pool, m.HostKey, t.Setting)
+		switch {
+		case st.ServerName != "" && st.HTTPS && !(st.HostMode == HostPick && m.IP):
+			// ServerName fixes the SNI whatever gives the Host header.
+			if err := s.pool.FixSNI(m.Member, st.ServerName); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			bs.members = append(bs.members, m)
+			bs.byCookie[m.cookie] = m
+			continue
+		}
 		switch st.HostMode {
 		case HostFixed:
 			if err := s.pool.FixSNI(m.Member, st.HostName); err != nil {
@@ -206,8 +216,12 @@ func (s *Snapshot) buildProbe(m *member) error {
 	}
 	var tc *tls.Config
 	if st.HTTPS {
+		sni := host
+		if st.ProbeHost == "" && st.ServerName != "" {
+			sni = st.ServerName
+		}
 		var err error
-		if tc, err = upstream.ClientTLS(st.Trust, host, upstream.UseProbe); err != nil {
+		if tc, err = upstream.ClientTLS(st.Trust, sni, upstream.UseProbe); err != nil {
 			if host == "" {
 				return fmt.Errorf("the health probe has no host name to send as SNI and verify: the member is an IP address and the setting takes its host from each client request; give the probe a host or set the setting's hostName: %w", err)
 			}
