@@ -1,0 +1,2 @@
+// Package rewrite is the rewrite engine of an application gateway.
+package rewrite
