@@ -66,7 +66,7 @@ func parseSource(s string) (source, error) {
 			return source{kind: srcVar, v: v}, nil
 		}
 		msg := fmt.Sprintf("unknown server variable %q", name)
-		if near := suggest.Closest(name, variableNames(), 3); near != "" {
+		if near := suggest.Closest(name, variableNames(), 2); near != "" {
 			msg += fmt.Sprintf(" (did you mean var_%s?)", near)
 		}
 		return source{}, errors.New(msg)
