@@ -350,10 +350,7 @@ func (c *compiler) headerAction(where string, h *HeaderAction, request bool, ctx
 	case h.Name == "":
 		fail(errors.New("name is required"))
 		return act, nil, false
-	case request && !requestHeaderName(h.Name):
-		fail(errors.New("a request header name may hold only letters, digits and '-' (Azure drops other request headers)"))
-		return act, nil, false
-	case !request && !validHeaderName(h.Name):
+	case !validHeaderName(h.Name):
 		fail(errors.New("not a valid header name"))
 		return act, nil, false
 	}
@@ -364,6 +361,10 @@ func (c *compiler) headerAction(where string, h *HeaderAction, request bool, ctx
 	}
 	if why := protectedHeader(key, request); why != "" {
 		fail(fmt.Errorf("cannot be rewritten: %s", why))
+	} else if alias := canonicalHeader(strings.ReplaceAll(h.Name, "_", "-")); alias != key &&
+		(protectedHeader(alias, request) != "" || request && (alias == "Host" || alias == "X-Forwarded-For")) {
+		// CGI-style backends read "X_Forwarded_For" as X-Forwarded-For.
+		fail(fmt.Errorf("cannot be rewritten: backends that read '_' as '-' take it for %s, which a rule cannot write", alias))
 	}
 	if request && key == "Host" {
 		switch {
@@ -419,18 +420,6 @@ func (c *compiler) headerAction(where string, h *HeaderAction, request bool, ctx
 		return act, &act.value, true
 	}
 	return act, nil, true
-}
-
-// requestHeaderName reports whether name holds only letters, digits and
-// '-', the request header names Azure keeps.
-func requestHeaderName(name string) bool {
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return name != ""
 }
 
 func validHeaderName(name string) bool { return validCookieName(name) }

@@ -162,7 +162,8 @@ func TestCompileErrors(t *testing.T) {
 			sets: one(Rule{Actions: ActionSet{
 				RequestHeaders: []HeaderAction{
 					{Value: "1"},
-					{Name: "X_Real_IP", Value: "1"},
+					{Name: "X_Forwarded_For", Value: "1"},
+					{Name: "content_length", Op: DeleteHeader},
 					{Name: "X-A", Op: DeleteHeader, Value: "1"},
 					{Name: "X-B", Op: AddHeader, Value: "1", ValueMatcher: &ValueMatcher{Pattern: "a"}},
 					{Name: "X-C", Op: Op(7), Value: "1"},
@@ -175,7 +176,8 @@ func TestCompileErrors(t *testing.T) {
 			}}),
 			want: []string{
 				at + `request header[0]: name is required`,
-				at + `request header "X_Real_IP": a request header name may hold only letters, digits and '-' (Azure drops other request headers)`,
+				at + `request header "X_Forwarded_For": cannot be rewritten: backends that read '_' as '-' take it for X-Forwarded-For, which a rule cannot write`,
+				at + `request header "content_length": cannot be rewritten: backends that read '_' as '-' take it for Content-Length, which a rule cannot write`,
 				at + `request header "X-A": a delete has no value`,
 				at + `request header "X-B": a value matcher selects values to set or delete; it does not apply to add`,
 				at + `request header "X-C": unknown operation Op(7)`,
@@ -292,6 +294,7 @@ func TestCompileValid(t *testing.T) {
 				{Name: "X-Literal", Value: "{{json}}"},
 				{Name: "X-Cookie", Value: "{var_cookie_session_2}"}, // a cookie named session_2
 				{Name: "X-Forwarded-Host", Value: "{http_req_Host}"},
+				{Name: "X_Real_IP", Value: "{var_client_ip}"}, // Gateway API allows any token
 			}}},
 			{Name: "b", Conditions: []Condition{{Variable: "http_resp_Content-Type", Pattern: "html"}},
 				Actions: ActionSet{ResponseHeaders: []HeaderAction{{Name: "Upgrade-Insecure-Requests", Value: "1"}}}},

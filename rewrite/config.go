@@ -133,12 +133,11 @@ func (o Op) String() string {
 // A HeaderAction is Azure's headerConfiguration: it sets, adds or deletes one
 // header.
 type HeaderAction struct {
-	// Name is the header's name (Azure's headerName), matched without regard
-	// to case. It is required. A request header's name may hold only
-	// letters, digits and '-' (Azure drops other request headers); a
-	// response header's name may hold any token character. Hop-by-hop and
+	// Name is the header's name (Azure's headerName), any HTTP token,
+	// matched without regard to case. It is required. Hop-by-hop and
 	// framing headers, and the headers the gateway itself sets, cannot be
-	// rewritten (see the package documentation).
+	// rewritten, nor names that read as one of them with '_' taken for '-'
+	// (see the package documentation).
 	Name string
 
 	// Value is the header's new value (Azure's headerValue): text that may

@@ -120,7 +120,9 @@
 // client certificate forwarding owns). X-Forwarded-For may only be set to
 // {var_add_x_forwarded_for_proxy} or {var_client_ip}, the two rewrites of
 // the gateway's own list that Azure documents (to drop the ports). Host may
-// be set, never deleted or added to (Azure refuses a delete too).
+// be set, never deleted or added to (Azure refuses a delete too). A name
+// that reads as one of these with '_' taken for '-', as CGI-style backends
+// read it ("X_Forwarded_For"), is refused as well.
 //
 // No rewrite changes which backend a request goes to other than through the
 // route, the name the gateway sends it in TLS (SNI), or the identity the

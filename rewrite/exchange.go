@@ -50,8 +50,8 @@ type Exchange struct {
 
 	// RequestOut is the request header the gateway sends to the backend,
 	// which request header actions rewrite. It should not hold a Host key:
-	// a Host rewrite is reported in [Result].Host. It must be non-nil if
-	// the set has request header actions.
+	// a Host rewrite is reported in [Result].Host. If nil, request header
+	// actions have nothing to rewrite.
 	RequestOut http.Header
 
 	// Path is the decoded, cleaned path sent to the backend, which
@@ -72,8 +72,8 @@ type Exchange struct {
 	Response http.Header
 
 	// ResponseOut is the response header the gateway relays to the client,
-	// which response header actions rewrite. It must be non-nil if the set
-	// has response header actions.
+	// which response header actions rewrite. If nil, response header
+	// actions have nothing to rewrite.
 	ResponseOut http.Header
 
 	// The path and query the last Request call read, so that Response

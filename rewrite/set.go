@@ -197,6 +197,9 @@ func (r *rule) match(x *Exchange, caps []capture) bool {
 
 // apply performs a on h (x.RequestOut or x.ResponseOut).
 func (a *headerAction) apply(x *Exchange, h http.Header, caps []capture) {
+	if h == nil {
+		return // an Exchange without the map: nothing to rewrite
+	}
 	if a.matcher != nil {
 		a.applyMatched(x, h, caps)
 		return
