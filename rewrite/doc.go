@@ -49,7 +49,8 @@
 //	http_resp_<Header>  a response header as the backend sent it
 //
 // Header names ignore case. The server variables are Azure's, with these
-// values (most follow NGINX, on which Azure's rewrites are modelled):
+// values (in the formats of NGINX's variables of the same meaning where Azure
+// documents none):
 //
 //	add_x_forwarded_for_proxy  the client's X-Forwarded-For values and then client_ip,
 //	                           joined with ", ": "198.51.100.1, 203.0.113.7" (no ports)
@@ -97,7 +98,9 @@
 // Azure: a condition on http_resp_Location with the pattern
 // `(https?):\/\/.*azurewebsites\.net(.*)$` lets the value
 // "{http_resp_Location_1}://contoso.com{http_resp_Location_2}" rebuild the
-// Location header. In an action with a [ValueMatcher], a group reference to
+// Location header. Header names in references ignore case (Azure wants the
+// case of the condition's variable). In an action with a [ValueMatcher], a
+// group reference to
 // the action's own header names the matcher's groups instead. "{{" and "}}"
 // are literal braces; any other '{' must open a valid reference, so that a
 // mistyped reference is a Compile error instead of text sent to a backend.
@@ -134,8 +137,11 @@
 // rerouted, as "/admin"), and a rewritten query is escaped, so a captured
 // value can neither escape a path nor break the request line.
 //
-// Rewrites apply to what the gateway proxies: not to the responses the
-// gateway makes itself (its errors, its custom error pages), as in Azure.
+// Rewrites apply to what the gateway proxies, not to the responses the
+// gateway makes itself (its errors, its custom error pages), as in Azure;
+// the one exception is the answer to a [RedirectAction], which the set's
+// response header actions rewrite, as the Gateway API combines a
+// RequestRedirect with a ResponseHeaderModifier.
 //
 // # Reroute and loops
 //
