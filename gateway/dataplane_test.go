@@ -699,6 +699,10 @@ func TestCookieAffinity(t *testing.T) {
 }
 
 func TestStreaming(t *testing.T) {
+	eachFrontend(t, testStreaming)
+}
+
+func testStreaming(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	bigGate, eventGate := newGate(t), newGate(t)
@@ -740,7 +744,7 @@ func TestStreaming(t *testing.T) {
 			fmt.Fprintf(w, "%d", upload.Load())
 		}
 	}), "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 	c := newClient(t, pki)
 	url := gw.URL("web", "shop.example")
 
@@ -827,6 +831,10 @@ func TestStreaming(t *testing.T) {
 }
 
 func TestUpgradePassesThrough(t *testing.T) {
+	eachFrontend(t, testUpgradePassesThrough)
+}
+
+func testUpgradePassesThrough(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	backend := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -844,7 +852,7 @@ func TestUpgradePassesThrough(t *testing.T) {
 		brw.Flush()
 		io.Copy(conn, brw) // echo until the client closes
 	}), "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 
 	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		t.Run(tls.VersionName(v), func(t *testing.T) {
@@ -876,6 +884,10 @@ func TestUpgradePassesThrough(t *testing.T) {
 }
 
 func TestHTTPVersions(t *testing.T) {
+	eachFrontend(t, testHTTPVersions)
+}
+
+func testHTTPVersions(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	leaf := pki.Leaf("api.internal")
@@ -899,7 +911,7 @@ func TestHTTPVersions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := basicConfig(pki, "api.internal", member)
 			cfg.BackendHTTPSettings[0].HTTP2 = tt.http2Backend
-			gw := gatewaytest.Start(t, cfg)
+			gw := startWith(t, fe, cfg)
 			c := newClient(t, pki)
 			if tt.h1Client {
 				c = newH1Client(t, pki)
@@ -957,10 +969,14 @@ func TestBackendSessionResumption(t *testing.T) {
 }
 
 func TestRequestHeadersTooLarge(t *testing.T) {
+	eachFrontend(t, testRequestHeadersTooLarge)
+}
+
+func testRequestHeadersTooLarge(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	backend := startEcho(t, pki, "b", "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 	c := newH1Client(t, pki)
 
 	r := get(t, c, gw.URL("web", "shop.example")+"/", "X-Big", strings.Repeat("a", 30<<10))

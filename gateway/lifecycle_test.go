@@ -58,6 +58,10 @@ func goGet(c *http.Client, url string) <-chan reply {
 }
 
 func TestShutdownDrains(t *testing.T) {
+	eachFrontend(t, testShutdownDrains)
+}
+
+func testShutdownDrains(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	g := newGate(t)
@@ -66,6 +70,7 @@ func TestShutdownDrains(t *testing.T) {
 	var logs logBuffer
 	cfg := basicConfig(pki, "api.internal", backend.Member())
 	cfg.Logger = logs.logger()
+	cfg.Frontend = fe
 	gw, err := gateway.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Close() })
@@ -116,12 +121,16 @@ func TestShutdownDrains(t *testing.T) {
 }
 
 func TestShutdownDeadline(t *testing.T) {
+	eachFrontend(t, testShutdownDeadline)
+}
+
+func testShutdownDeadline(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	g := newGate(t)
 	entered := make(chan struct{}, 1)
 	backend := pki.StartBackend(t, blockingEcho("b", g, entered), "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 	c := newClient(t, pki)
 
 	inflight := goGet(c, gw.URL("web", "shop.example")+"/block")
