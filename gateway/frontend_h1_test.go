@@ -428,3 +428,26 @@ func testFrontendExpectContinueEdges(t *testing.T, fe gateway.Frontend) {
 	assert.Equal(t, "2", resp.Header.Get("X-Body-Length"))
 	assert.Equal(t, "hello", body)
 }
+
+// TestFrontendIdleTimeout: a keep-alive connection with no request closes
+// at the idle timeout, on either frontend.
+func TestFrontendIdleTimeout(t *testing.T) {
+	eachFrontend(t, testFrontendIdleTimeout)
+}
+
+func testFrontendIdleTimeout(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	srv := pki.StartBackend(t, http.HandlerFunc(framingBackend), "api.internal")
+	cfg := probedConfig(pki, srv.Member())
+	cfg.IdleTimeout = 500 * time.Millisecond
+	gw := startWith(t, fe, cfg)
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	br := bufio.NewReader(conn)
+	_, body := exchangeRaw(t, conn, br, "GET / HTTP/1.1\r\nHost: shop.example\r\n\r\n", "GET")
+	require.Equal(t, "hello", body)
+	start := time.Now()
+	requireClosed(t, conn, br)
+	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
+	assert.Less(t, time.Since(start), 3*time.Second)
+}

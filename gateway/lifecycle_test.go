@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -371,4 +373,49 @@ func TestHandlerMountsInOwnServer(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp2.StatusCode)
 	assert.Equal(t, "shutting-down", resp2.Header.Get("X-E2etls-Error"))
 	assert.Contains(t, string(late), "the gateway is shutting down")
+}
+
+// TestShutdownEndsUpgradedConnections: an upgraded (WebSocket) connection
+// has no request in flight to drain: Shutdown returns at once and ends it,
+// on either frontend.
+func TestShutdownEndsUpgradedConnections(t *testing.T) {
+	eachFrontend(t, testShutdownEndsUpgradedConnections)
+}
+
+func testShutdownEndsUpgradedConnections(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			return // probes
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+		brw.Flush()
+		io.Copy(conn, brw) // echo until the gateway closes
+	}), "api.internal")
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	_, err := io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping")
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	echo := make([]byte, 4)
+	_, err = io.ReadFull(br, echo)
+	require.NoError(t, err)
+	require.Equal(t, "ping", string(echo))
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, gw.Shutdown(ctx))
+	assert.Less(t, time.Since(start), time.Second)
+	requireClosed(t, conn, br)
 }
