@@ -451,3 +451,25 @@ func testFrontendIdleTimeout(t *testing.T, fe gateway.Frontend) {
 	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
 	assert.Less(t, time.Since(start), 3*time.Second)
 }
+
+// TestBackendContentTypeNotSniffed: a backend answer without Content-Type
+// reaches the client without one, over HTTP/1.1 and HTTP/2: the gateway
+// does not guess (net/http's server would sniff "text/html" from the body,
+// turning a backend's untyped bytes into a page a browser renders).
+func TestBackendContentTypeNotSniffed(t *testing.T) {
+	eachFrontend(t, testBackendContentTypeNotSniffed)
+}
+
+func testBackendContentTypeNotSniffed(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	const page = "<html><script>alert(1)</script></html>"
+	srv := pki.StartBackend(t, rawBackend("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(page))+"\r\nConnection: close\r\n\r\n"+page), "api.internal")
+	gw := startWith(t, fe, probedConfig(pki, srv.Member()))
+	for _, c := range []*http.Client{newH1Client(t, pki), newClient(t, pki)} {
+		r := get(t, c, gw.URL("web", "shop.example")+"/upload/1")
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		assert.Equal(t, page, r.body)
+		assert.Empty(t, r.header.Values("Content-Type"), "%s", r.resp.Proto)
+	}
+}

@@ -328,7 +328,8 @@ func testPipelinedBadRequest(t *testing.T, fe gateway.Frontend) {
 
 // TestSlowClient: a client that sends its head a line at a time is cut off
 // when the header timeout ends, and so is one that never finishes its TLS
-// handshake; other clients are served meanwhile.
+// handshake, and an HTTP/2 client that never sends its preface; other
+// clients are served meanwhile.
 func TestSlowClient(t *testing.T) {
 	eachFrontend(t, testSlowClient)
 }
@@ -379,6 +380,17 @@ func testSlowClient(t *testing.T, fe gateway.Frontend) {
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		_, err = io.ReadAll(conn)
 		require.False(t, isTimeout(err), "the gateway kept a half-finished handshake open")
+		assert.Less(t, time.Since(start), 4*time.Second)
+	})
+	t.Run("HTTP/2 preface never sent", func(t *testing.T) {
+		conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "h2")
+		// net/http alone would wait a fixed 10 s (its http2prefaceTimeout):
+		// the adapter closes the connection at ReadHeaderTimeout.
+		start := time.Now()
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err := io.Copy(io.Discard, conn)
+		require.False(t, isTimeout(err), "the gateway kept a connection without a preface open")
+		assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond)
 		assert.Less(t, time.Since(start), 4*time.Second)
 	})
 	assert.Equal(t, before, backend.hits.Load())
@@ -986,6 +998,12 @@ func testLogsCarryNoSecrets(t *testing.T, fe gateway.Frontend) {
 	require.Contains(t, out, "headers-too-large", "the refusal was logged")
 	if fe == gateway.FrontendOwn {
 		require.Contains(t, out, "ambiguous-length", "the refusal was logged")
+		require.Contains(t, out, "malformed-header", "the refusal was logged")
+	} else {
+		// net/http answers what it cannot parse with its own 400: the
+		// gateway never sees the request, and the access log has no record.
+		assert.NotContains(t, out, "malformed-header")
+		assert.NotContains(t, out, "status=400")
 	}
 	assert.NotContains(t, out, secret)
 	for _, key := range [][]byte{pki.Root.KeyPEM(), clientCert.KeyPEM()} {

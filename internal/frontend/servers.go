@@ -2,10 +2,12 @@ package frontend
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/e2etls/e2etls/internal/h1"
 	"github.com/e2etls/e2etls/internal/h2"
@@ -27,13 +29,16 @@ func Own(h http.Handler, refuse httpwire.RefuseFunc, log *slog.Logger, t *httpwi
 // request target or header fields over httpwire's limits (see
 // httpwire.CheckHead).
 //
-// Its HTTP/2 settings are the own server's: at most
+// An HTTP/2 client must send its preface within the read-header timeout,
+// as with the own server (net/http alone waits a fixed 10 s). Its HTTP/2
+// settings are the own server's: at most
 // httpwire.MaxConcurrentStreams streams, a header list of
 // httpwire.ServerHeaderBytes, frames of 16 KiB, request bodies buffered up
-// to 256 KiB a stream and 1 MiB a connection. A panic in h is logged at
-// Error, as the own servers do, and ends the response as a broken one;
-// net/http's own messages (malformed HTTP/2 frames, for one) are logged
-// at Debug.
+// to 256 KiB a stream and 1 MiB a connection. As with the own servers, a
+// response without a Content-Type is sent without one (net/http would
+// sniff one), and a panic in h is logged at Error and ends the response as
+// a broken one; net/http's own messages (malformed HTTP/2 frames, for one)
+// are logged at Debug.
 func NetHTTP(h http.Handler, log *slog.Logger, t *httpwire.Timeouts) ConnServer {
 	s := &netHTTP{
 		h:      h,
@@ -44,6 +49,7 @@ func NetHTTP(h http.Handler, log *slog.Logger, t *httpwire.Timeouts) ConnServer 
 	}
 	s.srv = &http.Server{
 		Handler:           s,
+		ConnState:         s.connState,
 		ReadHeaderTimeout: t.ReadHeader(),
 		IdleTimeout:       t.Idle(),
 		// net/http reads an HTTP/1.x head of up to MaxHeaderBytes and 4 KiB
@@ -80,6 +86,10 @@ type netHTTP struct {
 	done   chan struct{} // closed when the server stops
 	served chan struct{} // closed when srv.Serve has returned
 
+	// preface holds the HTTP/2 connections whose client preface is due,
+	// with the timer that closes them if it does not come in time.
+	preface sync.Map // net.Conn -> *time.Timer
+
 	mu      sync.Mutex
 	started bool // srv.Serve runs (or ran)
 	stopped bool
@@ -104,17 +114,56 @@ func (s *netHTTP) ServeConn(c net.Conn) {
 		}()
 	}
 	s.mu.Unlock()
+	var preface *time.Timer
+	if tc, ok := c.(*tls.Conn); ok && s.srv.ReadHeaderTimeout > 0 && tc.ConnectionState().NegotiatedProtocol == "h2" {
+		// net/http's HTTP/2 server waits a fixed 10 s for the client's
+		// preface, whatever ReadHeaderTimeout says (and a read deadline
+		// set here would not last: net/http clears the connection's
+		// deadlines after its own, no-op, handshake). A timer closes the
+		// connection unless connState learns in time that the preface came.
+		preface = time.AfterFunc(s.srv.ReadHeaderTimeout, func() {
+			if _, waiting := s.preface.LoadAndDelete(c); waiting {
+				c.Close()
+			}
+		})
+		s.preface.Store(c, preface)
+	}
 	select {
 	case s.conns <- c:
 	case <-s.done:
+		if preface != nil {
+			s.forgetPreface(c)
+		}
 		c.Close()
 	}
 }
 
-// ServeHTTP runs the handler: a panic other than http.ErrAbortHandler is
-// logged at Error with its stack, as the own servers do, and then ends the
-// response as http.ErrAbortHandler does (net/http would log it at Debug).
+// connState stops the preface timer of an HTTP/2 connection when net/http
+// has read the preface: it then reports the connection active (and idle),
+// which it reports of no HTTP/2 connection before.
+func (s *netHTTP) connState(c net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateActive, http.StateClosed, http.StateHijacked:
+		s.forgetPreface(c)
+	}
+}
+
+// forgetPreface stops c's preface timer, if it has one still running.
+func (s *netHTTP) forgetPreface(c net.Conn) {
+	if t, waiting := s.preface.LoadAndDelete(c); waiting {
+		t.(*time.Timer).Stop()
+	}
+}
+
+// ServeHTTP runs the handler as the own servers do. A response without a
+// Content-Type goes out without one: net/http would sniff one from the
+// body (a backend's untyped bytes could become "text/html"), unless the
+// header holds the key, here with no value, which it then writes as
+// nothing. A panic other than http.ErrAbortHandler is logged at Error with
+// its stack, and then ends the response as http.ErrAbortHandler does
+// (net/http would log it at Debug).
 func (s *netHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header()["Content-Type"] = nil
 	if httpwire.RunHandler(s.log, s.h, w, r) {
 		panic(http.ErrAbortHandler)
 	}
