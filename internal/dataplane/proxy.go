@@ -123,7 +123,7 @@ func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
 	}()
 	w = &x.rw
 
-	rt, ok := s.plan.Table.Route(in.Port, r.Host, cleanPath(r.URL.Path), r.URL.RawQuery)
+	rt, ok := s.plan.Table.Route(in.Port, r.Host, httpwire.CleanPath(r.URL.Path), r.URL.RawQuery)
 	if !ok {
 		s.fail(w, x, http.StatusNotFound, CodeNoListener, fmt.Sprintf("no listener on port %d accepts host %q", in.Port, r.Host), nil)
 		return

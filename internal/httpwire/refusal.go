@@ -1,6 +1,7 @@
 package httpwire
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 )
@@ -21,6 +22,21 @@ type Refusal struct {
 // method and URL are empty. It writes the whole answer; the server ends the
 // response, and for HTTP/1.x the connection, after it returns.
 type RefuseFunc func(w http.ResponseWriter, r *http.Request, ref *Refusal)
+
+// ServerConfig is what a wire server (internal/h1, internal/h2) needs from
+// its owner. Every field is required.
+type ServerConfig struct {
+	// Handler serves every request.
+	Handler http.Handler
+	// Refuse answers a request the server will not hand to Handler.
+	Refuse RefuseFunc
+	// Log receives handler panics, refusals of malformed bodies, and
+	// connection errors (at Debug).
+	Log *slog.Logger
+	// Timeouts bound reading a request head (and HTTP/2's preface) and
+	// waiting for the next request.
+	Timeouts *Timeouts
+}
 
 // The refusals of a request head.
 var (
