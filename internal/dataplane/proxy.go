@@ -686,7 +686,7 @@ func (s *Snapshot) logExchange(r *http.Request, x *exchange, start time.Time, le
 		attrs = append(attrs, slog.String("reason", x.reason))
 	}
 	if x.err != nil {
-		attrs = append(attrs, slog.String("error", x.err.Error()))
+		attrs = append(attrs, slog.Any("error", x.err)) // the error value, for handlers that branch on it
 	}
 	s.env.Log.LogAttrs(ctx, level, "request", attrs...)
 }
