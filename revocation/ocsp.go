@@ -33,7 +33,7 @@ type OCSPConfig struct {
 	// HTTPClient sends the queries. Its own Timeout, if shorter, also
 	// applies. If nil, a client of the package's own is used, with a copy
 	// of http.DefaultTransport (which honours the proxy environment
-	// variables).
+	// variables) that keeps no idle connection.
 	HTTPClient *http.Client
 
 	// Cache holds responses until their next update. Share one cache
@@ -110,7 +110,11 @@ func NewOCSPClient(cfg OCSPConfig) (*OCSPClient, error) {
 		c.timeout = defaultOCSPTimeout
 	}
 	if c.client == nil {
-		c.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		// Queries are rare (answers are cached): no idle connection, and so
+		// no goroutine, outlives a query.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DisableKeepAlives = true
+		c.client = &http.Client{Transport: tr}
 	}
 	if c.cache == nil {
 		c.cache = NewOCSPCache(0)
