@@ -3,10 +3,9 @@ package certsource
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
 
+	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/revocation"
 )
 
@@ -41,10 +40,11 @@ func parseKeyPair(files []File) (*tls.Certificate, error) {
 	return &pair, nil
 }
 
-// WatchCertificates watches files of certificates (PEM "CERTIFICATE"
-// blocks, or one DER certificate per file), such as a CA bundle or one of
-// Azure's trusted client CA chains, and yields them all, in order. Each
-// file must hold at least one certificate.
+// WatchCertificates watches files of certificates, such as a CA bundle or
+// one of Azure's trusted client CA chains, and yields them all, in order.
+// Each file is read as backendtls.ParseCertificates reads it: PEM, the
+// base64 of DER (Azure's .cer), or DER; a file that holds a private key, or
+// no certificate, is a bad version.
 func WatchCertificates(opts Options, files ...string) (*Watcher[[]*x509.Certificate], error) {
 	return Watch(parseCertificateFiles, opts, files...)
 }
@@ -53,44 +53,13 @@ func WatchCertificates(opts Options, files ...string) (*Watcher[[]*x509.Certific
 func parseCertificateFiles(files []File) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for _, f := range files {
-		certs, err := parseCertificates(f.Data)
+		certs, err := backendtls.ParseCertificates(f.Data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
 		out = append(out, certs...)
 	}
 	return out, nil
-}
-
-func parseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	rest := data
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate %d: %w", len(out), err)
-		}
-		out = append(out, c)
-	}
-	if len(out) > 0 {
-		return out, nil
-	}
-	if len(data) == 0 {
-		return nil, errors.New("empty file")
-	}
-	c, err := x509.ParseCertificate(data)
-	if err != nil {
-		return nil, errors.New("no PEM CERTIFICATE block, and not a DER certificate")
-	}
-	return []*x509.Certificate{c}, nil
 }
 
 // WatchCRLs watches CRL files (PEM "X509 CRL" blocks or DER) and yields

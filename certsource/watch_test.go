@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/backendtls/tlstest"
 )
 
@@ -294,8 +295,8 @@ func TestWatchErrors(t *testing.T) {
 		{"no files", func() error { _, err := WatchCertificates(Options{}); return err }(), "certsource: no file to watch"},
 		{"nil parse", func() error { _, err := Watch[int](nil, Options{}, empty); return err }(), "certsource: nil parse function"},
 		{"missing", func() error { _, err := WatchCertificates(Options{}, missing); return err }(), "certsource: open " + missing + ": no such file or directory"},
-		{"empty", func() error { _, err := WatchCertificates(Options{}, empty); return err }(), "certsource: loading " + empty + ": " + empty + ": empty file"},
-		{"junk", func() error { _, err := WatchCertificates(Options{}, junk); return err }(), "certsource: loading " + junk + ": " + junk + ": no PEM CERTIFICATE block, and not a DER certificate"},
+		{"empty", func() error { _, err := WatchCertificates(Options{}, empty); return err }(), "certsource: loading " + empty + ": " + empty + ": backendtls: no certificate data: the input is empty"},
+		{"junk", func() error { _, err := WatchCertificates(Options{}, junk); return err }(), "certsource: loading " + junk + ": " + junk + ": backendtls: base64 input is not a valid certificate"},
 		{"junk CRL", func() error { _, err := WatchCRLs(Options{}, junk); return err }(), "certsource: loading " + junk + ": " + junk + ": revocation: neither PEM nor a DER CRL: "},
 		{"bad pair", func() error { _, err := WatchKeyPair(junk, key, Options{}); return err }(), "certsource: loading " + junk + ", " + key + ": certificate " + junk + " and key " + key + ": tls: "},
 		{"wrong count", func() error { _, err := Watch(parseKeyPair, Options{}, junk); return err }(), "certsource: loading " + junk + ": a key pair needs a certificate file and a key file, not 1 files"},
@@ -303,6 +304,17 @@ func TestWatchErrors(t *testing.T) {
 		if tc.err == nil || !strings.HasPrefix(tc.err.Error(), tc.want) {
 			t.Errorf("%s: %v; want %q...", tc.name, tc.err, tc.want)
 		}
+	}
+}
+
+// TestPrivateKeyIsNotTrustMaterial: a key file given as a CA bundle is
+// refused, as backendtls refuses it.
+func TestPrivateKeyIsNotTrustMaterial(t *testing.T) {
+	ca := tlstest.NewRoot(tlstest.Options{KeyType: tlstest.ECDSAP256})
+	file := filepath.Join(t.TempDir(), "ca.pem")
+	write(t, file, ca.KeyPEM())
+	if _, err := WatchCertificates(Options{}, file); !errors.Is(err, backendtls.ErrPrivateKey) {
+		t.Fatalf("%v; want backendtls.ErrPrivateKey", err)
 	}
 }
 
