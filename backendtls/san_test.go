@@ -294,3 +294,24 @@ func TestCheckSubjectAltNames(t *testing.T) {
 		t.Errorf("report lacks the fix:\n%s", r)
 	}
 }
+
+// FuzzParseSAN: ParseSAN never panics, and what it accepts prints back to
+// a string it reads the same way.
+func FuzzParseSAN(f *testing.F) {
+	for _, s := range []string{"DNS:a.example", "URI:spiffe://example.org/api", "IP:10.0.0.1", "IP:::1", "uri:HTTPS://x", "DNS:*.x", ":", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		san, err := ParseSAN(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseSAN(san.String())
+		if err != nil || again != san {
+			t.Fatalf("ParseSAN(%q) = %v, but ParseSAN(%q) = %v, %v", s, san, san.String(), again, err)
+		}
+		if _, err := NewSANMatcher(san); err != nil {
+			t.Fatalf("NewSANMatcher refuses %v, which ParseSAN accepted: %v", san, err)
+		}
+	})
+}

@@ -382,3 +382,33 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVerify measures a connection's verdict: a first handshake's
+// (chain building) and a resumed or repeated one's (the cache).
+func BenchmarkVerify(b *testing.B) {
+	p := newPKI()
+	chain := []*x509.Certificate{p.alice.Certificate, p.inter.Certificate}
+	ctx := context.Background()
+	b.Run("uncached", func(b *testing.B) {
+		v, err := New(Config{TrustedClientCertificates: p.trust(), VerdictCacheSize: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if !v.VerifyCertificates(ctx, chain).Verified {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		v, err := New(Config{TrustedClientCertificates: p.trust()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if !v.VerifyCertificates(ctx, chain).Verified {
+				b.Fatal("refused")
+			}
+		}
+	})
+}
