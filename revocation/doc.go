@@ -29,7 +29,9 @@
 // An [OCSPClient] asks the responder that the certificate names in its
 // authority information access extension, as Azure Application Gateway
 // does, or the one configured (OCSPConfig.ResponderURL), with an HTTP POST
-// of a request built by golang.org/x/crypto/ocsp. The response must be
+// of a request built by golang.org/x/crypto/ocsp (its CertID hashed with
+// SHA-1, which nearly every responder expects: it identifies the
+// certificate, the response's signature protects it). The response must be
 // signed by the issuer or by a delegated responder certificate that the
 // issuer signed, that has the OCSPSigning extended key usage and that is
 // valid now; its thisUpdate must not lie in the future (five minutes of
