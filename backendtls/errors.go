@@ -29,7 +29,8 @@ const (
 	// ReasonPinMismatch: the leaf's public key is not one of the pins.
 	ReasonPinMismatch
 	// ReasonHostnameMismatch: the leaf is not valid for the expected
-	// identity.
+	// identity: the host name or Identity, or none of the
+	// SubjectAltNames (DNS, URI or IP) matched.
 	ReasonHostnameMismatch
 	// ReasonExpired: a certificate's validity period has ended.
 	ReasonExpired

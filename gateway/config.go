@@ -321,6 +321,14 @@ type BackendHTTPSetting struct {
 	// Identity overrides the identity expected of members' certificates.
 	// Empty means the SNI name.
 	Identity string
+	// SubjectAltNames, when set, are the identities a member's certificate
+	// may be valid for: DNS names, URIs (SPIFFE IDs) and IP addresses, any
+	// one of which suffices (backendtls.SAN says how each matches). They
+	// replace the host-name check, as Gateway API's BackendTLSPolicy
+	// subjectAltNames do; the SNI is still sent as HostName and
+	// PickHostNameFromBackendAddress say. Not allowed with Identity. Empty
+	// means Identity or the SNI name.
+	SubjectAltNames []backendtls.SAN
 	// Verifier runs after every built-in check passed. Nil means none.
 	Verifier backendtls.Verifier
 	// ClientCertificate, when set, is presented to members (backend mTLS).
