@@ -81,7 +81,7 @@ func newH1Client(dial func(ctx context.Context, ep *Endpoint) (net.Conn, error))
 }
 
 // get returns an idle connection to ep, or dials one by deadline.
-func (c *h1Client) get(ctx context.Context, ep *Endpoint, deadline time.Time) (*backendConn, error) {
+func (c *h1Client) get(ctx context.Context, ep *Endpoint, deadline time.Time, trip *Trip) (*backendConn, error) {
 	now := time.Now()
 	var expired []*backendConn
 	c.mu.Lock()
@@ -101,7 +101,11 @@ func (c *h1Client) get(ctx context.Context, ep *Endpoint, deadline time.Time) (*
 
 	dctx, cancel := context.WithDeadlineCause(ctx, deadline, ErrRequestTimeout)
 	defer cancel()
+	dialStart := time.Now()
 	conn, err := c.dial(dctx, ep)
+	if trip != nil {
+		trip.Connect = time.Since(dialStart)
+	}
 	if err != nil {
 		return nil, err
 	}

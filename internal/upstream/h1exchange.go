@@ -24,9 +24,9 @@ var errStaleConn = errors.New("gateway: backend closed an idle connection")
 // deadline covers the dial, the request and the response head; the body
 // then streams without one. The response body returns the connection to the
 // pool when read to the end, and closes it otherwise.
-func (c *h1Client) roundTrip(ctx context.Context, ep *Endpoint, req *http.Request, deadline time.Time) (*http.Response, error) {
+func (c *h1Client) roundTrip(ctx context.Context, ep *Endpoint, req *http.Request, deadline time.Time, trip *Trip) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
-		bc, err := c.get(ctx, ep, deadline)
+		bc, err := c.get(ctx, ep, deadline, trip)
 		if err != nil {
 			return nil, err
 		}
