@@ -157,7 +157,7 @@ func (w *Writer) run() {
 			w.warnDropped()
 			continue
 		case <-w.done:
-			spare = w.flush(spare)
+			w.flush(spare)
 			w.warnDropped()
 			return
 		}
