@@ -53,6 +53,7 @@ type Controller struct {
 	lastConfig *gateway.Config
 	lastErr    error
 	generation uint64 // configurations applied
+	sharedKey  []byte // the affinity key read from the shared Secret
 }
 
 // New checks cfg and builds the clients and informers; nothing runs until
@@ -158,6 +159,9 @@ func (c *Controller) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.mu.Lock()
+	c.sharedKey = affinityKey
+	c.mu.Unlock()
 
 	// The leader election runs beside serving: every replica serves.
 	le, err := c.leaderElector()

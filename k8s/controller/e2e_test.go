@@ -19,6 +19,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	gatewayclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 
@@ -28,14 +29,21 @@ import (
 	"github.com/e2etls/e2etls/k8s/translate"
 )
 
-// world is a control plane, clients and a running controller.
+// world is a control plane, its clients, and the replicas started on it.
 type world struct {
 	t    *testing.T
 	ctx  context.Context
 	kube kubernetes.Interface
 	gw   gatewayclient.Interface
+	cfg  *rest.Config
+}
+
+// replica is one running controller, serving port 443 (HTTPS) on a
+// loopback listener.
+type replica struct {
 	ctl  *Controller
-	addr string // the controller's port 443, on loopback
+	addr string
+	stop context.CancelFunc
 	done chan error
 }
 
@@ -49,51 +57,64 @@ func (w *world) ok(_ any, err error) {
 	}
 }
 
-// startWorld starts the control plane and the controller serving port 443
-// (HTTPS) on a loopback listener.
+// startWorld starts the control plane and creates the namespaces.
 func startWorld(t *testing.T) *world {
 	s := apiservertest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
-	w := &world{t: t, ctx: ctx, kube: kubernetes.NewForConfigOrDie(s.Config), gw: gatewayclient.NewForConfigOrDie(s.Config), done: make(chan error, 1)}
+	w := &world{t: t, ctx: ctx, cfg: s.Config, kube: kubernetes.NewForConfigOrDie(s.Config), gw: gatewayclient.NewForConfigOrDie(s.Config)}
 	for _, ns := range []string{"e2etls-system", "infra", "app"} {
 		w.ok(w.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
 	}
+	return w
+}
+
+// replica starts a controller; it is stopped when the test ends, or by
+// stopReplica.
+func (w *world) replica(identity string) *replica {
+	t := w.t
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.addr = ln.Addr().String()
 	ctl, err := New(Config{
-		Kube:        s.Config,
-		Ports:       []translate.Port{{Number: 443, Protocol: gateway.HTTPS}},
-		Listeners:   map[int32]net.Listener{443: ln},
-		Addresses:   []gatewayv1.GatewayStatusAddress{{Type: ptr(gatewayv1.IPAddressType), Value: "127.0.0.1"}},
-		Namespace:   "e2etls-system",
-		Identity:    "replica-a",
-		RetryPeriod: 500 * time.Millisecond,
-		Debounce:    50 * time.Millisecond,
-		Logger:      slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Resolver:    loopbackResolver{},
+		Kube:          w.cfg,
+		Ports:         []translate.Port{{Number: 443, Protocol: gateway.HTTPS}},
+		Listeners:     map[int32]net.Listener{443: ln},
+		Addresses:     []gatewayv1.GatewayStatusAddress{{Type: ptr(gatewayv1.IPAddressType), Value: "127.0.0.1"}},
+		Namespace:     "e2etls-system",
+		Identity:      identity,
+		LeaseDuration: 4 * time.Second,
+		RenewDeadline: 3 * time.Second,
+		RetryPeriod:   250 * time.Millisecond,
+		Debounce:      50 * time.Millisecond,
+		Logger:        slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})).With("replica", identity),
+		Resolver:      loopbackResolver{},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.ctl = ctl
-	runCtx, stop := context.WithCancel(ctx)
-	go func() { w.done <- ctl.Run(runCtx) }()
-	t.Cleanup(func() {
-		stop()
-		select {
-		case err := <-w.done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(45 * time.Second):
-			t.Errorf("Run did not return within 45 s of its context ending")
+	runCtx, stop := context.WithCancel(w.ctx)
+	r := &replica{ctl: ctl, addr: ln.Addr().String(), stop: stop, done: make(chan error, 1)}
+	go func() { r.done <- ctl.Run(runCtx) }()
+	t.Cleanup(func() { w.stopReplica(r) })
+	return r
+}
+
+// stopReplica ends a replica's Run and waits for it (at most 45 s).
+func (w *world) stopReplica(r *replica) {
+	r.stop()
+	select {
+	case err, ok := <-r.done:
+		if ok && err != nil {
+			w.t.Errorf("Run: %v", err)
 		}
-	})
-	return w
+		if ok {
+			close(r.done)
+		}
+	case <-time.After(45 * time.Second):
+		w.t.Errorf("Run did not return within 45 s of its context ending")
+	}
 }
 
 // loopbackResolver resolves the names under backendDomain to 127.0.0.1 and
@@ -127,25 +148,21 @@ func (w *world) eventually(t *testing.T, d time.Duration, what string, f func() 
 		if err = f(); err == nil {
 			return
 		}
-		select {
-		case err := <-w.done:
-			t.Fatalf("controller stopped while waiting for %s: %v", what, err)
-		case <-time.After(100 * time.Millisecond):
-		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s: not within %v: %v", what, d, err)
 }
 
 // client returns an HTTPS client that trusts root and reaches every host
-// at the controller's port 443.
-func (w *world) client(root *tlstest.Cert) *http.Client {
+// at a replica's port 443.
+func (r *replica) client(root *tlstest.Cert) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	return &http.Client{
 		Timeout: 10 * time.Second,
 		Transport: &http.Transport{
 			TLSClientConfig: &tls.Config{RootCAs: root.Pool()},
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return d.DialContext(ctx, network, w.addr)
+				return d.DialContext(ctx, network, r.addr)
 			},
 		},
 	}
@@ -223,33 +240,45 @@ func hasCondition(cs []metav1.Condition, typ string, status metav1.ConditionStat
 	return fmt.Errorf("no %s condition in %+v", typ, cs)
 }
 
-// TestEndToEnd runs the controller against a real API server: a Gateway
-// with an HTTPS listener, an HTTPRoute, a Service whose EndpointSlice
-// points at a loopback TLS backend and a BackendTLSPolicy with a CA
-// ConfigMap; then a CA rotation, and a policy whose CA reference is
-// invalid.
-func TestEndToEnd(t *testing.T) {
-	w := startWorld(t)
-	ctx := w.ctx
+// shop is the objects and backends most tests share: a GatewayClass, a
+// Gateway with an HTTPS listener for *.example.com (certificate from a
+// Secret), an HTTPRoute for shop.example.com/api to Service web, whose
+// EndpointSlice names a loopback TLS backend, and a BackendTLSPolicy for it
+// with a CA ConfigMap.
+type shop struct {
+	listenerRoot, rootA, rootB *tlstest.Cert
+	leafA, leafB               *tlstest.Cert
+	web                        *tlstest.Server
+}
 
-	listenerRoot := tlstest.NewRoot(tlstest.Options{CommonName: "listener root"})
-	listenerLeaf := listenerRoot.NewLeaf(tlstest.Options{DNSNames: []string{"*.example.com"}})
-	rootA := tlstest.NewRoot(tlstest.Options{CommonName: "backend root A"})
-	rootB := tlstest.NewRoot(tlstest.Options{CommonName: "backend root B"})
-	leafA := rootA.NewLeaf(tlstest.Options{DNSNames: []string{"web.app.internal"}})
-	leafB := rootB.NewLeaf(tlstest.Options{DNSNames: []string{"web.app.internal"}})
-	web := tlstest.NewServer(tlstest.ServerOptions{Name: "web", Certificate: leafA.TLSCertificate()})
-	defer web.Close()
-	locked := tlstest.NewServer(tlstest.ServerOptions{Name: "locked", Certificate: leafA.TLSCertificate()})
-	defer locked.Close()
+func prefix(p string) []gatewayv1.HTTPRouteMatch {
+	return []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Type: ptr(gatewayv1.PathMatchPathPrefix), Value: ptr(p)}}}
+}
+
+func svcRef(name string) []gatewayv1.HTTPBackendRef {
+	return []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr(gatewayv1.PortNumber(8443))}}}}
+}
+
+func (w *world) shop() *shop {
+	t, ctx := w.t, w.ctx
+	sh := &shop{
+		listenerRoot: tlstest.NewRoot(tlstest.Options{CommonName: "listener root"}),
+		rootA:        tlstest.NewRoot(tlstest.Options{CommonName: "backend root A"}),
+		rootB:        tlstest.NewRoot(tlstest.Options{CommonName: "backend root B"}),
+	}
+	listenerLeaf := sh.listenerRoot.NewLeaf(tlstest.Options{DNSNames: []string{"*.example.com"}})
+	sh.leafA = sh.rootA.NewLeaf(tlstest.Options{DNSNames: []string{"web.app.internal"}})
+	sh.leafB = sh.rootB.NewLeaf(tlstest.Options{DNSNames: []string{"web.app.internal"}})
+	sh.web = tlstest.NewServer(tlstest.ServerOptions{Name: "web", Certificate: sh.leafA.TLSCertificate()})
+	t.Cleanup(sh.web.Close)
 
 	w.ok(w.kube.CoreV1().Secrets("infra").Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "listener-cert"},
 		Type:       corev1.SecretTypeTLS,
 		Data:       map[string][]byte{corev1.TLSCertKey: listenerLeaf.CertPEM(), corev1.TLSPrivateKeyKey: listenerLeaf.KeyPEM()},
 	}, metav1.CreateOptions{}))
-	w.caConfigMap("web-ca", rootA)
-	w.service("web", web.Addr)
+	w.caConfigMap("web-ca", sh.rootA)
+	w.service("web", sh.web.Addr)
 	w.policy("web-tls", "web", "web-ca")
 	w.ok(w.gw.GatewayV1().GatewayClasses().Create(ctx, &gatewayv1.GatewayClass{
 		ObjectMeta: metav1.ObjectMeta{Name: "e2etls"},
@@ -266,12 +295,6 @@ func TestEndToEnd(t *testing.T) {
 			}},
 		},
 	}, metav1.CreateOptions{}))
-	prefix := func(p string) []gatewayv1.HTTPRouteMatch {
-		return []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Type: ptr(gatewayv1.PathMatchPathPrefix), Value: ptr(p)}}}
-	}
-	svcRef := func(name string) []gatewayv1.HTTPBackendRef {
-		return []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr(gatewayv1.PortNumber(8443))}}}}
-	}
 	w.ok(w.gw.GatewayV1().HTTPRoutes("app").Create(ctx, &gatewayv1.HTTPRoute{
 		ObjectMeta: metav1.ObjectMeta{Name: "web"},
 		Spec: gatewayv1.HTTPRouteSpec{
@@ -280,26 +303,49 @@ func TestEndToEnd(t *testing.T) {
 			Rules:           []gatewayv1.HTTPRouteRule{{Matches: prefix("/api"), BackendRefs: svcRef("web")}},
 		},
 	}, metav1.CreateOptions{}))
+	return sh
+}
 
-	c := w.client(listenerRoot)
+// reachWeb waits until a request through r reaches the web backend,
+// verified (SNI web.app.internal).
+func (w *world) reachWeb(t *testing.T, c *http.Client) {
+	t.Helper()
+	w.eventually(t, 30*time.Second, "a request through the gateway reaches the backend", func() error {
+		code, body, err := get(c, "https://shop.example.com/api/orders")
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("status %d: %s", code, body)
+		}
+		var e tlstest.Echo
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return fmt.Errorf("not an echo: %q", body)
+		}
+		if e.Server != "web" || e.SNI != "web.app.internal" || e.Path != "/api/orders" {
+			return fmt.Errorf("echo %+v: want server web, SNI web.app.internal, path /api/orders", e)
+		}
+		return nil
+	})
+}
+
+// TestEndToEnd runs the controller against a real API server: a Gateway
+// with an HTTPS listener, an HTTPRoute, a Service whose EndpointSlice
+// points at a loopback TLS backend and a BackendTLSPolicy with a CA
+// ConfigMap; then a CA rotation, and a policy whose CA reference is
+// invalid.
+func TestEndToEnd(t *testing.T) {
+	w := startWorld(t)
+	ctx := w.ctx
+	sh := w.shop()
+	rep := w.replica("replica-a")
+	web, rootB, leafB := sh.web, sh.rootB, sh.leafB
+	locked := tlstest.NewServer(tlstest.ServerOptions{Name: "locked", Certificate: sh.leafA.TLSCertificate()})
+	defer locked.Close()
+
+	c := rep.client(sh.listenerRoot)
 	t.Run("verified traffic", func(t *testing.T) {
-		w.eventually(t, 30*time.Second, "a request through the gateway reaches the backend", func() error {
-			code, body, err := get(c, "https://shop.example.com/api/orders")
-			if err != nil {
-				return err
-			}
-			if code != http.StatusOK {
-				return fmt.Errorf("status %d: %s", code, body)
-			}
-			var e tlstest.Echo
-			if err := json.Unmarshal([]byte(body), &e); err != nil {
-				return fmt.Errorf("not an echo: %q", body)
-			}
-			if e.Server != "web" || e.SNI != "web.app.internal" || e.Path != "/api/orders" {
-				return fmt.Errorf("echo %+v: want server web, SNI web.app.internal, path /api/orders", e)
-			}
-			return nil
-		})
+		w.reachWeb(t, c)
 		if code, _, err := get(c, "https://shop.example.com/elsewhere"); err != nil || code != http.StatusNotFound {
 			t.Errorf("unmatched path: %d, %v; want 404", code, err)
 		}
@@ -307,7 +353,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("host no route names: %d, %v; want 404", code, err)
 		}
 		rec := httptest.NewRecorder()
-		w.ctl.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		rep.ctl.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		if rec.Code != http.StatusOK {
 			t.Errorf("/readyz = %d %s", rec.Code, rec.Body)
 		}
@@ -357,7 +403,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 			return hasCondition(p.Status.Ancestors[0].Conditions, "Accepted", metav1.ConditionTrue, "Accepted", p.Generation)
 		})
-		if !w.ctl.Leading() {
+		if !rep.ctl.Leading() {
 			t.Error("the only replica does not lead")
 		}
 		lease, err := w.kube.CoordinationV1().Leases("e2etls-system").Get(ctx, "e2etls-gateway", metav1.GetOptions{})
@@ -388,7 +434,7 @@ func TestEndToEnd(t *testing.T) {
 		})
 		// The backend rotates to leaf B: it is verified under root B.
 		web.SetCertificate(leafB.TLSCertificate())
-		w.ctl.Gateway().ProbeNow(ctx)
+		rep.ctl.Gateway().ProbeNow(ctx)
 		w.eventually(t, 30*time.Second, "the rotated backend is reached", func() error {
 			code, body, err := get(c, "https://shop.example.com/api/x")
 			if err != nil {
@@ -431,7 +477,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("request to the locked backend: %d %q %v; want 500", code, body, err)
 			}
 		}
-		w.ctl.Gateway().ProbeNow(ctx)
+		rep.ctl.Gateway().ProbeNow(ctx)
 		if n := locked.Handshakes(); n != 0 {
 			t.Fatalf("the backend with an invalid CA reference completed %d handshakes, want 0", n)
 		}
