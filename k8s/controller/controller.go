@@ -184,8 +184,12 @@ func (c *Controller) Run(ctx context.Context) error {
 
 	serveErr := make(chan error, len(c.cfg.Ports))
 	defer c.shutdownGateway()
+	// A change waits Debounce for others to join it, and no longer: a
+	// steady stream of changes (EndpointSlices of a rolling update) does
+	// not postpone the reconcile.
 	timer := time.NewTimer(0) // the first reconcile at once
 	defer timer.Stop()
+	pending := true
 	for {
 		select {
 		case <-ctx.Done():
@@ -193,9 +197,13 @@ func (c *Controller) Run(ctx context.Context) error {
 		case err := <-serveErr:
 			return err
 		case <-c.trigger:
-			timer.Reset(c.cfg.Debounce)
+			if !pending {
+				pending = true
+				timer.Reset(c.cfg.Debounce)
+			}
 			continue
 		case <-timer.C:
+			pending = false
 		}
 		if err := c.reconcile(ctx, topts, affinityKey, &wg, serveErr); err != nil {
 			return err

@@ -63,6 +63,8 @@ func startWorld(t *testing.T) *world {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
 	w := &world{t: t, ctx: ctx, cfg: s.Config, kube: kubernetes.NewForConfigOrDie(s.Config), gw: gatewayclient.NewForConfigOrDie(s.Config)}
+	// Cleanups run last first: this one after the replicas have stopped.
+	t.Cleanup(func() { checkLeaks(t) })
 	for _, ns := range []string{"e2etls-system", "infra", "app"} {
 		w.ok(w.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}))
 	}

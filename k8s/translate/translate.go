@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -111,8 +113,11 @@ func (o *Options) validate() error {
 	if o.ControllerName == "" {
 		errs = append(errs, fmt.Errorf("translate: Options.ControllerName is empty"))
 	}
-	if o.NotFound == "" || o.Unavailable == "" {
-		errs = append(errs, fmt.Errorf("translate: Options.NotFound and Options.Unavailable are both required"))
+	for _, a := range []struct{ name, addr string }{{"NotFound", o.NotFound}, {"Unavailable", o.Unavailable}} {
+		host, port, err := net.SplitHostPort(a.addr)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 || host == "" {
+			errs = append(errs, fmt.Errorf("translate: Options.%s %q is not a host:port", a.name, a.addr))
+		}
 	}
 	seen := map[int32]bool{}
 	for i, p := range o.Ports {

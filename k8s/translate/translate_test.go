@@ -188,9 +188,10 @@ func TestOptionsValidate(t *testing.T) {
 	o := p.options()
 	o.FallbackCertificate = nil
 	o.ControllerName = ""
+	o.Unavailable = "localhost"
 	o.Ports = append(o.Ports, Port{Number: 80, Protocol: "Tcp"})
 	_, err := Translate(Input{}, o)
-	for _, want := range []string{"ControllerName is empty", "needs Options.FallbackCertificate", "listed twice", `protocol "Tcp"`} {
+	for _, want := range []string{"ControllerName is empty", "needs Options.FallbackCertificate", "listed twice", `protocol "Tcp"`, `Options.Unavailable "localhost" is not a host:port`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Translate error %v, want it to contain %q", err, want)
 		}
