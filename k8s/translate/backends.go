@@ -23,6 +23,7 @@ type backendTarget struct {
 	port        corev1.ServicePort
 	policy      *policyState // nil: plain HTTP
 	timeout     time.Duration
+	affinity    *affinity // nil: round-robin
 }
 
 // backendRefs resolves a rule's backendRefs. gateway.Config routes a path

@@ -208,6 +208,9 @@ func (b *builder) target(tg backendTarget) (pool, setting string) {
 	if tg.timeout > 0 {
 		setting += "/timeout=" + tg.timeout.String()
 	}
+	if tg.affinity != nil {
+		setting += "/affinity=" + tg.affinity.cookie
+	}
 	if b.settings[setting] {
 		return pool, setting
 	}
@@ -218,6 +221,10 @@ func (b *builder) target(tg backendTarget) (pool, setting string) {
 		Port:           int(tg.port.Port),
 		RequestTimeout: tg.timeout,
 		Probe:          probeHTTP,
+	}
+	if tg.affinity != nil {
+		s.CookieBasedAffinity = true
+		s.AffinityCookieName = tg.affinity.cookie
 	}
 	if pol := tg.policy; pol != nil {
 		s.Protocol = gateway.HTTPS

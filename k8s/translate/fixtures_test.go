@@ -228,3 +228,14 @@ func wantCond(t *testing.T, c *metav1.Condition, status metav1.ConditionStatus, 
 		t.Fatalf("condition %s observedGeneration = %d, want 3", c.Type, c.ObservedGeneration)
 	}
 }
+
+// acceptedByGateway checks that gateway.New accepts a translated
+// configuration, and closes the gateway.
+func acceptedByGateway(t *testing.T, cfg gateway.Config) {
+	t.Helper()
+	g, err := gateway.New(cfg)
+	if err != nil {
+		t.Fatalf("gateway.New refuses the translation: %v", err)
+	}
+	g.Close()
+}

@@ -57,8 +57,9 @@ func (t *translator) translateRule(r *routeState, idx int, rule *gatewayv1.HTTPR
 	if rule.Retry != nil {
 		return fail("retry is not supported yet (the gateway retries idempotent requests on its own terms)")
 	}
-	if rule.SessionPersistence != nil {
-		return fail("sessionPersistence is not supported yet")
+	aff, msg := sessionPersistence(rule.SessionPersistence)
+	if msg != "" {
+		return fail("%s", msg)
 	}
 	timeout, msg := timeouts(rule.Timeouts)
 	if msg != "" {
@@ -79,6 +80,9 @@ func (t *translator) translateRule(r *routeState, idx int, rule *gatewayv1.HTTPR
 		return fail("%s", msg)
 	}
 	target.timeout = timeout
+	if !target.unavailable {
+		target.affinity = aff
+	}
 	out.target = target
 	return out
 }
@@ -195,6 +199,53 @@ func requestRedirect(*gatewayv1.HTTPRequestRedirectFilter) string {
 
 func urlRewrite(*gatewayv1.HTTPURLRewriteFilter) string {
 	return "filter URLRewrite is not supported yet"
+}
+
+// affinity is cookie-based session persistence: the gateway's affinity
+// cookie, whose value is a keyed hash of the member (the key is shared by
+// the replicas, so every replica honours it).
+type affinity struct {
+	cookie string // "" means the gateway's default name
+}
+
+// sessionPersistence translates a rule's sessionPersistence (experimental
+// channel): a session cookie, optionally named, is the gateway's cookie
+// affinity. Header-based persistence, timeouts and permanent cookies have
+// no counterpart yet. Nil means none.
+func sessionPersistence(sp *gatewayv1.SessionPersistence) (*affinity, string) {
+	if sp == nil {
+		return nil, ""
+	}
+	if sp.Type != nil && *sp.Type != gatewayv1.CookieBasedSessionPersistence {
+		return nil, fmt.Sprintf("sessionPersistence type %q is not supported yet: only Cookie", *sp.Type)
+	}
+	if sp.AbsoluteTimeout != nil {
+		return nil, "sessionPersistence absoluteTimeout is not supported yet"
+	}
+	if sp.CookieConfig != nil && sp.CookieConfig.LifetimeType != nil && *sp.CookieConfig.LifetimeType != gatewayv1.SessionCookieLifetimeType {
+		return nil, fmt.Sprintf("sessionPersistence cookie lifetime %q is not supported yet: only Session", *sp.CookieConfig.LifetimeType)
+	}
+	a := &affinity{}
+	if sp.SessionName != nil {
+		a.cookie = *sp.SessionName
+		if !validCookieName(a.cookie) {
+			return nil, fmt.Sprintf("sessionName %q is not a valid cookie name", a.cookie)
+		}
+	}
+	return a, ""
+}
+
+// validCookieName reports whether s is an RFC 6265 cookie name (a token).
+func validCookieName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`()<>@,;:\"/[]?={}`, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxTimeout is the longest request timeout gateway.Config takes; the

@@ -159,11 +159,7 @@ func TestTranslateBase(t *testing.T) {
 		t.Fatalf("pool = %+v, want members %+v (the not-ready endpoint left out)", pool, wantMembers)
 	}
 
-	g, err := gateway.New(*cfg)
-	if err != nil {
-		t.Fatalf("gateway.New refuses the translation: %v", err)
-	}
-	g.Close()
+	acceptedByGateway(t, *cfg)
 }
 
 func TestTranslateIsDeterministic(t *testing.T) {
@@ -211,11 +207,7 @@ func TestNoGatewayPlaceholders(t *testing.T) {
 			t.Errorf("placeholder listener %q hosts %q", l.Name, l.HostNames)
 		}
 	}
-	g, err := gateway.New(res.Config)
-	if err != nil {
-		t.Fatalf("gateway.New: %v", err)
-	}
-	g.Close()
+	acceptedByGateway(t, res.Config)
 }
 
 func TestPrecedence(t *testing.T) {
@@ -281,9 +273,7 @@ func TestHostPrecedence(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Fatalf("listeners = %q, want %q", names, want)
 	}
-	if _, err := gateway.New(res.Config); err != nil {
-		t.Fatalf("gateway.New: %v", err)
-	}
+	acceptedByGateway(t, res.Config)
 }
 
 func TestRouteStatus(t *testing.T) {
@@ -369,9 +359,7 @@ func TestRouteStatus(t *testing.T) {
 			if got500 != tc.answers500 {
 				t.Fatalf("rule answers 500: %v, want %v (map %+v)", got500, tc.answers500, m)
 			}
-			if _, err := gateway.New(res.Config); err != nil {
-				t.Fatalf("gateway.New: %v", err)
-			}
+			acceptedByGateway(t, res.Config)
 		})
 	}
 }
@@ -423,9 +411,7 @@ func TestListenerStatus(t *testing.T) {
 					t.Fatalf("listener %q is in the data plane", l.Name)
 				}
 			}
-			if _, err := gateway.New(res.Config); err != nil {
-				t.Fatalf("gateway.New: %v", err)
-			}
+			acceptedByGateway(t, res.Config)
 		})
 	}
 }
@@ -513,9 +499,7 @@ func TestPolicyStatus(t *testing.T) {
 			if got != tc.want {
 				t.Fatalf("backend = %s, want %s", got, tc.want)
 			}
-			if _, err := gateway.New(res.Config); err != nil {
-				t.Fatalf("gateway.New: %v", err)
-			}
+			acceptedByGateway(t, res.Config)
 		})
 	}
 }
@@ -567,4 +551,48 @@ func TestPolicyPortOverService(t *testing.T) {
 		t.Fatalf("8080 setting = %+v", s)
 	}
 	wantCond(t, policyCond(t, res, "app", "whole", "Accepted"), metav1.ConditionTrue, "Accepted")
+}
+
+func TestSessionPersistence(t *testing.T) {
+	cookie, header := gatewayv1.CookieBasedSessionPersistence, gatewayv1.HeaderBasedSessionPersistence
+	permanent := gatewayv1.PermanentCookieLifetimeType
+	for _, tc := range []struct {
+		name    string
+		sp      *gatewayv1.SessionPersistence
+		cookie  string // the setting's AffinityCookieName; "-" means no affinity
+		problem string
+	}{
+		{"none", nil, "-", ""},
+		{"cookie, default name", &gatewayv1.SessionPersistence{Type: &cookie}, "", ""},
+		{"cookie, named", &gatewayv1.SessionPersistence{SessionName: ptr("shop-session")}, "shop-session", ""},
+		{"header", &gatewayv1.SessionPersistence{Type: &header}, "", "type \"Header\""},
+		{"permanent", &gatewayv1.SessionPersistence{CookieConfig: &gatewayv1.CookieConfig{LifetimeType: &permanent}}, "", "lifetime"},
+		{"timeout", &gatewayv1.SessionPersistence{AbsoluteTimeout: ptr(gatewayv1.Duration("1h"))}, "", "absoluteTimeout"},
+		{"bad name", &gatewayv1.SessionPersistence{SessionName: ptr("a b")}, "", "not a valid cookie name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPKI(t)
+			in := p.base()
+			in.HTTPRoutes[0].Spec.Rules[0].SessionPersistence = tc.sp
+			res := mustTranslate(t, in, p.options())
+			if tc.problem != "" {
+				c := routeCond(t, res, "app", "web", "Accepted")
+				wantCond(t, c, metav1.ConditionFalse, "UnsupportedValue")
+				if !strings.Contains(c.Message, tc.problem) {
+					t.Fatalf("message %q, want it to contain %q", c.Message, tc.problem)
+				}
+				return
+			}
+			m := findMap(&res.Config, "infra/gw/https/shop.example.com")
+			s := findSetting(&res.Config, m.PathRules[0].BackendHTTPSetting)
+			got := "-"
+			if s.CookieBasedAffinity {
+				got = s.AffinityCookieName
+			}
+			if got != tc.cookie {
+				t.Fatalf("affinity cookie %q, want %q (setting %+v)", got, tc.cookie, s)
+			}
+			acceptedByGateway(t, res.Config)
+		})
+	}
 }
