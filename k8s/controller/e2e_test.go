@@ -57,9 +57,13 @@ func (w *world) ok(_ any, err error) {
 	}
 }
 
-// startWorld starts the control plane and creates the namespaces.
-func startWorld(t *testing.T) *world {
-	s := apiservertest.Start(t)
+// startWorld starts the control plane with the standard-channel CRDs and
+// creates the namespaces.
+func startWorld(t *testing.T) *world { return startWorldWith(t, "standard") }
+
+// startWorldWith is startWorld with the CRDs of a release channel.
+func startWorldWith(t *testing.T, channel string) *world {
+	s := apiservertest.StartWith(t, apiservertest.Options{Channel: channel})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
 	w := &world{t: t, ctx: ctx, cfg: s.Config, kube: kubernetes.NewForConfigOrDie(s.Config), gw: gatewayclient.NewForConfigOrDie(s.Config)}

@@ -3,19 +3,28 @@ package controller
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // TestReplicas runs two replicas on one API server: both serve verified
 // traffic, exactly one leads, both use the affinity key of the one shared
-// Secret; when the leader stops, the other takes the Lease and writes the
-// status of a later change, keeping another controller's entries.
+// Secret, so an affinity cookie from one replica sends the client to the
+// same backend through the other; when the leader stops, the other takes
+// the Lease and writes the status of a later change, keeping another
+// controller's entries. (Experimental-channel CRDs: sessionPersistence.)
 func TestReplicas(t *testing.T) {
-	w := startWorld(t)
+	w := startWorldWith(t, "experimental")
 	ctx := w.ctx
 	sh := w.shop()
 	a, b := w.replica("replica-a"), w.replica("replica-b")
@@ -37,6 +46,8 @@ func TestReplicas(t *testing.T) {
 	if len(ka) != 32 || !bytes.Equal(ka, kb) {
 		t.Fatalf("affinity keys differ or are not 32 bytes: %x, %x", ka, kb)
 	}
+
+	t.Run("affinity holds across replicas", func(t *testing.T) { w.stickyAcrossReplicas(t, sh, a, b) })
 
 	// Another controller's entry in the route's status.
 	other := gatewayv1.RouteParentStatus{
@@ -112,4 +123,89 @@ func TestReplicas(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// stickyAcrossReplicas routes sticky.example.com to a Service of two plain
+// HTTP backends with cookie session persistence: a cookie issued through
+// one replica sends every later request through either replica to the same
+// backend, while requests without it reach both.
+func (w *world) stickyAcrossReplicas(t *testing.T, sh *shop, a, b *replica) {
+	ctx := w.ctx
+	names := []string{"pair-1", "pair-2"}
+	for _, name := range names {
+		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprint(rw, name) }))
+		t.Cleanup(srv.Close)
+		_, portStr, _ := net.SplitHostPort(srv.Listener.Addr().String())
+		port, _ := strconv.Atoi(portStr)
+		w.ok(w.kube.DiscoveryV1().EndpointSlices("app").Create(ctx, &discoveryv1.EndpointSlice{
+			ObjectMeta:  metav1.ObjectMeta{Name: name, Labels: map[string]string{discoveryv1.LabelServiceName: "pair"}},
+			AddressType: discoveryv1.AddressTypeFQDN,
+			Ports:       []discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(int32(port)), Protocol: ptr(corev1.ProtocolTCP)}},
+			Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{name + backendDomain}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)}}},
+		}, metav1.CreateOptions{}))
+	}
+	w.ok(w.kube.CoreV1().Services("app").Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "pair"},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP}}},
+	}, metav1.CreateOptions{}))
+	w.ok(w.gw.GatewayV1().HTTPRoutes("app").Create(ctx, &gatewayv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Name: "sticky"},
+		Spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Namespace: ptr(gatewayv1.Namespace("infra")), Name: "gw"}}},
+			Hostnames:       []gatewayv1.Hostname{"sticky.example.com"},
+			Rules: []gatewayv1.HTTPRouteRule{{
+				BackendRefs:        []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{Name: "pair", Port: ptr(gatewayv1.PortNumber(80))}}}},
+				SessionPersistence: &gatewayv1.SessionPersistence{SessionName: ptr("sticky")},
+			}},
+		},
+	}, metav1.CreateOptions{}))
+
+	ca, cb := a.client(sh.listenerRoot), b.client(sh.listenerRoot)
+	send := func(c *http.Client, cookie *http.Cookie) (string, *http.Cookie, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://sticky.example.com/", nil)
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return "", nil, err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		if resp.StatusCode != http.StatusOK {
+			return "", nil, fmt.Errorf("status %d: %s", resp.StatusCode, body)
+		}
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "sticky" {
+				return string(body), ck, nil
+			}
+		}
+		return string(body), nil, nil
+	}
+	// Both replicas serve the route and both backends are in rotation.
+	seen := map[string]bool{}
+	w.eventually(t, 30*time.Second, "both replicas reach both backends without a cookie", func() error {
+		for _, c := range []*http.Client{ca, cb} {
+			name, _, err := send(c, nil)
+			if err != nil {
+				return err
+			}
+			seen[name] = true
+		}
+		if len(seen) != 2 {
+			return fmt.Errorf("backends reached so far: %v", seen)
+		}
+		return nil
+	})
+	first, cookie, err := send(ca, nil)
+	if err != nil || cookie == nil {
+		t.Fatalf("first request through replica a: %q, cookie %v, %v", first, cookie, err)
+	}
+	for i := 0; i < 10; i++ {
+		c := []*http.Client{ca, cb}[i%2]
+		name, _, err := send(c, cookie)
+		if err != nil || name != first {
+			t.Fatalf("request %d with the cookie from replica a went to %q (%v), want %q", i, name, err, first)
+		}
+	}
 }

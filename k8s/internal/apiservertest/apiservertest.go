@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,7 +38,8 @@ const (
 	EnvAPIServer = "E2ETLS_KUBE_APISERVER"
 	// EnvEtcd overrides the path of the etcd binary.
 	EnvEtcd = "E2ETLS_ETCD"
-	// EnvCRDs overrides the folder of the Gateway API CRD manifests.
+	// EnvCRDs overrides the folder of the Gateway API standard-channel CRD
+	// manifests.
 	EnvCRDs = "E2ETLS_GATEWAY_API_CRDS"
 )
 
@@ -99,6 +99,26 @@ func EtcdPath() (string, error) {
 // E2ETLS_K8S_REQUIRE is set; the message says how to get them.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	return StartWith(tb, Options{})
+}
+
+// Options tune StartWith.
+type Options struct {
+	// Channel is the Gateway API release channel whose CRDs are installed:
+	// "standard" or "experimental" (which keeps fields such as
+	// HTTPRoute sessionPersistence). Empty means "standard".
+	Channel string
+}
+
+// StartWith is Start with options.
+func StartWith(tb testing.TB, o Options) *Server {
+	tb.Helper()
+	if o.Channel == "" {
+		o.Channel = "standard"
+	}
+	if o.Channel != "standard" && o.Channel != "experimental" {
+		tb.Fatalf("apiservertest: channel %q is neither standard nor experimental", o.Channel)
+	}
 	etcdBin, err := EtcdPath()
 	apiBin := APIServerPath()
 	var missing []string
@@ -115,7 +135,7 @@ func Start(tb testing.TB) *Server {
 		}
 		tb.Skip(msg + "; skipping (set " + EnvRequire + "=1 to fail instead)")
 	}
-	crds, err := crdFiles()
+	crds, err := crdFiles(o.Channel)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -338,42 +358,34 @@ func (s *Server) stop(tb testing.TB) {
 	}
 }
 
-var (
-	crdOnce  sync.Once
-	crdList  []string
-	crdError error
-)
-
-// crdFiles lists the standard-channel CRD manifests of the gateway-api
-// module this module requires, from the module cache (or $E2ETLS_GATEWAY_API_CRDS).
-func crdFiles() ([]string, error) {
-	crdOnce.Do(func() {
-		dir := os.Getenv(EnvCRDs)
-		if dir == "" {
-			out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", gatewayAPIModule).Output()
-			if err != nil {
-				var ee *exec.ExitError
-				if errors.As(err, &ee) {
-					err = fmt.Errorf("%w: %s", err, ee.Stderr)
-				}
-				crdError = fmt.Errorf("apiservertest: find module %s (set %s to its config/crd/standard folder): %w", gatewayAPIModule, EnvCRDs, err)
-				return
+// crdFiles lists the CRD manifests of a release channel of the gateway-api
+// module this module requires, from the module cache (or, for the standard
+// channel, from $E2ETLS_GATEWAY_API_CRDS).
+func crdFiles(channel string) ([]string, error) {
+	dir := os.Getenv(EnvCRDs)
+	if dir == "" || channel != "standard" {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", gatewayAPIModule).Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				err = fmt.Errorf("%w: %s", err, ee.Stderr)
 			}
-			dir = filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
+			return nil, fmt.Errorf("apiservertest: find module %s (set %s to its config/crd/standard folder): %w", gatewayAPIModule, EnvCRDs, err)
 		}
-		files, err := filepath.Glob(filepath.Join(dir, "gateway.networking.k8s.io_*.yaml"))
-		if err != nil || len(files) == 0 {
-			crdError = fmt.Errorf("apiservertest: no CRD manifests in %s", dir)
-			return
+		dir = filepath.Join(strings.TrimSpace(string(out)), "config", "crd", channel)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "gateway.networking.*.yaml"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("apiservertest: no CRD manifests in %s", dir)
+	}
+	var crds []string
+	for _, f := range files {
+		// The ValidatingAdmissionPolicy guarding upgrades is not a CRD.
+		if !strings.Contains(filepath.Base(f), "_vap_") {
+			crds = append(crds, f)
 		}
-		for _, f := range files {
-			// The ValidatingAdmissionPolicy guarding upgrades is not a CRD.
-			if !strings.Contains(filepath.Base(f), "_vap_") {
-				crdList = append(crdList, f)
-			}
-		}
-	})
-	return crdList, crdError
+	}
+	return crds, nil
 }
 
 var crdResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
