@@ -488,4 +488,25 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("the backend with an invalid CA reference completed %d handshakes, want 0", n)
 		}
 	})
+
+	t.Run("listener certificate rotation", func(t *testing.T) {
+		root2 := tlstest.NewRoot(tlstest.Options{CommonName: "listener root 2"})
+		leaf2 := root2.NewLeaf(tlstest.Options{DNSNames: []string{"*.example.com"}})
+		w.ok(w.kube.CoreV1().Secrets("infra").Update(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "listener-cert"},
+			Type:       corev1.SecretTypeTLS,
+			Data:       map[string][]byte{corev1.TLSCertKey: leaf2.CertPEM(), corev1.TLSPrivateKeyKey: leaf2.KeyPEM()},
+		}, metav1.UpdateOptions{}))
+		c2 := rep.client(root2)
+		w.eventually(t, 15*time.Second, "the new listener certificate is served", func() error {
+			code, body, err := get(c2, "https://shop.example.com/api/x")
+			if err != nil {
+				return err
+			}
+			if code != http.StatusOK {
+				return fmt.Errorf("status %d: %s", code, body)
+			}
+			return nil
+		})
+	})
 }

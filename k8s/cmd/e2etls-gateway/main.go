@@ -32,7 +32,9 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -90,7 +92,9 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
-func run(args []string) error {
+// run serves until ctx ends (SIGINT or SIGTERM in main), then drains and
+// returns.
+func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("e2etls-gateway", flag.ContinueOnError)
 	var listens, addresses multiFlag
 	fs.Var(&listens, "listen", "a frontend port: PORT/PROTOCOL[=ADDRESS:BINDPORT], repeatable; PORT is the Gateway listener port (default 80/http and 443/https)")
@@ -158,7 +162,7 @@ func run(args []string) error {
 		return err
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	health := &http.Server{Addr: *healthAddr, Handler: ctl.HealthHandler(), ReadHeaderTimeout: 5 * time.Second}
 	healthErr := make(chan error, 1)

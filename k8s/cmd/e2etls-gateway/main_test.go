@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/e2etls/e2etls/gateway"
@@ -49,12 +52,16 @@ func TestStatusAddress(t *testing.T) {
 
 // TestRunRefusesBadFlags: flag errors come back before anything runs.
 func TestRunRefusesBadFlags(t *testing.T) {
-	err := run([]string{"--kubeconfig=/nonexistent/kubeconfig", "--listen=1/tcp"})
+	err := run(context.Background(), []string{"--kubeconfig=/nonexistent/kubeconfig", "--listen=1/tcp"})
 	if err == nil || !strings.Contains(err.Error(), "kubernetes client configuration") {
 		t.Fatalf("run: %v, want the kubeconfig error first", err)
 	}
-	err = run([]string{"--log-level=loud"})
+	err = run(context.Background(), []string{"--log-level=loud"})
 	if err == nil || !strings.Contains(err.Error(), "--log-level") {
 		t.Fatalf("run: %v", err)
 	}
+}
+
+func namespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 }
