@@ -69,3 +69,4 @@ func versionRange(lo, hi uint16) string {
 	}
 	return tls.VersionName(lo) + "-" + strings.TrimPrefix(tls.VersionName(hi), "TLS ")
 }
+

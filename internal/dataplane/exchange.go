@@ -158,7 +158,7 @@ func tlsSummary(cs *tls.ConnectionState) string {
 	if cs == nil {
 		return ""
 	}
-	s := policy.VersionName(cs.Version) + " " + tls.CipherSuiteName(cs.CipherSuite)
+	s := policy.VersionName(cs.Version) + " " + policy.CipherSuiteName(cs.CipherSuite)
 	if cs.DidResume {
 		s += " resumed"
 	}
@@ -286,10 +286,10 @@ func (s *Snapshot) fillRecord(rec *accesslog.Record, r *http.Request, x *exchang
 		rec.Listener = x.listener.Name
 	}
 	if r.TLS != nil {
-		rec.SSLProtocol, rec.SSLCipher, rec.SSLResumed = policy.VersionName(r.TLS.Version), tls.CipherSuiteName(r.TLS.CipherSuite), r.TLS.DidResume
+		rec.SSLProtocol, rec.SSLCipher, rec.SSLResumed = policy.VersionName(r.TLS.Version), policy.CipherSuiteName(r.TLS.CipherSuite), r.TLS.DidResume
 	}
 	if cs := x.backendTLS; cs != nil {
-		rec.BackendSSLProtocol, rec.BackendSSLCipher, rec.BackendSSLResumed = policy.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite), cs.DidResume
+		rec.BackendSSLProtocol, rec.BackendSSLCipher, rec.BackendSSLResumed = policy.VersionName(cs.Version), policy.CipherSuiteName(cs.CipherSuite), cs.DidResume
 	}
 	switch {
 	case x.msg != "":

@@ -1,7 +1,6 @@
 package prommetrics
 
 import (
-	"crypto/tls"
 	"net/http"
 	"strconv"
 	"sync"
@@ -250,7 +249,7 @@ func (m *Metrics) ClientHandshake(h observe.ClientHandshake) {
 	if h.Failure != "" {
 		result = h.Failure
 	} else {
-		version, cipher = policy.VersionName(h.TLS.Version), tls.CipherSuiteName(h.TLS.CipherSuite)
+		version, cipher = policy.VersionName(h.TLS.Version), policy.CipherSuiteName(h.TLS.CipherSuite)
 	}
 	m.frontendShakes.WithLabelValues(h.Listener, result, version, cipher, strconv.FormatBool(h.TLS.Resumed)).Inc()
 }
