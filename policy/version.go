@@ -69,4 +69,3 @@ func versionRange(lo, hi uint16) string {
 	}
 	return tls.VersionName(lo) + "-" + strings.TrimPrefix(tls.VersionName(hi), "TLS ")
 }
-
