@@ -83,7 +83,7 @@ func (d *decoder) config(root *value) gateway.Config {
 		cfg.Rules = append(cfg.Rules, o.rule())
 	}
 	for _, o := range top.objects("urlPathMaps",
-		"name", "defaultBackendAddressPool", "defaultBackendHttpSettings", "pathRules") {
+		"name", "defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules") {
 		cfg.URLPathMaps = append(cfg.URLPathMaps, o.urlPathMap())
 	}
 	for _, o := range top.objects("redirectConfigurations",
@@ -400,13 +400,15 @@ func (o *object) urlPathMap() gateway.URLPathMap {
 		Name:                      o.str("name"),
 		DefaultPool:               o.ref("defaultBackendAddressPool"),
 		DefaultBackendHTTPSetting: o.ref("defaultBackendHttpSettings"),
+		DefaultRedirect:           o.ref("defaultRedirectConfiguration"),
 	}
-	for _, pr := range o.objects("pathRules", "name", "paths", "backendAddressPool", "backendHttpSettings") {
+	for _, pr := range o.objects("pathRules", "name", "paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration") {
 		m.PathRules = append(m.PathRules, gateway.PathRule{
 			Name:               pr.str("name"),
 			Paths:              pr.strings("paths"),
 			Pool:               pr.ref("backendAddressPool"),
 			BackendHTTPSetting: pr.ref("backendHttpSettings"),
+			Redirect:           pr.ref("redirectConfiguration"),
 		})
 	}
 	return m

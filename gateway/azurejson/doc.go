@@ -200,15 +200,16 @@
 //     entraJWTValidationConfig.
 //   - urlPathMaps.
 //     Honoured: defaultBackendAddressPool, defaultBackendHttpSettings,
-//     pathRules.
+//     defaultRedirectConfiguration, pathRules.
 //     Ignored: provisioningState, requestRoutingRules.
-//     Refused when used: defaultRedirectConfiguration, defaultRewriteRuleSet,
+//     Refused when used: defaultRewriteRuleSet,
 //     defaultLoadDistributionPolicy.
 //   - pathRules of a URL path map.
-//     Honoured: paths, backendAddressPool, backendHttpSettings.
+//     Honoured: paths, backendAddressPool, backendHttpSettings,
+//     redirectConfiguration.
 //     Ignored: provisioningState.
-//     Refused when used: redirectConfiguration, rewriteRuleSet,
-//     loadDistributionPolicy, firewallPolicy.
+//     Refused when used: rewriteRuleSet, loadDistributionPolicy,
+//     firewallPolicy.
 //   - redirectConfigurations.
 //     Honoured: redirectType, targetListener, targetUrl, includePath,
 //     includeQueryString.
@@ -427,11 +428,16 @@
 // urlPathMaps ([gateway.URLPathMap]):
 //
 //   - name (string, required).
-//   - defaultBackendAddressPool, defaultBackendHttpSettings (strings,
-//     required): serve paths no path rule matches.
+//   - defaultBackendAddressPool, defaultBackendHttpSettings (strings):
+//     serve paths no path rule matches.
+//   - defaultRedirectConfiguration (string): the redirect that answers
+//     paths no path rule matches instead. Exactly one of the two defaults
+//     (the pool and settings, or the redirect) is required.
 //   - pathRules (array of objects), tried in order: name (string, required),
 //     paths (array of strings such as "/images/*"; "*" only at the end),
-//     backendAddressPool and backendHttpSettings (strings, required).
+//     and either backendAddressPool and backendHttpSettings (strings) or
+//     redirectConfiguration (string), whose Location carries the request's
+//     whole path when the redirect includes the path.
 //
 // # Redirects
 //
