@@ -222,11 +222,15 @@
 // # The flat format
 //
 // The loader checks a flat file: its syntax, field names, types, enumerated
-// values, fields that exclude or need each other, and the certificate files
-// it names. Whether the configuration makes sense as a whole (names that
-// reference nothing, port ranges, a listener used by two rules, trust that
-// verifies no identity) is checked by [gateway.New], which likewise reports
-// every problem at once.
+// values, fields that exclude or need each other, the certificate files it
+// names, and that every name it references is an element's of the right
+// collection (a misspelt field and an unknown reference are reported
+// together, each at its line). A reference into a collection with an
+// element whose name could not be read is not checked, and neither is one
+// whose field is refused already. Whether the configuration makes sense as
+// a whole (port ranges, a listener used by two rules, trust that verifies
+// no identity) is checked by [gateway.New], which likewise reports every
+// problem at once.
 //
 // Conventions of the flat format, Azure's ARM property names flattened:
 //
