@@ -1,6 +1,7 @@
 // Package azurejson loads a [gateway.Config] from the JSON that Azure
 // Application Gateway itself produces, or from a flat file written with
-// its property names, so that a gateway configured and tested with e2etls
+// its property names, and writes one back as the Azure resource or ARM
+// template to deploy, so that a gateway configured and tested with e2etls
 // is the Azure one, and the Azure one runs here unchanged.
 //
 //	doc, err := azurejson.ReadFile("agw.json", azurejson.Options{PrivateAddress: "127.0.0.1"})
@@ -218,6 +219,73 @@
 //   - Every element of a collection.
 //     Honoured: name.
 //     Ignored: id, etag, type, resourceGroup.
+//
+// # Writing Azure documents
+//
+// [WriteResource] writes a [gateway.Config] back as the Standard_v2
+// gateway resource Azure accepts (the body of a REST PUT, api-version
+// 2025-03-01, and the shape az network application-gateway show returns);
+// [WriteTemplate] writes an ARM template that deploys it. [Read] reads
+// either back into the same configuration, so a configuration tested with
+// e2etls can be deployed:
+//
+//	doc, err := azurejson.WriteResource(cfg, azurejson.WriteOptions{
+//		Name: "agw-web", SubscriptionID: sub, ResourceGroup: "rg-web",
+//		SubnetID: subnetID, PublicIPAddressID: pipID, CertificatePassword: password,
+//	})
+//	// az rest --method put --url "https://management.azure.com<gateway id>?api-version=2025-03-01" --body @doc.json
+//
+// What the configuration does not hold comes from [WriteOptions], with
+// documented defaults: the gateway's name ("appgw"), subscription and
+// resource group (placeholders; they make the resource ids that the
+// elements reference each other by, and Azure checks them), location
+// ("westeurope"), the SKU's capacity (2), the subnet Azure requires
+// (gatewayIPConfigurations; required for a resource document) and the
+// public IP address of the public frontend. A template takes the last two,
+// the name and the location as parameters (subnetId, publicIPAddressId,
+// applicationGatewayName, location, defaulting to the options when set),
+// writes its references as resourceId(...) expressions, and escapes
+// literal strings that would read as expressions.
+//
+// How the configuration is written:
+//
+//   - Listeners: a listener that binds all addresses (or
+//     WriteOptions.PublicAddress) uses the public frontend IP configuration
+//     appGwPublicFrontendIp, the others the private one,
+//     appGwPrivateFrontendIp, whose static address is theirs (one address:
+//     Azure has one private frontend) or WriteOptions.PrivateIPAddress;
+//     each port becomes a frontendPorts element port_<port>. One host name
+//     without wildcards is written as hostName, others as hostNames.
+//   - Certificates as Azure carries them: a listener certificate as data, a
+//     base64 PFX holding its chain and key, encrypted with
+//     WriteOptions.CertificatePassword and written with it (a template's
+//     sslCertificatePassword parameter instead); without a password the
+//     configuration is refused, and no key is ever written unprotected.
+//     Trusted root and authentication certificates as data, base64 DER.
+//   - Defaults Azure cannot leave open are written out as e2etls applies
+//     them: requestTimeout 20, a probe's path "/", interval and timeout 30,
+//     unhealthyThreshold 3, drainTimeoutInSec 30 when draining is enabled,
+//     a redirect's status 301 ("Permanent"), enableHttp2 from
+//     DisableHTTP2. Azure needs a priority on every rule: when no rule has
+//     one, listed order decides, and the rules get 10, 20, 30, ... in that
+//     order.
+//   - Everything else as the tables above name it, so that reading the
+//     document gives the configuration back, field by field.
+//
+// Fields Azure cannot carry are refused, the error naming each, unless
+// WriteOptions.OnDrop is set: then each is left out and passed to OnDrop,
+// never silently. They are AffinityKey, ReadHeaderTimeout, IdleTimeout,
+// Frontend; a listener's SSLPolicy (Azure needs an SSL profile for it); a
+// member's Port; a backend setting's PinnedPublicKeys, Identity, Verifier,
+// ClientCertificate, SSLPolicy, HTTP2 and InsecureSkipVerify; a TLS policy
+// Azure's custom policies cannot express; a certificate's OCSPStaple and
+// SignedCertificateTimestamps. Logger, Resolver and DialContext wire a
+// gateway into its process and belong to no document. Names Azure does not
+// allow (1 to 80 letters, digits, '_', '.' and '-'; names of one kind that
+// differ only in case), references to names the configuration lacks and
+// durations that are not whole seconds are refused too. Whether the
+// configuration makes sense as a whole is [gateway.New]'s to check: write
+// one it accepts.
 //
 // # The flat format
 //
