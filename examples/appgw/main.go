@@ -17,6 +17,16 @@
 // and ignored, dry-runs backend trust for every member (the same handshake
 // and checks the gateway would do), prints a report and exits 1 if any
 // member would be refused; nothing is served.
+//
+// With -export-arm FILE (or -export-template FILE) it validates the file
+// and writes its configuration as the Azure resource to deploy (the body
+// of a REST PUT) or as an ARM template, then exits; nothing is served. The
+// -export-* flags give what the configuration does not hold (see
+// README.md); the listener certificates' PFX password comes from the
+// environment variable APPGW_PFX_PASSWORD.
+//
+//	APPGW_PFX_PASSWORD=... go run ./examples/appgw -config agw.json -export-arm out.json \
+//		-export-subnet-id /subscriptions/.../subnets/appgw -export-public-ip-id /subscriptions/.../publicIPAddresses/pip
 package main
 
 import (
@@ -61,6 +71,8 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	privateAddr := fs.String("private-address", "", "IP address to bind instead of every frontend's privateIPAddress (e.g. 127.0.0.1)")
 	certs := certFlag{}
 	fs.Var(certs, "cert", "NAME=FILE: a local file for the certificate NAME that the document cannot carry (Key Vault, publicCertData only); repeatable")
+	var export exportFlags
+	export.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -109,6 +121,9 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	cfg := doc.Config
 	cfg.Logger = logger
 
+	if export.resource != "" || export.template != "" {
+		return export.run(doc, *configPath, *publicAddr, *privateAddr, stdout, stderr)
+	}
 	if *check {
 		printIgnored(stdout, doc)
 		return runCheck(cfg, *configPath, stdout, stderr)
