@@ -261,7 +261,7 @@
 //     WriteOptions.CertificatePassword and written with it (a template's
 //     sslCertificatePassword parameter instead); without a password the
 //     configuration is refused, and no key is ever written unprotected.
-//     Trusted root and authentication certificates as data, base64 DER.
+//     Trusted root certificates as data, base64 DER.
 //   - Defaults Azure cannot leave open are written out as e2etls applies
 //     them: requestTimeout 20, a probe's path "/", interval and timeout 30,
 //     unhealthyThreshold 3, drainTimeoutInSec 30 when draining is enabled,
@@ -275,8 +275,10 @@
 // Fields Azure cannot carry are refused, the error naming each, unless
 // WriteOptions.OnDrop is set: then each is left out and passed to OnDrop,
 // never silently. They are AffinityKey, ReadHeaderTimeout, IdleTimeout,
-// Frontend; a listener's SSLPolicy (Azure needs an SSL profile for it); a
-// member's Port; a backend setting's PinnedPublicKeys, Identity, Verifier,
+// Frontend; AuthenticationCertificates and their uses (Standard_v2 has
+// none: a self-signed backend certificate can be its own trusted root); a
+// listener's SSLPolicy (Azure needs an SSL profile for it); a member's
+// Port; a backend setting's PinnedPublicKeys, Identity, Verifier,
 // ClientCertificate, SSLPolicy, HTTP2 and InsecureSkipVerify; a TLS policy
 // Azure's custom policies cannot express; a certificate's OCSPStaple and
 // SignedCertificateTimestamps. Logger, Resolver and DialContext wire a

@@ -265,6 +265,9 @@ func (w *writer) unsupported(path, reason string) {
 	w.failf(path, "%s: Azure cannot carry it (WriteOptions.OnDrop leaves such fields out)", reason)
 }
 
+// whyNoAuthCerts says why authentication certificates are not written.
+const whyNoAuthCerts = "Standard_v2 has no authentication certificates (v1's exact backend certificates): trust the backend with a trusted root certificate instead (a self-signed backend certificate can be its own root)"
+
 // azureNameRule is Azure's rule for the names of a gateway and its
 // elements.
 const azureNameRule = "Azure allows 1 to 80 letters, digits, '_', '.' and '-', beginning with a letter or digit and ending with a letter, digit or '_'"
@@ -406,7 +409,7 @@ func (w *writer) gateway() armGatewayProps {
 		p.TrustedRootCertificates = append(p.TrustedRootCertificates, w.namedCertificate("trustedRootCertificates", "trustedRootCertificate", c))
 	}
 	for _, c := range cfg.AuthenticationCertificates {
-		p.AuthenticationCertificates = append(p.AuthenticationCertificates, w.namedCertificate("authenticationCertificates", "authenticationCertificate", c))
+		w.unsupported("authenticationCertificate "+strconv.Quote(c.Name), whyNoAuthCerts)
 	}
 	p.FrontendIPConfigurations, p.FrontendPorts, p.HTTPListeners = w.listeners()
 	for _, pool := range cfg.Pools {
@@ -542,8 +545,8 @@ func encodePFX(c tls.Certificate, password string) ([]byte, error) {
 	return pfx, nil
 }
 
-// namedCertificate writes a trusted root or authentication certificate:
-// the certificate in base64 DER.
+// namedCertificate writes a trusted root certificate: the certificate in
+// base64 DER.
 func (w *writer) namedCertificate(coll, kind string, c gateway.NamedCertificate) armElem {
 	var data string
 	if c.Certificate != nil {
@@ -677,9 +680,10 @@ func (w *writer) setting(s gateway.BackendHTTPSetting) armElem {
 		}
 	}
 	for _, name := range s.AuthenticationCertificates {
-		if r := w.ref(path, "AuthenticationCertificates", "authenticationCertificate", name); r != nil {
-			props.AuthenticationCertificates = append(props.AuthenticationCertificates, *r)
-		}
+		w.ref(path, "AuthenticationCertificates", "authenticationCertificate", name) // reports an unknown name
+	}
+	if len(s.AuthenticationCertificates) > 0 {
+		w.unsupported(path+": AuthenticationCertificates", whyNoAuthCerts+"; without them the Azure gateway trusts any certificate its trusted roots (or the well-known CAs) issued for the name")
 	}
 	// Backend trust only e2etls has. Without it the Azure gateway verifies
 	// what it always does: the chain (to the trusted roots, else the
@@ -897,7 +901,6 @@ type armGatewayProps struct {
 	GatewayIPConfigurations       []armElem     `json:"gatewayIPConfigurations"`
 	SSLCertificates               []armElem     `json:"sslCertificates,omitempty"`
 	TrustedRootCertificates       []armElem     `json:"trustedRootCertificates,omitempty"`
-	AuthenticationCertificates    []armElem     `json:"authenticationCertificates,omitempty"`
 	FrontendIPConfigurations      []armElem     `json:"frontendIPConfigurations"`
 	FrontendPorts                 []armElem     `json:"frontendPorts"`
 	HTTPListeners                 []armElem     `json:"httpListeners"`
@@ -974,7 +977,6 @@ type armSettingProps struct {
 	SNIName                        string       `json:"sniName,omitempty"`
 	Probe                          *armRef      `json:"probe,omitempty"`
 	TrustedRootCertificates        []armRef     `json:"trustedRootCertificates,omitempty"`
-	AuthenticationCertificates     []armRef     `json:"authenticationCertificates,omitempty"`
 }
 
 type armMatch struct {
