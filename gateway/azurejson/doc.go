@@ -284,8 +284,9 @@
 // SignedCertificateTimestamps. Logger, Resolver and DialContext wire a
 // gateway into its process and belong to no document. Names Azure does not
 // allow (1 to 80 letters, digits, '_', '.' and '-'; names of one kind that
-// differ only in case), references to names the configuration lacks and
-// durations that are not whole seconds are refused too. Whether the
+// differ only in case), listener ports above 65199 (Standard_v2's
+// range), references to names the configuration lacks and durations that
+// are not whole seconds are refused too. Whether the
 // configuration makes sense as a whole is [gateway.New]'s to check: write
 // one it accepts.
 //

@@ -46,6 +46,8 @@ const (
 	paramPassword = "sslCertificatePassword"
 
 	gatewayType = "Microsoft.Network/applicationGateways"
+
+	maxV2Port = 65199 // the highest frontend port of a Standard_v2 gateway
 )
 
 // WriteOptions give what an Azure document needs that a [gateway.Config]
@@ -456,7 +458,13 @@ func (w *writer) sslPolicy(path string, p policy.Policy) *armSSLPolicy {
 	}
 	var suites []string
 	for _, id := range p.CipherSuites {
-		suites = append(suites, policy.CipherSuiteName(id))
+		// Azure's REST API spells the suites with their IANA names
+		// (ApplicationGatewaySslCipherSuite: TLS_ECDHE_RSA_WITH_...).
+		name := policy.CipherSuiteName(id)
+		if !strings.HasPrefix(name, "TLS_") {
+			name = "TLS_" + name
+		}
+		suites = append(suites, name)
 	}
 	if p.MinVersion >= tls.VersionTLS10 && p.MinVersion <= tls.VersionTLS13 {
 		lowest := policy.VersionName(p.MinVersion)
@@ -570,6 +578,9 @@ func (w *writer) listeners() (fronts, ports, listeners []armElem) {
 		path := "listener " + strconv.Quote(l.Name)
 		if !l.SSLPolicy.IsZero() {
 			w.unsupported(path+": SSLPolicy", "a listener's own TLS policy needs an SSL profile, which azurejson does not write yet; the listener gets the gateway's policy")
+		}
+		if l.Port > maxV2Port {
+			w.failf(path, "Port %d: Standard_v2 listens on ports 1-%d (Azure keeps the ports above for itself)", l.Port, maxV2Port)
 		}
 		props := armListenerProps{
 			Protocol:                    string(l.Protocol),

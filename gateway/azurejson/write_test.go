@@ -355,7 +355,7 @@ func TestWriteResourceShape(t *testing.T) {
 	assert.Equal(t, true, props["enableHttp2"])
 	assert.Equal(t, map[string]any{
 		"policyType": "CustomV2", "minProtocolVersion": "TLSv1_2",
-		"cipherSuites": []any{"ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+		"cipherSuites": []any{"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
 	}, props["sslPolicy"])
 }
 
@@ -516,6 +516,7 @@ func TestWriteErrors(t *testing.T) {
 			{Name: "a", Protocol: gateway.HTTP, Address: "10.0.0.4", Port: 80},
 			{Name: "b", Protocol: gateway.HTTP, Address: "10.0.0.5", Port: 81},
 			{Name: "web site", Protocol: gateway.HTTP, Address: "10.0.0.4", Port: 82, SSLCertificate: "nope"},
+			{Name: "high", Protocol: gateway.HTTP, Port: 65300},
 		},
 		Pools: []gateway.Pool{{Name: "app"}, {Name: "App"}},
 		BackendHTTPSettings: []gateway.BackendHTTPSetting{
@@ -541,6 +542,7 @@ func TestWriteErrors(t *testing.T) {
 		`azurejson: WriteOptions.CertificatePassword: empty, but sslCertificates "www" need one: Azure takes a listener certificate with its private key as a PFX file and its password, and the key is never written unprotected`,
 		`azurejson: listener "b": Address "10.0.0.5": Azure has one private frontend IP configuration, whose address is "10.0.0.4" (listener "a"); bind the same address, or set WriteOptions.PrivateIPAddress`,
 		`azurejson: listener "web site": SSLCertificate: unknown sslCertificate "nope"`,
+		`azurejson: listener "high": Port 65300: Standard_v2 listens on ports 1-65199 (Azure keeps the ports above for itself)`,
 		`azurejson: WriteOptions.PublicIPAddressID: empty, but listeners bind all addresses (or WriteOptions.PublicAddress), which Azure gives a public frontend: give the resource id of its public IP address`,
 		`azurejson: backendHttpSetting "s": RequestTimeout: 1.5s is not a whole number of seconds, which is what Azure takes`,
 		`azurejson: backendHttpSetting "s": Probe: unknown probe "p"`,
@@ -586,7 +588,7 @@ func TestWritePolicies(t *testing.T) {
 		want string // the sslPolicy written, "" when refused
 	}{
 		{"predefined", predefined, `{"policyType":"Predefined","policyName":"AppGwSslPolicy20170401S"}`},
-		{"custom", custom, `{"policyType":"CustomV2","minProtocolVersion":"TLSv1_2","cipherSuites":["ECDHE_RSA_WITH_AES_128_GCM_SHA256"]}`},
+		{"custom", custom, `{"policyType":"CustomV2","minProtocolVersion":"TLSv1_2","cipherSuites":["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]}`},
 		{"TLS 1.3 only", tls13, `{"policyType":"CustomV2","minProtocolVersion":"TLSv1_3"}`},
 		{"no TLS 1.3", tls12only, ""},
 	}
