@@ -52,9 +52,10 @@ const (
 
 // WriteOptions give what an Azure document needs that a [gateway.Config]
 // does not hold: where the gateway is deployed, and the secrets and
-// resources it uses there. The zero value writes a template whose
-// deployment supplies them all as parameters; a resource document needs at
-// least SubnetID.
+// resources it uses there. With the zero value a template's deployment
+// supplies them as parameters; a resource document needs SubnetID, and
+// PublicIPAddressID when a listener binds all addresses; listener
+// certificates need CertificatePassword in both.
 type WriteOptions struct {
 	// Name is the gateway's name. Empty means "appgw". In a template it is
 	// the default of the applicationGatewayName parameter.
