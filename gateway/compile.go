@@ -76,7 +76,10 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		Pools:          make(map[string][]dataplane.PoolMember),
 		Settings:       make(map[string]*dataplane.Setting),
 		AffinityKey:    cfg.AffinityKey,
-		DetailedErrors: true,
+		DetailedErrors: cfg.DetailedErrors,
+		AccessLog:      e.accessLog,
+		Observer:       cfg.Observer,
+		Tracer:         cfg.Tracer,
 	}
 	gwPolicy := cfg.SSLPolicy
 	if gwPolicy.IsZero() {

@@ -129,3 +129,27 @@ func (g *Gateway) ProbeNow(ctx context.Context) {
 		mon.CheckAll(ctx)
 	}
 }
+
+// ListenerCertificate is a listener's certificate as it is served now.
+type ListenerCertificate struct {
+	Listener    string `json:"listener"`
+	Certificate string `json:"sslCertificate"`
+	Subject     string `json:"subject"`
+	Issuer      string `json:"issuer"`
+	// NotAfter is the leaf's expiry.
+	NotAfter time.Time `json:"notAfter"`
+}
+
+// ListenerCertificates reports the certificate of every HTTPS listener.
+func (g *Gateway) ListenerCertificates() []ListenerCertificate {
+	var out []ListenerCertificate
+	for _, l := range g.cur.Load().Plan().Listeners {
+		if l.TLS == nil || len(l.TLS.Certificates) == 0 || l.TLS.Certificates[0].Leaf == nil {
+			continue
+		}
+		leaf := l.TLS.Certificates[0].Leaf
+		out = append(out, ListenerCertificate{Listener: l.Name, Certificate: l.Certificate,
+			Subject: leaf.Subject.String(), Issuer: leaf.Issuer.String(), NotAfter: leaf.NotAfter})
+	}
+	return out
+}

@@ -71,9 +71,11 @@ func Refuser(c *Current) httpwire.RefuseFunc {
 // Refuse answers r with ref in the gateway's error format and logs it;
 // nothing of r is forwarded.
 func (s *Snapshot) Refuse(w http.ResponseWriter, r *http.Request, ref *httpwire.Refusal) {
-	x := &exchange{rw: responseWriter{ResponseWriter: w}}
+	x := getExchange(w, time.Now())
+	x.requestID = requestID(r)
 	s.fail(&x.rw, x, ref.Status, ref.Reason, ref.Message, nil)
-	s.accessLog(r, x, time.Now())
+	s.accessLog(r, x)
+	putExchange(x)
 }
 
 // Hijacked tracks upgraded connection pairs (WebSocket), which outlive

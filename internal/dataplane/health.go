@@ -174,9 +174,9 @@ func CarryHealth(old, s *Snapshot) {
 // Retire drains s, replaced by next: its idle backend connections close
 // now, removed members' requests are cut after their drain time, and the
 // rest of its connections close once its in-flight requests are done, or
-// when stop closes. It returns at once; wg counts the work it leaves
-// running.
-func Retire(s, next *Snapshot, stop <-chan struct{}, wg *sync.WaitGroup) {
+// when stop closes; then done, if not nil, runs. It returns at once; wg
+// counts the work it leaves running.
+func Retire(s, next *Snapshot, stop <-chan struct{}, wg *sync.WaitGroup, done func()) {
 	s.pool.CloseIdle(false)
 	var removed []*member
 	for k, bs := range s.sets {
@@ -195,6 +195,9 @@ func Retire(s, next *Snapshot, stop <-chan struct{}, wg *sync.WaitGroup) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		if done != nil {
+			defer done()
+		}
 		defer s.Close()
 		timers := make([]*time.Timer, 0, len(removed))
 		for _, m := range removed {

@@ -156,6 +156,8 @@ func (s *Snapshot) backendSet(t Target) (*backendSet, error) {
 			status: new(memberStatus),
 			log:    s.env.Log,
 		}
+		m.Member.Pool, m.Member.Setting = t.Pool, t.Setting
+		m.Member.SeenLeaf = m.seeLeaf
 		m.cookie = affinityValue(s.plan.AffinityKey, m.HostKey)
 		path := fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", t.Pool, m.HostKey, t.Setting)
 		switch {
@@ -236,10 +238,14 @@ func (s *Snapshot) buildProbe(m *member) error {
 		Name:      m.set.pool + "/" + st.Name + "/" + m.HostKey,
 		Address:   m.HostKey,
 		Host:      header,
-		Transport: upstream.ProbeTransport(s.env.Dialer, m.Member, tc, probeTimeout(st.Probe), m.status.see),
+		Transport: upstream.ProbeTransport(s.env.Dialer, m.Member, tc, probeTimeout(st.Probe)),
 	}
 	return nil
 }
+
+// seeLeaf records the leaf certificate the member presented to a
+// handshake (probe or traffic), trusted or refused.
+func (m *member) seeLeaf(c *x509.Certificate) { m.status.see(c) }
 
 func (st *memberStatus) see(c *x509.Certificate) {
 	st.mu.Lock()

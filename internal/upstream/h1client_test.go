@@ -48,7 +48,7 @@ func newOut(method, path string, body io.Reader, length int64) *http.Request {
 
 func do(t *testing.T, c *h1Client, ep *Endpoint, r *http.Request, timeout time.Duration) (*http.Response, string, error) {
 	t.Helper()
-	resp, err := c.roundTrip(context.Background(), ep, r, time.Now().Add(timeout))
+	resp, err := c.roundTrip(context.Background(), ep, r, time.Now().Add(timeout), nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -115,7 +115,7 @@ func TestH1ClientUnreadBodyClosesConnection(t *testing.T) {
 	srv, conns := h1Backend(t, func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, 1<<20)) })
 	c, ep := testClient(srv)
 	defer c.closeIdle(true)
-	resp, err := c.roundTrip(context.Background(), ep, newOut("GET", "/", nil, 0), time.Now().Add(5*time.Second))
+	resp, err := c.roundTrip(context.Background(), ep, newOut("GET", "/", nil, 0), time.Now().Add(5*time.Second), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestH1ClientTimeoutAndCancel(t *testing.T) {
 	defer c.closeIdle(true)
 
 	start := time.Now()
-	_, err := c.roundTrip(context.Background(), ep, newOut("GET", "/", nil, 0), time.Now().Add(200*time.Millisecond))
+	_, err := c.roundTrip(context.Background(), ep, newOut("GET", "/", nil, 0), time.Now().Add(200*time.Millisecond), nil)
 	if !errors.Is(err, ErrRequestTimeout) {
 		t.Errorf("slow head: err = %v; want ErrRequestTimeout", err)
 	}
@@ -155,7 +155,7 @@ func TestH1ClientTimeoutAndCancel(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancelCause(context.Background())
-	resp, err := c.roundTrip(ctx, ep, newOut("GET", "/stream", nil, 0), time.Now().Add(5*time.Second))
+	resp, err := c.roundTrip(ctx, ep, newOut("GET", "/stream", nil, 0), time.Now().Add(5*time.Second), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

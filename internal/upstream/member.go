@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"strconv"
 	"sync"
@@ -32,6 +33,11 @@ type Member struct {
 	// HTTP2 sends the member's requests through the transport that
 	// negotiates HTTP/2 by ALPN.
 	HTTP2 bool
+	// Pool and Setting name the member's pool and setting in events.
+	Pool, Setting string
+	// SeenLeaf, if not nil, is given the leaf certificate the member
+	// presents in each TLS handshake, trusted or refused.
+	SeenLeaf func(*x509.Certificate)
 
 	drain    context.Context // ends when a removed member's drain time is over
 	endDrain context.CancelFunc
