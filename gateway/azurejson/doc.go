@@ -275,14 +275,16 @@
 // Fields Azure cannot carry are refused, the error naming each, unless
 // WriteOptions.OnDrop is set: then each is left out and passed to OnDrop,
 // never silently. They are AffinityKey, ReadHeaderTimeout, IdleTimeout,
-// Frontend; AuthenticationCertificates and their uses (Standard_v2 has
+// Frontend, DetailedErrors; AuthenticationCertificates and their uses (Standard_v2 has
 // none: a self-signed backend certificate can be its own trusted root); a
 // listener's SSLPolicy (Azure needs an SSL profile for it); a member's
-// Port; a backend setting's PinnedPublicKeys, Identity, Verifier,
-// ClientCertificate, SSLPolicy, HTTP2 and InsecureSkipVerify; a TLS policy
+// Port; a backend setting's PinnedPublicKeys, Identity, SubjectAltNames,
+// Verifier, ClientCertificate, SSLPolicy, HTTP2 and InsecureSkipVerify; a
+// TLS policy
 // Azure's custom policies cannot express; a certificate's OCSPStaple and
-// SignedCertificateTimestamps. Logger, Resolver and DialContext wire a
-// gateway into its process and belong to no document. Names Azure does not
+// SignedCertificateTimestamps. Logger, Resolver, DialContext, AccessLog,
+// Observer and Tracer wire a gateway into its process and belong to no
+// document. Names Azure does not
 // allow (1 to 80 letters, digits, '_', '.' and '-'; names of one kind that
 // differ only in case), listener ports above 65199 (Standard_v2's
 // range), references to names the configuration lacks and durations that

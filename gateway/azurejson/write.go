@@ -379,8 +379,9 @@ func (w *writer) gateway() armGatewayProps {
 	w.collect("urlPathMap", len(cfg.URLPathMaps), func(i int) string { return cfg.URLPathMaps[i].Name })
 	w.collect("redirect", len(cfg.Redirects), func(i int) string { return cfg.Redirects[i].Name })
 
-	// What only e2etls has. Logger, Resolver and DialContext wire the
-	// gateway into its process: no document holds them (Read neither).
+	// What only e2etls has. Logger, Resolver, DialContext, AccessLog,
+	// Observer and Tracer wire the gateway into its process: no document
+	// holds them (Read neither).
 	if len(cfg.AffinityKey) > 0 {
 		w.unsupported("AffinityKey", "Azure keys its affinity cookies itself")
 	}
@@ -392,6 +393,9 @@ func (w *writer) gateway() armGatewayProps {
 	}
 	if cfg.Frontend != gateway.FrontendOwn {
 		w.unsupported("Frontend", "the choice of e2etls's HTTP servers")
+	}
+	if cfg.DetailedErrors {
+		w.unsupported("DetailedErrors", "Azure answers failures with its own error pages, never with e2etls's detailed account")
 	}
 
 	p := armGatewayProps{
@@ -705,6 +709,9 @@ func (w *writer) setting(s gateway.BackendHTTPSetting) armElem {
 	}
 	if s.Identity != "" {
 		w.unsupported(path+": Identity", "Azure expects the SNI name (sniName, hostName) of a backend certificate, never another identity")
+	}
+	if len(s.SubjectAltNames) > 0 {
+		w.unsupported(path+": SubjectAltNames", "Azure matches a backend certificate against the SNI name (sniName, hostName) only, never a list of names, URIs or addresses")
 	}
 	if s.Verifier != nil {
 		w.unsupported(path+": Verifier", "a custom verifier is Go code")

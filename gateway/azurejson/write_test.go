@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -421,11 +422,14 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 	cfg, err := Load(path)
 	require.NoError(t, err)
 	cfg.Frontend = gateway.FrontendNetHTTP
+	cfg.DetailedErrors = true
 	s := &cfg.BackendHTTPSettings[0]
 	s.Identity = "web.internal"
 	s.Verifier = backendtls.VerifierFunc(func(tls.ConnectionState) error { return nil })
 	s.SSLPolicy = cfg.SSLPolicy
 	s.InsecureSkipVerify = true
+	cfg.BackendHTTPSettings[2].Identity = ""
+	cfg.BackendHTTPSettings[2].SubjectAltNames = []backendtls.SAN{{Type: backendtls.SANURI, Value: "spiffe://contoso.local/legacy"}}
 	opts := WriteOptions{SubnetID: testSubnet, PublicIPAddressID: testPublicIP, CertificatePassword: testPassword}
 
 	_, err = WriteResource(cfg, opts)
@@ -435,6 +439,7 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 		`azurejson: ReadHeaderTimeout: `,
 		`azurejson: IdleTimeout: `,
 		`azurejson: Frontend: `,
+		`azurejson: DetailedErrors: `,
 		`azurejson: authenticationCertificate "legacy-leaf": Standard_v2 has no authentication certificates`,
 		`azurejson: listener "api": SSLPolicy: a listener's own TLS policy needs an SSL profile`,
 		`azurejson: pool "api": member 1: Port: a member's own port`,
@@ -447,7 +452,7 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 		`azurejson: backendHttpSetting "api": ClientCertificate: `,
 		`azurejson: backendHttpSetting "api": SSLPolicy: `,
 		`azurejson: backendHttpSetting "legacy": AuthenticationCertificates: Standard_v2 has no authentication certificates`,
-		`azurejson: backendHttpSetting "legacy": Identity: `,
+		`azurejson: backendHttpSetting "legacy": SubjectAltNames: Azure matches a backend certificate against the SNI name`,
 	}
 	lines := strings.Split(err.Error(), "\n")
 	require.Len(t, lines, len(refused), "every field once, in order:\n%s", err)
@@ -467,18 +472,18 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 		out, err := write(cfg, opts)
 		require.NoError(t, err)
 		assert.Equal(t, []string{
-			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", `authenticationCertificate "legacy-leaf"`,
+			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", `authenticationCertificate "legacy-leaf"`,
 			`listener "api": SSLPolicy`, `pool "api": member 1: Port`,
 			`backendHttpSetting "web": Identity`, `backendHttpSetting "web": Verifier`, `backendHttpSetting "web": SSLPolicy`,
 			`backendHttpSetting "web": HTTP2`, `backendHttpSetting "web": InsecureSkipVerify`,
 			`backendHttpSetting "api": PinnedPublicKeys`, `backendHttpSetting "api": ClientCertificate`, `backendHttpSetting "api": SSLPolicy`,
-			`backendHttpSetting "legacy": AuthenticationCertificates`, `backendHttpSetting "legacy": Identity`,
+			`backendHttpSetting "legacy": AuthenticationCertificates`, `backendHttpSetting "legacy": SubjectAltNames`,
 		}, dropped)
 		back, err := Read(out, Options{Parameters: templateParametersIf(t, out)})
 		require.NoError(t, err, "%s", out)
 
 		want2 := withoutAuthenticationCertificates(explicit(cfg))
-		want2.AffinityKey, want2.ReadHeaderTimeout, want2.IdleTimeout, want2.Frontend = nil, 0, 0, gateway.FrontendOwn
+		want2.AffinityKey, want2.ReadHeaderTimeout, want2.IdleTimeout, want2.Frontend, want2.DetailedErrors = nil, 0, 0, gateway.FrontendOwn, false
 		want2.Listeners = slices.Clone(want2.Listeners)
 		want2.Listeners[2].SSLPolicy = policy.Policy{}
 		want2.Pools = slices.Clone(want2.Pools)
@@ -487,7 +492,7 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 		web, api, legacy := &want2.BackendHTTPSettings[0], &want2.BackendHTTPSettings[1], &want2.BackendHTTPSettings[2]
 		web.Identity, web.Verifier, web.SSLPolicy, web.HTTP2, web.InsecureSkipVerify = "", nil, policy.Policy{}, false, false
 		api.PinnedPublicKeys, api.ClientCertificate, api.SSLPolicy = nil, nil, policy.Policy{}
-		legacy.Identity = ""
+		legacy.SubjectAltNames = nil
 		got := back.Config
 		sameCertificates(t, &want2, &got)
 		require.Equal(t, want2, got)
@@ -613,5 +618,47 @@ func TestWritePolicies(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.p, back.Config.SSLPolicy)
 		})
+	}
+}
+
+// TestWriterKnowsEveryField fails when gateway's configuration gains a
+// field the writer does not know: each field is written, refused (or left
+// out with OnDrop), or process wiring that no document holds. A new field
+// must be added to the writer, never dropped silently.
+func TestWriterKnowsEveryField(t *testing.T) {
+	known := map[reflect.Type][]string{
+		reflect.TypeFor[gateway.Config](): {
+			"Listeners", "Rules", "URLPathMaps", "Redirects", "Pools", "BackendHTTPSettings", "Probes",
+			"SSLCertificates", "TrustedRootCertificates", "AuthenticationCertificates", "SSLPolicy", "DisableHTTP2", // written
+			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", // refused
+			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", // wiring
+		},
+		reflect.TypeFor[gateway.Listener]():   {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy"},
+		reflect.TypeFor[gateway.Rule]():       {"Name", "Listener", "Priority", "Pool", "BackendHTTPSetting", "URLPathMap", "Redirect"},
+		reflect.TypeFor[gateway.URLPathMap](): {"Name", "DefaultPool", "DefaultBackendHTTPSetting", "DefaultRedirect", "PathRules"},
+		reflect.TypeFor[gateway.PathRule]():   {"Name", "Paths", "Pool", "BackendHTTPSetting", "Redirect"},
+		reflect.TypeFor[gateway.Redirect]():   {"Name", "Status", "TargetListener", "TargetURL", "IncludePath", "IncludeQuery"},
+		reflect.TypeFor[gateway.Pool]():       {"Name", "Members"},
+		reflect.TypeFor[gateway.Member]():     {"Address", "Port"},
+		reflect.TypeFor[gateway.BackendHTTPSetting](): {
+			"Name", "Protocol", "Port", "RequestTimeout", "CookieBasedAffinity", "AffinityCookieName", "ConnectionDraining",
+			"Path", "HostName", "PickHostNameFromBackendAddress", "Probe", "TrustedRootCertificates", "ServerName", // written
+			"AuthenticationCertificates", "PinnedPublicKeys", "Identity", "SubjectAltNames", "Verifier", "ClientCertificate",
+			"SSLPolicy", "HTTP2", "InsecureSkipVerify", // refused
+		},
+		reflect.TypeFor[gateway.ConnectionDraining](): {"Enabled", "DrainTimeout"},
+		reflect.TypeFor[gateway.Probe](): {
+			"Name", "Protocol", "Host", "PickHostNameFromBackendHTTPSettings", "Path", "Port", "Interval", "Timeout",
+			"UnhealthyThreshold", "StatusCodes", "Body",
+		},
+		reflect.TypeFor[gateway.SSLCertificate]():   {"Name", "Certificate"},
+		reflect.TypeFor[gateway.NamedCertificate](): {"Name", "Certificate"},
+	}
+	for typ, fields := range known {
+		var got []string
+		for f := range typ.Fields() {
+			got = append(got, f.Name)
+		}
+		assert.ElementsMatch(t, fields, got, "the fields of %s: teach the writer the new ones", typ)
 	}
 }
