@@ -124,10 +124,12 @@ type WriteOptions struct {
 	CertificatePassword string
 
 	// OnDrop, when set, makes the writer leave out each field of the
-	// configuration that Azure cannot carry and call OnDrop with it, so
-	// that the caller can list what the Azure gateway will not do. Nil
-	// means a configuration with any such field is refused, the error
-	// naming every one.
+	// configuration that Azure cannot carry and call OnDrop with it, in
+	// the order of the configuration, so that the caller can list what the
+	// Azure gateway will not do (it is called as fields are found, also
+	// when the write then fails for another problem). Nil means a
+	// configuration with any such field is refused, the error naming every
+	// one.
 	OnDrop func(Dropped)
 }
 
