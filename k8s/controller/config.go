@@ -76,6 +76,10 @@ type Config struct {
 	// Resolver resolves the members of EndpointSlices of address type FQDN
 	// (gateway.Config.Resolver). Nil means net.DefaultResolver.
 	Resolver gateway.Resolver
+	// DetailedErrors turns on gateway.Config.DetailedErrors: the gateway's
+	// own error responses say why (member, reason, advice). For tests and
+	// debugging; false, clients get a generic page with a request ID.
+	DetailedErrors bool
 }
 
 func (c *Config) withDefaults() (Config, error) {

@@ -228,6 +228,7 @@ func (c *Controller) reconcile(ctx context.Context, topts translate.Options, aff
 	cfg.Logger = c.log
 	cfg.AffinityKey = affinityKey
 	cfg.Resolver = c.cfg.Resolver
+	cfg.DetailedErrors = c.cfg.DetailedErrors
 
 	c.mu.Lock()
 	unchanged := c.lastConfig != nil && reflect.DeepEqual(*c.lastConfig, cfg)

@@ -96,6 +96,8 @@ func (w *world) replica(identity string) *replica {
 		Debounce:      50 * time.Millisecond,
 		Logger:        slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})).With("replica", identity),
 		Resolver:      loopbackResolver{},
+		// The test reads why a request failed in the response.
+		DetailedErrors: true,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string) error {
 	healthAddr := fs.String("health-address", ":8081", "address of /healthz and /readyz")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	detailed := fs.Bool("detailed-errors", false, "say why in the gateway's own error responses (member, reason, advice); for debugging: clients otherwise get a generic page with a request ID")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -134,6 +135,7 @@ func run(ctx context.Context, args []string) error {
 		Identity:         *identity,
 		ShutdownTimeout:  *shutdown,
 		Logger:           log,
+		DetailedErrors:   *detailed,
 	}
 	for _, a := range addresses {
 		cfg.Addresses = append(cfg.Addresses, statusAddress(a))
