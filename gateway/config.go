@@ -249,19 +249,27 @@ type Rule struct {
 }
 
 // URLPathMap routes by URL path: the first path rule, in listed order,
-// whose pattern matches; else the default pool and setting.
+// whose pattern matches; else the default pool and setting, or the default
+// redirect.
 type URLPathMap struct {
 	// Name is unique among URL path maps. Required.
 	Name string
 	// DefaultPool and DefaultBackendHTTPSetting serve a path that no path
-	// rule matches. Both are required.
+	// rule matches. Both are required unless DefaultRedirect is set; then
+	// both are empty.
 	DefaultPool               string
 	DefaultBackendHTTPSetting string
+	// DefaultRedirect names the redirect that answers a path no path rule
+	// matches (Azure's defaultRedirectConfiguration). Empty means
+	// DefaultPool and DefaultBackendHTTPSetting serve it.
+	DefaultRedirect string
 	// PathRules are tried in order.
 	PathRules []PathRule
 }
 
-// PathRule sends the paths it matches to a pool with a backend setting.
+// PathRule sends the paths it matches to a pool with a backend setting, or
+// answers them with a redirect. Exactly one of (Pool and
+// BackendHTTPSetting) or Redirect is set.
 type PathRule struct {
 	// Name is unique within its map. Required.
 	Name string
@@ -269,9 +277,15 @@ type PathRule struct {
 	// ("/images/*", "/images*"); matching is case-insensitive and ignores
 	// the query. At least one is required.
 	Paths []string
-	// Pool and BackendHTTPSetting are required.
+	// Pool and BackendHTTPSetting are required unless Redirect is set;
+	// then both are empty.
 	Pool               string
 	BackendHTTPSetting string
+	// Redirect names the redirect that answers the paths the rule matches
+	// (Azure's redirectConfiguration of a path rule); its Location carries
+	// the request's whole path when the redirect includes the path. Empty
+	// means Pool and BackendHTTPSetting serve them.
+	Redirect string
 }
 
 // Redirect answers with a redirect instead of proxying.

@@ -24,6 +24,16 @@
 // request path. -metrics-addr serves Prometheus metrics at /metrics; the
 // health page (-health-addr) may share its address. Clients get a generic
 // error page with a request ID unless -detailed-errors is set.
+//
+// With -export-arm FILE (or -export-template FILE) it validates the file
+// and writes its configuration as the Azure resource to deploy (the body
+// of a REST PUT) or as an ARM template, then exits; nothing is served. The
+// -export-* flags give what the configuration does not hold (see
+// README.md); the listener certificates' PFX password comes from the
+// environment variable APPGW_PFX_PASSWORD.
+//
+//	APPGW_PFX_PASSWORD=... go run ./examples/appgw -config agw.json -export-arm out.json \
+//		-export-subnet-id /subscriptions/.../subnets/appgw -export-public-ip-id /subscriptions/.../publicIPAddresses/pip
 package main
 
 import (
@@ -71,6 +81,8 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	detailedErrors := fs.Bool("detailed-errors", false, "say why in the gateway's own error responses (member, reason, advice): for debugging; clients otherwise get a generic page with a request ID")
 	certs := certFlag{}
 	fs.Var(certs, "cert", "NAME=FILE: a local file for the certificate NAME that the document cannot carry (Key Vault, publicCertData only); repeatable")
+	var export exportFlags
+	export.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -120,6 +132,9 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	cfg.Logger = logger
 	cfg.DetailedErrors = *detailedErrors
 
+	if export.resource != "" || export.template != "" {
+		return export.run(doc, *configPath, *publicAddr, *privateAddr, stdout, stderr)
+	}
 	if *check {
 		printIgnored(stdout, doc)
 		return runCheck(cfg, *configPath, stdout, stderr)

@@ -61,7 +61,8 @@ type Listener struct {
 type Rule struct {
 	Name string
 	// Targets are a basic rule's one target, or a path map's default
-	// followed by its path rules' targets; none for a redirect rule.
+	// followed by its path rules' targets, a zero Target holding the place
+	// of one that redirects; none for a redirect rule.
 	Targets []Target
 }
 

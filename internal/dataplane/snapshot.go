@@ -102,6 +102,10 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 	s.routes = make([][]*backendSet, len(plan.Rules))
 	for i, r := range plan.Rules {
 		for _, t := range r.Targets {
+			if t == (Target{}) { // a path map's redirect: routing answers it
+				s.routes[i] = append(s.routes[i], nil)
+				continue
+			}
 			bs, err := s.backendSet(t)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
