@@ -48,6 +48,9 @@ type CertificateSummary struct {
 	Subject  string    `json:"subject"`
 	Issuer   string    `json:"issuer"`
 	NotAfter time.Time `json:"notAfter"`
+	// Refused is set when the certificate failed verification (see the
+	// member's Reason).
+	Refused bool `json:"refused,omitempty"`
 }
 
 // BackendHealth reports every member of every pool under every backend
@@ -60,6 +63,9 @@ func (g *Gateway) BackendHealth() []MemberHealth {
 			State: r.Health.State.String(), Reason: r.Health.Reason, ReasonCode: r.Code,
 			Probe: cmp.Or(r.Probe, "default"), LastCheck: r.Health.LastCheck, Latency: r.Health.Latency,
 			Certificate: peerSummary(r.Certificate),
+		}
+		if mh.Certificate != nil {
+			mh.Certificate.Refused = r.CertificateRefused
 		}
 		if r.Stale != "" {
 			if mh.Reason != "" {
@@ -183,7 +189,7 @@ th{background:#f3f3f3}.Healthy{color:#070;font-weight:bold}.Unhealthy{color:#b00
 {{$now := .Now}}{{range .Members}}<tr><td>{{.Pool}}</td><td>{{.Setting}}</td><td>{{.Member}}</td><td class="{{.State}}">{{.State}}</td>
 <td class="reason">{{.Reason}}{{with .ReasonCode}}<br><span class="small">{{.}}</span>{{end}}</td><td>{{.Probe}}</td>
 <td>{{t .LastCheck}}<br><span class="small">{{age .LastCheck $now}}</span></td><td>{{ms .Latency}}</td>
-<td>{{with .Certificate}}{{$e := expiry .NotAfter $now}}<span class="{{$e.Class}}">{{$e.Text}}</span><br>{{.Subject}}<br><span class="small">issued by {{.Issuer}}<br>not after {{t .NotAfter}}</span>{{else}}<span class="small">none seen yet</span>{{end}}</td></tr>
+<td>{{with .Certificate}}{{$e := expiry .NotAfter $now}}{{if .Refused}}<span class="alarm">refused</span> {{end}}<span class="{{$e.Class}}">{{$e.Text}}</span><br>{{.Subject}}<br><span class="small">issued by {{.Issuer}}<br>not after {{t .NotAfter}}</span>{{else}}<span class="small">none seen yet</span>{{end}}</td></tr>
 {{end}}</table>
 <h2>Listener certificates</h2>
 <table><tr><th>Listener</th><th>Certificate</th><th>Subject</th><th>Expiry</th></tr>

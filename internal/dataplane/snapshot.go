@@ -244,12 +244,11 @@ func (s *Snapshot) buildProbe(m *member) error {
 }
 
 // seeLeaf records the leaf certificate the member presented to a
-// handshake (probe or traffic), trusted or refused.
-func (m *member) seeLeaf(c *x509.Certificate) { m.status.see(c) }
-
-func (st *memberStatus) see(c *x509.Certificate) {
+// handshake (probe or traffic), and whether it was trusted.
+func (m *member) seeLeaf(c *x509.Certificate, trusted bool) {
+	st := m.status
 	st.mu.Lock()
-	st.seen, st.refused = c, false
+	st.seen, st.refused = c, !trusted
 	st.mu.Unlock()
 }
 
