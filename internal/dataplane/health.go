@@ -218,7 +218,7 @@ func Retire(s, next *Snapshot, stop <-chan struct{}, wg *sync.WaitGroup, done fu
 				return
 			case <-tick.C:
 				s.pool.CloseIdle(false)
-				if s.inflight.Load() == 0 {
+				if s.inFlight() == 0 {
 					return
 				}
 			}

@@ -78,4 +78,5 @@ type Endpoint struct {
 	// member as other clients reach it.
 	FromClient bool
 	lastUsed   atomic.Int64 // unix nanoseconds, for evicting client-Host endpoints
+	idle       atomic.Pointer[idlePool]
 }
