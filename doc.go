@@ -22,8 +22,11 @@
 //   - [github.com/e2etls/e2etls/routing]: listeners' host matching, rules,
 //     priorities and URL path maps, compiled into a lookup table. No I/O.
 //   - [github.com/e2etls/e2etls/probe]: HTTPS health probes and health state.
-//   - [github.com/e2etls/e2etls/gateway]: the gateway itself: configuration,
-//     validation, listeners, the proxy, affinity, health and live reload.
+//   - [github.com/e2etls/e2etls/rewrite]: Azure's rewrite rule sets (header and
+//     URL rewrites on conditions over server variables), compiled once. No I/O.
+//   - [github.com/e2etls/e2etls/gateway]: the gateway's public face:
+//     configuration and its validation, New, Serve, Update, Shutdown, Handler,
+//     backend health and the dry run.
 //   - [github.com/e2etls/e2etls/gateway/azurejson]: the JSON configuration
 //     format, with Azure Application Gateway's ARM property names.
 //   - [github.com/e2etls/e2etls/gateway/gatewaytest]: an in-process gateway for
@@ -48,6 +51,24 @@
 //
 // Run go run ./examples/quickstart for a tour that needs no files.
 //
-// Imports point one way only: gateway uses routing, probe, backendtls and
-// policy; backendtls uses policy; nothing points back up.
+// Behind gateway, under internal/ (not importable from outside), each layer
+// has one job and none imports gateway:
+//
+//	internal/dataplane   the snapshot a configuration compiles into: routing each
+//	                     request, member selection and affinity, proxying, the
+//	                     access log and error responses, member health
+//	internal/upstream    members and endpoints, the one dialer and backend-TLS
+//	                     builder of data path, probes and dry run, the HTTP/1.1
+//	                     client and response parser, the HTTP/2 transport
+//	internal/frontend    accept loops, TLS handshakes, ALPN dispatch to a server
+//	internal/h1, h2      the gateway's own HTTP/1.x and HTTP/2 servers
+//	internal/httpwire    limits, refusals, response rules and helpers they share
+//
+// Imports point one way only:
+//
+//	gateway -> internal/dataplane -> internal/upstream -> backendtls -> policy
+//	        -> internal/frontend  -> internal/h1, internal/h2 -> internal/httpwire
+//	        -> routing, probe, rewrite
+//
+// Nothing points back up.
 package e2etls

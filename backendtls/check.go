@@ -273,7 +273,7 @@ func skipReason(name string, cfg *Config, comp *compiled, verified bool) string 
 	case nameChain:
 		return "not checked: PinnedPublicKeys or AuthenticationCertificates replace chain verification (set UseWellKnownCAs or TrustedRootCertificates to check it too)"
 	case nameIdentity:
-		return "not checked: no ServerName or Identity"
+		return "not checked: no ServerName, Identity or SubjectAltNames"
 	case namePins:
 		return "not checked: no PinnedPublicKeys"
 	case nameAuth:

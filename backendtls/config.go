@@ -29,10 +29,22 @@ type Config struct {
 
 	// Identity is the identity the backend's certificate must be valid
 	// for, a DNS name or an IP address, when it differs from ServerName.
-	// If empty, ServerName is the identity; if both are empty, no identity
-	// is checked, which Validate allows only with PinnedPublicKeys or
-	// AuthenticationCertificates.
+	// If empty, ServerName is the identity (unless SubjectAltNames is
+	// set); if all three are empty, no identity is checked, which
+	// Validate allows only with PinnedPublicKeys or
+	// AuthenticationCertificates. For a URI identity, such as a SPIFFE
+	// ID, use SubjectAltNames.
 	Identity string
+
+	// SubjectAltNames, when set, are the identities the backend's
+	// certificate may be valid for, DNS names, URIs (SPIFFE IDs) and IP
+	// addresses, any one of which suffices (see [SAN] for how each
+	// matches). They replace the identity check of ServerName, as the
+	// subjectAltNames of the Kubernetes Gateway API's BackendTLSPolicy do:
+	// ServerName is still sent as SNI. The subject common name is never
+	// consulted. Validate refuses them together with Identity. If empty,
+	// Identity or ServerName is the identity.
+	SubjectAltNames []SAN
 
 	// TrustedRootCertificates are the roots the backend's chain (its leaf
 	// and the intermediates it sends; nothing is fetched) must end at, as
@@ -111,9 +123,13 @@ type Config struct {
 	NextProtos []string
 }
 
-// identityName returns the identity to verify, "" if none.
+// identityName returns the identity to verify, "" if none: the
+// SubjectAltNames as a list, or the name.
 func (c *Config) identityName() string {
-	if c.Identity != "" {
+	switch {
+	case len(c.SubjectAltNames) > 0:
+		return joinSANs(c.SubjectAltNames)
+	case c.Identity != "":
 		return c.Identity
 	}
 	return c.ServerName
@@ -147,10 +163,11 @@ func (c *Config) now() time.Time {
 
 // Validate reports every problem of c at once, joined with errors.Join,
 // each naming the field (and index) at fault:
-//   - a ServerName or Identity that is neither a DNS name nor an IP address;
+//   - a ServerName or Identity that is neither a DNS name nor an IP address,
+//     an invalid SubjectAltNames entry, or Identity with SubjectAltNames;
 //   - a configuration that verifies no identity (fail closed): no
-//     ServerName, no Identity, no PinnedPublicKeys and no
-//     AuthenticationCertificates, unless InsecureSkipVerify is set;
+//     ServerName, no Identity, no SubjectAltNames, no PinnedPublicKeys and
+//     no AuthenticationCertificates, unless InsecureSkipVerify is set;
 //   - InsecureSkipVerify together with a trust setting it would override;
 //   - a trusted root that is not self-signed (an intermediate given as a
 //     root: the message names its issuer, the root to trust instead), or
@@ -174,6 +191,15 @@ func (c *Config) Validate() error {
 		if err := checkName(c.Identity); err != nil {
 			add("Identity: %w", err)
 		}
+		if len(c.SubjectAltNames) > 0 {
+			add("Identity %q and SubjectAltNames both name the expected identity: put %s in SubjectAltNames and remove Identity",
+				c.Identity, sanLiteral(identitySAN(c.Identity)))
+		}
+	}
+	for i, san := range c.SubjectAltNames {
+		if err := san.validate(); err != nil {
+			add("SubjectAltNames[%d] %s: %w", i, san, err)
+		}
 	}
 	if c.InsecureSkipVerify {
 		var set []string
@@ -182,6 +208,7 @@ func (c *Config) Validate() error {
 			set  bool
 		}{
 			{"Identity", c.Identity != ""},
+			{"SubjectAltNames", len(c.SubjectAltNames) > 0},
 			{"TrustedRootCertificates", len(c.TrustedRootCertificates) > 0},
 			{"AuthenticationCertificates", len(c.AuthenticationCertificates) > 0},
 			{"PinnedPublicKeys", len(c.PinnedPublicKeys) > 0},
@@ -197,7 +224,7 @@ func (c *Config) Validate() error {
 				strings.Join(set, ", "))
 		}
 	} else if c.identityName() == "" && len(c.PinnedPublicKeys) == 0 && len(c.AuthenticationCertificates) == 0 {
-		add("no backend identity to verify: set ServerName or Identity (or pin the backend with PinnedPublicKeys or AuthenticationCertificates); a chain alone proves only that some CA issued the certificate, to anyone")
+		add("no backend identity to verify: set ServerName, Identity or SubjectAltNames (or pin the backend with PinnedPublicKeys or AuthenticationCertificates); a chain alone proves only that some CA issued the certificate, to anyone")
 	}
 
 	now := c.now()
@@ -343,7 +370,13 @@ func (c *Config) compile() (*compiled, error) {
 		comp.chain = cv
 		comp.steps = append(comp.steps, step{nameChain, cv})
 	}
-	if id := c.identityName(); id != "" {
+	if len(c.SubjectAltNames) > 0 {
+		m, err := NewSANMatcher(c.SubjectAltNames...)
+		if err != nil {
+			return nil, err
+		}
+		comp.steps = append(comp.steps, step{nameIdentity, sanVerifier{m}})
+	} else if id := c.identityName(); id != "" {
 		comp.steps = append(comp.steps, step{nameIdentity, identityVerifier{parseIdentity(id), !c.DisableCommonNameFallback}})
 	}
 	if len(c.PinnedPublicKeys) > 0 {

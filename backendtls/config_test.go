@@ -43,12 +43,12 @@ func TestValidate(t *testing.T) {
 		{
 			name: "fail closed",
 			cfg:  Config{TrustedRootCertificates: x509s(p.root)},
-			want: []string{"backendtls: no backend identity to verify: set ServerName or Identity (or pin the backend with PinnedPublicKeys or AuthenticationCertificates); a chain alone proves only that some CA issued the certificate, to anyone"},
+			want: []string{"backendtls: no backend identity to verify: set ServerName, Identity or SubjectAltNames (or pin the backend with PinnedPublicKeys or AuthenticationCertificates); a chain alone proves only that some CA issued the certificate, to anyone"},
 		},
 		{
 			name: "zero Config",
 			cfg:  Config{},
-			want: []string{"backendtls: no backend identity to verify: set ServerName or Identity (or pin the backend with PinnedPublicKeys or AuthenticationCertificates); a chain alone proves only that some CA issued the certificate, to anyone"},
+			want: []string{"backendtls: no backend identity to verify: set ServerName, Identity or SubjectAltNames (or pin the backend with PinnedPublicKeys or AuthenticationCertificates); a chain alone proves only that some CA issued the certificate, to anyone"},
 		},
 		{
 			name: "intermediate as root",

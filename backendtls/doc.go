@@ -43,6 +43,22 @@
 // common name only when the certificate has no DNS and no IP subject
 // alternative name (Config.DisableCommonNameFallback turns that off).
 //
+// # Typed subject alternative names
+//
+// Config.SubjectAltNames replaces that name check with a list of typed
+// identities, DNS names, URIs (SPIFFE IDs) and IP addresses, any one of
+// which suffices, as the Kubernetes Gateway API's BackendTLSPolicy does:
+// a backend whose certificate carries only the URI SAN
+// "spiffe://example.org/api" is trusted with
+//
+//	SubjectAltNames: []backendtls.SAN{{Type: backendtls.SANURI, Value: "spiffe://example.org/api"}}
+//
+// while ServerName is still sent as SNI. DNS names match as above (never
+// the common name), URIs exactly, IP addresses against IP SANs. A mismatch
+// fails with [ReasonHostnameMismatch]. The matcher, [SANMatcher], is
+// exported so that other checks, such as those of client certificates,
+// match identities the same way.
+//
 //	cfg := backendtls.Config{
 //		ServerName:              "api.internal.example",
 //		TrustedRootCertificates: roots, // from LoadCertificates("roots.pem")
@@ -66,7 +82,8 @@
 //
 // The built-in checks are also available on their own and compose with
 // [All]: [VerifyPolicy], [VerifyMinimums], [VerifyValidity], [VerifyChain],
-// [VerifyIdentity], [VerifyPins], [VerifyAuthenticationCertificates]. A
+// [VerifyIdentity], [VerifySubjectAltNames], [VerifyPins],
+// [VerifyAuthenticationCertificates]. A
 // custom Verifier in Config.Verifier needs to check only what the
 // built-ins do not, such as a SPIFFE ID in a URI subject alternative name.
 //
@@ -80,10 +97,10 @@
 // # Fail closed
 //
 // [Config.Validate], which ClientConfig, Hook and Check call, refuses a
-// Config that would verify no identity (no ServerName, Identity, pins or
-// authentication certificates), an intermediate given as a trusted root
-// (naming the root to trust instead), weak or expired roots, and every
-// other mistake it can see, all at once.
+// Config that would verify no identity (no ServerName, Identity,
+// SubjectAltNames, pins or authentication certificates), an intermediate
+// given as a trusted root (naming the root to trust instead), weak or
+// expired roots, and every other mistake it can see, all at once.
 //
 // # Security
 //

@@ -29,7 +29,8 @@ const (
 	// ReasonPinMismatch: the leaf's public key is not one of the pins.
 	ReasonPinMismatch
 	// ReasonHostnameMismatch: the leaf is not valid for the expected
-	// identity.
+	// identity: the host name or Identity, or none of the
+	// SubjectAltNames (DNS, URI or IP) matched.
 	ReasonHostnameMismatch
 	// ReasonExpired: a certificate's validity period has ended.
 	ReasonExpired
@@ -75,6 +76,28 @@ func (r Reason) String() string {
 		return reasonNames[r]
 	}
 	return "Reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// ParseReason returns the Reason whose String is name ("untrusted-root"),
+// for those that read a reason back from a log, a header or a metric label.
+func ParseReason(name string) (Reason, bool) {
+	for r, n := range reasonNames {
+		if n != "" && n == name {
+			return Reason(r), true
+		}
+	}
+	return 0, false
+}
+
+// Reasons lists every Reason, in order.
+func Reasons() []Reason {
+	out := make([]Reason, 0, len(reasonNames)-1)
+	for r := range reasonNames {
+		if r > 0 {
+			out = append(out, Reason(r))
+		}
+	}
+	return out
 }
 
 // VerificationError reports a backend that failed verification or whose

@@ -129,6 +129,9 @@ func checkName(s string) error {
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		return fmt.Errorf("%q: write an IPv6 address without brackets", s)
 	}
+	if strings.Contains(s, "://") {
+		return fmt.Errorf("%q is a URI, which is neither a DNS name nor an IP address: expect a URI (a SPIFFE ID) with SubjectAltNames: []backendtls.SAN{{Type: backendtls.SANURI, Value: %q}}", s, s)
+	}
 	if strings.Contains(s, ":") {
 		return fmt.Errorf("%q is neither an IP address nor a DNS name (a host name takes no port)", s)
 	}
@@ -185,4 +188,13 @@ func certNames(c *x509.Certificate, cnFallback bool) string {
 		return "no names"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// identitySAN returns the SAN that expects the same identity as the name
+// id (a DNS name or an IP address).
+func identitySAN(id string) SAN {
+	if _, err := netip.ParseAddr(id); err == nil {
+		return SAN{Type: SANIP, Value: id}
+	}
+	return SAN{Type: SANDNS, Value: id}
 }

@@ -45,6 +45,7 @@ var (
 	_ builtin  = validityVerifier{}
 	_ builtin  = (*chainVerifier)(nil)
 	_ builtin  = identityVerifier{}
+	_ builtin  = sanVerifier{}
 	_ builtin  = pinsVerifier{}
 	_ builtin  = authVerifier{}
 )
@@ -281,6 +282,22 @@ func (v identityVerifier) verify(cs *tls.ConnectionState) *VerificationError {
 		e.detail = fmt.Sprintf("backend certificate %q is not valid for %q: it is valid for %s",
 			subjectName(leaf), v.id.raw, certNames(leaf, v.cnFallback))
 		e.fix = fmt.Sprintf("set the host name (SNI) or expected identity to one of those names, or reissue the certificate with DNS:%s", v.id.name)
+	}
+	if len(leaf.URIs) > 0 {
+		// Identity takes DNS names and IP addresses only: a URI (such as
+		// a SPIFFE ID) is expected through SubjectAltNames, which New
+		// accepts.
+		byURI := fmt.Sprintf("SubjectAltNames: []backendtls.SAN{{Type: backendtls.SANURI, Value: %q}}", leaf.URIs[0].String())
+		named := len(leaf.DNSNames) > 0 || len(leaf.IPAddresses) > 0 || v.cnFallback && leaf.Subject.CommonName != ""
+		if named {
+			e.fix += "; to trust it by its URI instead, expect " + byURI
+		} else {
+			want := "DNS:" + v.id.name
+			if v.id.isIP() {
+				want = "IP:" + v.id.raw
+			}
+			e.fix = "the certificate names the backend by URI only: expect " + byURI + ", or reissue the certificate with " + want
+		}
 	}
 	return e
 }

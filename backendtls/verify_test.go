@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/url"
 	"testing"
 	"time"
@@ -42,6 +43,11 @@ func handshakeCases() []handshakeCase {
 	ed := p.inter.NewLeaf(ec("backend.example", dns("backend.example"), func(o *tlstest.Options) { o.KeyType = tlstest.Ed25519 }))
 	spiffe, _ := url.Parse("spiffe://example.org/api")
 	withURI := p.inter.NewLeaf(ec("backend.example", dns("backend.example"), func(o *tlstest.Options) { o.URIs = []*url.URL{spiffe} }))
+	// A workload certificate as SPIFFE issues it: a URI SAN and nothing else.
+	uriOnly := p.inter.NewLeaf(ec("", func(o *tlstest.Options) { o.EmptySubject, o.URIs = true, []*url.URL{spiffe} }))
+	ipOnly := p.inter.NewLeaf(ec("ip", func(o *tlstest.Options) { o.IPAddresses = []net.IP{net.ParseIP("10.1.2.3")} }))
+	sans := func(c Config, list ...SAN) Config { c.SubjectAltNames = list; return c }
+	uriSAN := SAN{Type: SANURI, Value: "spiffe://example.org/api"}
 
 	notCARoot := tlstest.NewRoot(ec("Flat Root", func(o *tlstest.Options) { o.NotCA = true }))
 	notCALeaf := notCARoot.NewLeaf(ec("backend.example", dns("backend.example")))
@@ -122,6 +128,14 @@ func handshakeCases() []handshakeCase {
 		{name: "custom verifier accepts", cert: withURI.FullChain(),
 			cfg: with(chain("backend.example"), func(c *Config) { c.Verifier = requireURI("spiffe://example.org/api") })},
 		{name: "insecure", cert: self.FullChain(), cfg: Config{ServerName: "anything.example", InsecureSkipVerify: true}},
+		{name: "SAN: URI-only certificate", cert: uriOnly.FullChain(), cfg: sans(chain("backend.example"), uriSAN), wantSNI: strp("backend.example")},
+		{name: "SAN: URI-only certificate, no SNI", cert: uriOnly.FullChain(), cfg: sans(Config{TrustedRootCertificates: roots, Time: clock}, uriSAN), wantSNI: strp("")},
+		{name: "SAN: any of the list", cert: p.leaf.FullChain(),
+			cfg: sans(chain("front.example"), SAN{SANDNS, "nope.example"}, SAN{SANURI, "spiffe://example.org/nope"}, SAN{SANDNS, "BACKEND.example."})},
+		{name: "SAN: wildcard certificate", cert: wild.FullChain(), cfg: sans(chain("front.example"), SAN{SANDNS, "api.svc.example"})},
+		{name: "SAN: IP", cert: ipOnly.FullChain(), cfg: sans(chain("front.example"), SAN{SANDNS, "ip.example"}, SAN{SANIP, "10.1.2.3"})},
+		{name: "SAN: IPv4-mapped IPv6", cert: ipOnly.FullChain(), cfg: sans(chain("front.example"), SAN{SANIP, "::ffff:10.1.2.3"})},
+		{name: "SAN replaces the SNI check", cert: withURI.FullChain(), cfg: sans(chain("unrelated.example"), uriSAN), wantSNI: strp("unrelated.example")},
 
 		// Failure, one or more per reason.
 		{name: "untrusted root", cert: p.other.FullChain(), cfg: chain("backend.example"), want: ReasonUntrustedRoot,
@@ -205,6 +219,18 @@ func handshakeCases() []handshakeCase {
 		{name: "client certificate required", cert: p.leaf.FullChain(), server: requireClientCert, cfg: chain("backend.example"), want: ReasonHandshake, want12: ReasonPolicy},
 		{name: "client certificate not trusted", cert: p.leaf.FullChain(), server: requireClientCert, want: ReasonHandshake, want12: ReasonPolicy,
 			cfg: with(chain("backend.example"), func(c *Config) { c.ClientCertificates = []tls.Certificate{p.other.FullChain()} })},
+		{name: "URI-only certificate, DNS identity", cert: uriOnly.FullChain(), cfg: chain("backend.example"), want: ReasonHostnameMismatch,
+			wantMsg: `backendtls: backend "backend.example": backend certificate "empty subject, URI:spiffe://example.org/api" is not valid for "backend.example": it is valid for URI:spiffe://example.org/api; the certificate names the backend by URI only: expect SubjectAltNames: []backendtls.SAN{{Type: backendtls.SANURI, Value: "spiffe://example.org/api"}}, or reissue the certificate with DNS:backend.example`},
+		{name: "DNS and URI certificate, wrong DNS identity", cert: withURI.FullChain(), cfg: chain("other.example"), want: ReasonHostnameMismatch,
+			wantMsg: `backendtls: backend "other.example": backend certificate "CN=backend.example" is not valid for "other.example": it is valid for DNS:backend.example, URI:spiffe://example.org/api; set the host name (SNI) or expected identity to one of those names, or reissue the certificate with DNS:other.example; to trust it by its URI instead, expect SubjectAltNames: []backendtls.SAN{{Type: backendtls.SANURI, Value: "spiffe://example.org/api"}}`},
+		{name: "SAN: wrong URI", cert: uriOnly.FullChain(), cfg: sans(chain("backend.example"), SAN{SANURI, "spiffe://example.org/billing"}), want: ReasonHostnameMismatch,
+			wantMsg: `backendtls: backend "URI:spiffe://example.org/billing" (SNI "backend.example"): backend certificate "empty subject, URI:spiffe://example.org/api" is valid for none of the expected names (URI:spiffe://example.org/billing): it is valid for URI:spiffe://example.org/api; if this is the right backend, add one of its names to SubjectAltNames, such as backendtls.SAN{Type: backendtls.SANURI, Value: "spiffe://example.org/api"}; otherwise reissue its certificate with one of the expected names`},
+		{name: "SAN: URI is exact, not a prefix", cert: uriOnly.FullChain(), cfg: sans(chain("backend.example"), SAN{SANURI, "spiffe://example.org"}), want: ReasonHostnameMismatch},
+		{name: "SAN: URI is case-sensitive", cert: uriOnly.FullChain(), cfg: sans(chain("backend.example"), SAN{SANURI, "spiffe://example.org/API"}), want: ReasonHostnameMismatch},
+		{name: "SAN: DNS never matches the CN", cert: cnOnly.FullChain(), cfg: sans(chain("legacy.example"), SAN{SANDNS, "legacy.example"}), want: ReasonHostnameMismatch},
+		{name: "SAN: DNS never matches an IP SAN", cert: ipOnly.FullChain(), cfg: sans(chain("front.example"), SAN{SANDNS, "ip.example"}), want: ReasonHostnameMismatch},
+		{name: "SAN: wrong IP", cert: p.leaf.FullChain(), cfg: sans(chain("backend.example"), SAN{SANIP, "127.0.0.2"}), want: ReasonHostnameMismatch},
+		{name: "SAN: trust still checked", cert: p.other.FullChain(), cfg: sans(chain("backend.example"), SAN{SANDNS, "backend.example"}), want: ReasonUntrustedRoot},
 		{name: "custom verifier refuses", cert: p.leaf.FullChain(), want: ReasonCustom,
 			cfg:     with(chain("backend.example"), func(c *Config) { c.Verifier = requireURI("spiffe://example.org/api") }),
 			wantMsg: `backendtls: backend "backend.example": custom verifier refused the backend: no URI SAN "spiffe://example.org/api" in "CN=backend.example"`},

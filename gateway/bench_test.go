@@ -10,12 +10,19 @@ import (
 
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
+	"github.com/e2etls/e2etls/observe/oteltrace"
+	"github.com/e2etls/e2etls/observe/prommetrics"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // BenchmarkProxy measures whole requests through the gateway over loopback
 // TLS on both legs, with keep-alive on both legs: the request path's cost
 // (plus the client's and the backend's, which share the machine), on each
-// frontend (own, nethttp) over HTTP/1.1 and HTTP/2.
+// frontend (own, nethttp). The variants add what production turns on: the
+// access log (written to io.Discard through its asynchronous writer) with
+// Prometheus metrics, and OpenTelemetry tracing (every request sampled,
+// spans discarded); "plain" has none of them, which costs nothing: each is
+// one nil check when off.
 func BenchmarkProxy(b *testing.B) {
 	body := bytes.Repeat([]byte("x"), 1024)
 	for _, fe := range frontends {
@@ -25,9 +32,20 @@ func BenchmarkProxy(b *testing.B) {
 
 func benchmarkProxy(b *testing.B, fe gateway.Frontend, body []byte) {
 	for _, bc := range []struct {
-		name  string
-		http2 bool
-	}{{"h1", false}, {"h2", true}} {
+		name    string
+		http2   bool
+		observe func(*gateway.Config)
+	}{
+		{"h1/plain", false, nil},
+		{"h1/accesslog+metrics", false, func(c *gateway.Config) {
+			c.AccessLog = &gateway.AccessLog{Writer: io.Discard}
+			c.Observer = prommetrics.New()
+		}},
+		{"h1/tracing", false, func(c *gateway.Config) {
+			c.Tracer = oteltrace.New(sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample())))
+		}},
+		{"h2/plain", true, nil},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			pki := gatewaytest.NewPKI()
 			backend := pki.StartBackend(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,6 +55,9 @@ func benchmarkProxy(b *testing.B, fe gateway.Frontend, body []byte) {
 			cfg := basicConfig(pki, "api.internal", backend.Member())
 			cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			cfg.Frontend = fe
+			if bc.observe != nil {
+				bc.observe(&cfg)
+			}
 			gw := gatewaytest.Start(b, cfg)
 			client := pki.Client()
 			tr := client.Transport.(*http.Transport)

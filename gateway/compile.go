@@ -76,7 +76,10 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		Pools:          make(map[string][]dataplane.PoolMember),
 		Settings:       make(map[string]*dataplane.Setting),
 		AffinityKey:    cfg.AffinityKey,
-		DetailedErrors: true,
+		DetailedErrors: cfg.DetailedErrors,
+		AccessLog:      e.accessLog,
+		Observer:       cfg.Observer,
+		Tracer:         cfg.Tracer,
 	}
 	gwPolicy := cfg.SSLPolicy
 	if gwPolicy.IsZero() {
@@ -258,6 +261,35 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		return t, ok
 	}
 	placeholder := routing.Target{Pool: "?", Setting: "?"}
+	redirectOf := func(path, name string) *routing.Redirect {
+		ri, ok := redirects[name]
+		if !ok {
+			errs.add(path, "unknown redirect %q", name)
+			return nil
+		}
+		rd := cfg.Redirects[ri]
+		return &routing.Redirect{Status: cmp.Or(rd.Status, 301), TargetListener: rd.TargetListener, TargetURL: rd.TargetURL, IncludePath: rd.IncludePath, IncludeQuery: rd.IncludeQuery}
+	}
+	// pathTarget resolves a URL path map's default or one of its path
+	// rules: a pool and setting, or a redirect (then the target is zero).
+	// fields names the fields in messages.
+	pathTarget := func(path, pool, setting, redirect string, fields [3]string) (routing.Target, *routing.Redirect) {
+		switch {
+		case redirect != "" && (pool != "" || setting != ""):
+			errs.add(path, "set %s and %s, or %s, not both", fields[0], fields[1], fields[2])
+			return placeholder, nil
+		case redirect != "":
+			if rd := redirectOf(path, redirect); rd != nil {
+				return routing.Target{}, rd
+			}
+			return placeholder, nil
+		case pool == "" && setting == "":
+			errs.add(path, "set %s and %s, or %s", fields[0], fields[1], fields[2])
+			return placeholder, nil
+		}
+		t, _ := target(path, pool, setting)
+		return t, nil
+	}
 	ruleTargets := make([][]routing.Target, len(cfg.Rules))
 	plan.Rules = make([]dataplane.Rule, len(cfg.Rules))
 	for i, r := range cfg.Rules {
@@ -286,18 +318,9 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			errs.add(path, "set exactly one of (pool and backendHttpSetting), urlPathMap or redirect")
 			rr.Target = placeholder
 		case r.Redirect != "":
-			ri, ok := redirects[r.Redirect]
-			if !ok {
-				errs.add(path, "unknown redirect %q", r.Redirect)
+			if rr.Redirect = redirectOf(path, r.Redirect); rr.Redirect == nil {
 				rr.Target = placeholder
-				break
 			}
-			rd := cfg.Redirects[ri]
-			status := rd.Status
-			if status == 0 {
-				status = 301
-			}
-			rr.Redirect = &routing.Redirect{Status: status, TargetListener: rd.TargetListener, TargetURL: rd.TargetURL, IncludePath: rd.IncludePath, IncludeQuery: rd.IncludeQuery}
 		case r.URLPathMap != "":
 			mi, ok := maps[r.URLPathMap]
 			if !ok {
@@ -307,12 +330,15 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			}
 			m := cfg.URLPathMaps[mi]
 			mpath := "urlPathMap " + q(m.Name)
-			def, _ := target(mpath+": default", m.DefaultPool, m.DefaultBackendHTTPSetting)
-			pm := &routing.PathMap{Name: m.Name, Default: def}
+			// A redirect keeps its place in ts with a zero target.
+			def, defRedirect := pathTarget(mpath+": default", m.DefaultPool, m.DefaultBackendHTTPSetting, m.DefaultRedirect,
+				[3]string{"defaultPool", "defaultBackendHttpSetting", "defaultRedirect"})
+			pm := &routing.PathMap{Name: m.Name, Default: def, DefaultRedirect: defRedirect}
 			ts := []routing.Target{def}
 			for _, pr := range m.PathRules {
-				t, _ := target(mpath+": pathRule "+q(pr.Name), pr.Pool, pr.BackendHTTPSetting)
-				pm.Rules = append(pm.Rules, routing.PathRule{Name: pr.Name, Paths: pr.Paths, Target: t})
+				t, rd := pathTarget(mpath+": pathRule "+q(pr.Name), pr.Pool, pr.BackendHTTPSetting, pr.Redirect,
+					[3]string{"pool", "backendHttpSetting", "redirect"})
+				pm.Rules = append(pm.Rules, routing.PathRule{Name: pr.Name, Paths: pr.Paths, Target: t, Redirect: rd})
 				ts = append(ts, t)
 			}
 			rr.PathMap = pm
@@ -341,6 +367,10 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	// when other parts have problems, so that theirs are reported too.
 	for i, ts := range ruleTargets {
 		for _, t := range ts {
+			if t == (routing.Target{}) { // a path map's redirect
+				plan.Rules[i].Targets = append(plan.Rules[i].Targets, dataplane.Target{})
+				continue
+			}
 			if _, ok := pools[t.Pool]; !ok || plan.Settings[t.Setting] == nil {
 				continue
 			}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/policy"
 )
 
@@ -97,7 +99,58 @@ type Config struct {
 	// by ALPN, as Azure Application Gateway does while its enableHttp2 is
 	// false (its default). False means HTTP/2 is offered too.
 	DisableHTTP2 bool
+
+	// AccessLog, when set, writes one record per request to its Writer off
+	// the request path, batched (see AccessLog). Nil means the records go
+	// to Logger at Info, written as each request ends: fine for tests and
+	// small loads, slow for production.
+	AccessLog *AccessLog
+	// Observer receives the gateway's events (requests, TLS handshakes on
+	// both sides, reloads) for metrics: see package observe and its
+	// Prometheus adapter, observe/prommetrics. Nil means none.
+	Observer observe.Observer
+	// Tracer opens a span per request and per backend attempt, and
+	// propagates the trace context to backends: see observe/oteltrace.
+	// Nil means no tracing, at no cost.
+	Tracer observe.Tracer
+	// DetailedErrors puts the failure's account (member, pool, setting and
+	// what to fix) in the body of the gateway's own error responses and
+	// its code in ErrorHeader, for tests and debugging. False, the
+	// default, gives clients a generic page with the status and the
+	// request's ID only, so that nothing of the backends' topology leaks;
+	// the account goes to the log either way (see SECURITY.md).
+	DetailedErrors bool
 }
+
+// AccessLog is an access log written off the request path: each record is
+// formatted as the request ends and appended to a batch, which a goroutine
+// writes to Writer every FlushInterval, as soon as 64 KiB wait, and on
+// Shutdown and Close. If Writer cannot keep up, records beyond 4 MiB
+// waiting are dropped and counted (Gateway.Stats, a warning in the Logger
+// once a minute): a slow disk never slows a request. Record fields are
+// those of Azure Application Gateway's access log (see README).
+//
+// Update keeps the running log when the new Config has the same
+// *AccessLog; another value starts a new one, and the old one is flushed
+// and closed once the requests of the old configuration are done.
+type AccessLog struct {
+	// Writer receives the records. Required.
+	Writer io.Writer
+	// Format is AccessLogText (logfmt, the zero value) or AccessLogJSON.
+	Format AccessLogFormat
+	// FlushInterval is the longest a record waits. Zero means 1 s.
+	FlushInterval time.Duration
+}
+
+// AccessLogFormat is the format of the access log's records.
+type AccessLogFormat string
+
+const (
+	// AccessLogText is one logfmt line (key=value) per record.
+	AccessLogText AccessLogFormat = ""
+	// AccessLogJSON is one JSON object per line.
+	AccessLogJSON AccessLogFormat = "json"
+)
 
 // Frontend chooses the HTTP/1.x and HTTP/2 servers that serve the
 // listeners' connections, after the gateway's own accept loop and TLS
@@ -196,19 +249,27 @@ type Rule struct {
 }
 
 // URLPathMap routes by URL path: the first path rule, in listed order,
-// whose pattern matches; else the default pool and setting.
+// whose pattern matches; else the default pool and setting, or the default
+// redirect.
 type URLPathMap struct {
 	// Name is unique among URL path maps. Required.
 	Name string
 	// DefaultPool and DefaultBackendHTTPSetting serve a path that no path
-	// rule matches. Both are required.
+	// rule matches. Both are required unless DefaultRedirect is set; then
+	// both are empty.
 	DefaultPool               string
 	DefaultBackendHTTPSetting string
+	// DefaultRedirect names the redirect that answers a path no path rule
+	// matches (Azure's defaultRedirectConfiguration). Empty means
+	// DefaultPool and DefaultBackendHTTPSetting serve it.
+	DefaultRedirect string
 	// PathRules are tried in order.
 	PathRules []PathRule
 }
 
-// PathRule sends the paths it matches to a pool with a backend setting.
+// PathRule sends the paths it matches to a pool with a backend setting, or
+// answers them with a redirect. Exactly one of (Pool and
+// BackendHTTPSetting) or Redirect is set.
 type PathRule struct {
 	// Name is unique within its map. Required.
 	Name string
@@ -216,9 +277,15 @@ type PathRule struct {
 	// ("/images/*", "/images*"); matching is case-insensitive and ignores
 	// the query. At least one is required.
 	Paths []string
-	// Pool and BackendHTTPSetting are required.
+	// Pool and BackendHTTPSetting are required unless Redirect is set;
+	// then both are empty.
 	Pool               string
 	BackendHTTPSetting string
+	// Redirect names the redirect that answers the paths the rule matches
+	// (Azure's redirectConfiguration of a path rule); its Location carries
+	// the request's whole path when the redirect includes the path. Empty
+	// means Pool and BackendHTTPSetting serve them.
+	Redirect string
 }
 
 // Redirect answers with a redirect instead of proxying.
@@ -321,6 +388,14 @@ type BackendHTTPSetting struct {
 	// Identity overrides the identity expected of members' certificates.
 	// Empty means the SNI name.
 	Identity string
+	// SubjectAltNames, when set, are the identities a member's certificate
+	// may be valid for: DNS names, URIs (SPIFFE IDs) and IP addresses, any
+	// one of which suffices (backendtls.SAN says how each matches). They
+	// replace the host-name check, as Gateway API's BackendTLSPolicy
+	// subjectAltNames do; the SNI is still sent as HostName and
+	// PickHostNameFromBackendAddress say. Not allowed with Identity. Empty
+	// means Identity or the SNI name.
+	SubjectAltNames []backendtls.SAN
 	// Verifier runs after every built-in check passed. Nil means none.
 	Verifier backendtls.Verifier
 	// ClientCertificate, when set, is presented to members (backend mTLS).

@@ -253,6 +253,83 @@ func TestRedirectHTTPToHTTPS(t *testing.T) {
 	}
 }
 
+// TestPathMapRedirects: path rules and a URL path map's default that
+// redirect, over real TLS, next to path rules that proxy.
+func TestPathMapRedirects(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	app := startEcho(t, pki, "app", "api.internal")
+	api := startEcho(t, pki, "api", "api.internal")
+	cfg := basicConfig(pki, "api.internal", app.Member())
+	cfg.Pools = append(cfg.Pools, gateway.Pool{Name: "api", Members: []gateway.Member{api.Member()}})
+	cfg.Listeners = append(cfg.Listeners, gateway.Listener{Name: "plain", Protocol: gateway.HTTP, Port: 80})
+	cfg.Redirects = []gateway.Redirect{
+		{Name: "archive", Status: 307, TargetURL: "https://archive.example/site", IncludeQuery: true},
+		{Name: "to-plain", Status: 302, TargetListener: "plain", IncludePath: true},
+		{Name: "to-https", TargetListener: "web", IncludePath: true, IncludeQuery: true}, // 301
+	}
+	cfg.URLPathMaps = []gateway.URLPathMap{
+		{
+			Name: "site", DefaultPool: "app", DefaultBackendHTTPSetting: "tls",
+			PathRules: []gateway.PathRule{
+				{Name: "old", Paths: []string{"/old/*"}, Redirect: "archive"},
+				{Name: "api", Paths: []string{"/api/*"}, Pool: "api", BackendHTTPSetting: "tls"},
+				{Name: "insecure", Paths: []string{"/insecure*"}, Redirect: "to-plain"},
+			},
+		},
+		{
+			Name: "upgrade", DefaultRedirect: "to-https",
+			PathRules: []gateway.PathRule{{Name: "api", Paths: []string{"/api/*"}, Pool: "api", BackendHTTPSetting: "tls"}},
+		},
+	}
+	cfg.Rules = []gateway.Rule{
+		{Name: "tls", Listener: "web", URLPathMap: "site"},
+		{Name: "plain", Listener: "plain", URLPathMap: "upgrade"},
+	}
+	gw := gatewaytest.Start(t, cfg)
+	c := newClient(t, pki)
+	web, plain := gw.URL("web", "shop.example"), gw.URL("plain", "shop.example")
+	webPort, plainPort := strconv.Itoa(gw.Port("web")), strconv.Itoa(gw.Port("plain"))
+
+	tests := []struct {
+		name, url string
+		status    int
+		location  string // "" for a proxied request
+		server    string // the backend that answers a proxied request
+	}{
+		{"path rule to a URL, query kept", web + "/old/page?q=1&r=2", 307, "https://archive.example/site?q=1&r=2", ""},
+		{"path rule to a URL, no query", web + "/OLD/page", 307, "https://archive.example/site", ""},
+		{"path rule to a listener, path kept, query dropped", web + "/insecure/a%20b?q=1", 302, "http://shop.example:" + plainPort + "/insecure/a%20b", ""},
+		{"path rule after a redirecting one proxies", web + "/api/v1", 200, "", "api"},
+		{"default proxies", web + "/shop", 200, "", "app"},
+		{"default redirects, path and query kept", plain + "/a/b%20c?x=1&y=2", 301, "https://shop.example:" + webPort + "/a/b%20c?x=1&y=2", ""},
+		{"default redirects at the root", plain + "/", 301, "https://shop.example:" + webPort + "/", ""},
+		{"path rule of a redirecting map proxies", plain + "/api/x?q=1", 200, "", "api"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := get(t, c, tt.url)
+			require.Equal(t, tt.status, r.status, r.body)
+			assert.Equal(t, tt.location, r.header.Get("Location"))
+			if tt.location != "" {
+				assert.Equal(t, "e2etls", r.header.Get("Server"))
+				return
+			}
+			assert.Equal(t, tt.server, r.echo.Server)
+			assert.Equal(t, "api.internal", r.echo.SNI, "re-encrypted to the backend")
+		})
+	}
+
+	// The Locations to the gateway's own listeners work.
+	r := get(t, c, plain+"/deep/page?x=1")
+	require.Equal(t, http.StatusMovedPermanently, r.status)
+	r = get(t, c, r.header.Get("Location"))
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, "app", r.echo.Server)
+	assert.Equal(t, "/deep/page", r.echo.Path)
+	assert.Equal(t, "x=1", r.echo.RawQuery)
+}
+
 // fakeResolver resolves names from a map, or fails when failing is set.
 type fakeResolver struct {
 	names   map[string]string
@@ -1024,10 +1101,18 @@ func TestAccessLog(t *testing.T) {
 		assert.Equal(t, backend.Addr, rec["member"])
 		assert.Equal(t, "GET", rec["method"])
 		assert.EqualValues(t, 200, rec["status"])
-		assert.Greater(t, rec["bytes"], 0.0)
-		assert.Greater(t, rec["duration"], 0.0)
-		assert.Greater(t, rec["backend_duration"], 0.0)
-		assert.GreaterOrEqual(t, rec["duration"], rec["backend_duration"])
+		assert.Greater(t, rec["bytes_sent"], 0.0)
+		assert.EqualValues(t, 0, rec["bytes_received"])
+		assert.Equal(t, "Go-http-client/2.0", rec["user_agent"])
+		assert.Regexp(t, `^HTTP/(1\.1|2\.0)$`, rec["proto"])
+		assert.Regexp(t, `^[0-9a-f]{32}$`, rec["request_id"])
+		// Durations carry their unit, in JSON too.
+		took, err := time.ParseDuration(rec["duration"].(string))
+		require.NoError(t, err)
+		backendTook, err := time.ParseDuration(rec["backend_duration"].(string))
+		require.NoError(t, err)
+		assert.Greater(t, backendTook, time.Duration(0))
+		assert.GreaterOrEqual(t, took, backendTook)
 		assert.Regexp(t, `^TLSv1_[23] TLS_`, rec["client_tls"])
 		assert.Regexp(t, `^TLSv1_3 TLS_`, rec["backend_tls"])
 		assert.NotContains(t, rec, "reason")

@@ -52,8 +52,8 @@
 //
 // A backend that fails verification receives nothing: the handshake is
 // refused before a byte of the request is sent, the client gets 502 Bad
-// Gateway with a one-line body naming the reason (the X-E2etls-Error header
-// carries the reason's short name), the access log records the reason,
+// Gateway with a one-line body naming the reason (the X-E2etls-Error header,
+// [ErrorHeader], carries the reason's short name, an [ErrorCode]), the access log records the reason,
 // member and setting, and the member leaves rotation at once (passive
 // health) until a probe succeeds. A backend that does not answer within the
 // setting's request timeout gets 504, after one retry on another healthy
@@ -90,17 +90,30 @@
 //
 // # Frontend servers
 //
-// The gateway does each frontend TLS handshake itself. HTTP/1.x connections
-// (and plain HTTP listeners) are served by the gateway's own HTTP/1.1
-// server: one goroutine per connection, the request state reused from one
-// request to the next, no buffers held while a connection is idle, strict
-// framing (see SECURITY.md); a client that hangs up while its request waits
-// on a backend cancels that request. HTTPS listeners offer h2, http/1.1
-// and http/1.0 by ALPN; HTTP/2 connections are served by the gateway's own
+// The gateway does each frontend TLS handshake itself and dispatches the
+// connection by ALPN. By default ([FrontendOwn]) HTTP/1.x connections (and
+// plain HTTP listeners) are served by the gateway's own HTTP/1.1 server:
+// one goroutine per connection, the request state reused from one request
+// to the next, no buffers held while a connection is idle, strict framing
+// checked in the one pass that parses the head (see SECURITY.md); a client
+// that hangs up while its request waits on a backend cancels that request.
+// HTTPS listeners offer h2, http/1.1 and http/1.0 by ALPN (h2 left out with
+// Config.DisableHTTP2); HTTP/2 connections are served by the gateway's own
 // HTTP/2 server (golang.org/x/net/http2's framer and HPACK, net/http's
 // limits and defences, each response's HEADERS and DATA in one write).
-// Both call the same handler, so routing, trust and logging do not depend
-// on the protocol.
+// [FrontendNetHTTP] serves both with net/http's server instead. Either
+// way the same handler runs, so routing, trust and logging do not depend
+// on the protocol or the server.
+//
+// # Layout
+//
+// This package is the public face: the configuration and its validation,
+// which resolves a Config into the plan the data plane serves from, and
+// the Gateway's lifecycle. The layers behind it live in internal packages
+// with one job each (see the package e2etls documentation): the data plane
+// (routing each request, members, proxying, health), the upstream side
+// (dialing, backend TLS, connection pools), the frontend (accept loops and
+// TLS) and the wire servers.
 //
 // # Lifecycle
 //

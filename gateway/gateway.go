@@ -7,19 +7,23 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/e2etls/e2etls/internal/accesslog"
 	"github.com/e2etls/e2etls/internal/dataplane"
 	"github.com/e2etls/e2etls/internal/frontend"
 	"github.com/e2etls/e2etls/internal/httpwire"
 	"github.com/e2etls/e2etls/internal/upstream"
+	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/probe"
 )
 
@@ -40,6 +44,11 @@ type Gateway struct {
 
 	updateMu sync.Mutex // serialises Update, Shutdown and Close
 
+	// The running access log and the Config value it was made from; both
+	// change only under updateMu.
+	accessLog    *accesslog.Writer
+	accessLogCfg *AccessLog
+
 	mu       sync.Mutex
 	closed   bool
 	stopping atomic.Bool // Shutdown or Close began: Handler answers 503
@@ -54,6 +63,8 @@ type Gateway struct {
 type env struct {
 	sessions upstream.SessionCaches
 	dp       dataplane.Env
+	// accessLog is the access log the next compile uses (nil: the Logger).
+	accessLog *accesslog.Writer
 }
 
 // port is one frontend port, shared by the listeners on it.
@@ -87,10 +98,20 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	cfg = withAffinityKey(cfg, nil)
-	s, err := compile(cfg, 1, g.env)
+	alog, err := g.newAccessLog(cfg.AccessLog)
 	if err != nil {
 		return nil, err
 	}
+	g.env.accessLog = alog
+	s, err := compile(cfg, 1, g.env)
+	if err != nil {
+		if alog != nil {
+			alog.Close()
+		}
+		return nil, err
+	}
+	g.accessLog, g.accessLogCfg = alog, cfg.AccessLog
+	g.env.dp.Dialer.SetObserver(cfg.Observer)
 	g.timeouts = httpwire.NewTimeouts(timeouts(cfg))
 	g.cur.Store(s)
 	for _, l := range s.Plan().Listeners {
@@ -143,7 +164,10 @@ func checkFrontend(cfg Config) error {
 func (g *Gateway) newPort(num int, address string, https bool) *port {
 	p := &port{num: num, address: address, https: https}
 	h := dataplane.PortHandler(&g.cur, num, g.frontend == FrontendNetHTTP)
-	fp := &frontend.Port{Name: strconv.Itoa(num), Log: g.log, Timeouts: g.timeouts}
+	fp := &frontend.Port{Name: strconv.Itoa(num), Log: g.log, Timeouts: g.timeouts,
+		OnHandshake: func(cs *tls.ConnectionState, sni string, err error, took time.Duration) {
+			g.clientHandshake(num, cs, sni, err, took)
+		}}
 	if g.frontend == FrontendNetHTTP {
 		s := frontend.NetHTTP(h, g.log, g.timeouts)
 		fp.HTTP1, fp.HTTP2 = s, s
@@ -188,8 +212,8 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 // answers 503.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := g.cur.Acquire()
-		defer s.Release()
+		s, tok := g.cur.Acquire()
+		defer s.Release(tok)
 		if g.stopping.Load() {
 			s.Refuse(w, r, refuseShuttingDown)
 			return
@@ -358,6 +382,9 @@ func (g *Gateway) release() {
 	s := g.cur.Load()
 	s.StopProbeDials()
 	s.Close()
+	if g.accessLog != nil {
+		g.accessLog.Close() // writes what is queued
+	}
 }
 
 // Update validates cfg and, if it is valid, swaps it in atomically: new
@@ -387,10 +414,27 @@ func (g *Gateway) Update(cfg Config) error {
 		return err
 	}
 	cfg = withAffinityKey(cfg, old.Plan().AffinityKey)
+	alog, oldLog := g.accessLog, (*accesslog.Writer)(nil)
+	if cfg.AccessLog != g.accessLogCfg {
+		var err error
+		if alog, err = g.newAccessLog(cfg.AccessLog); err != nil {
+			g.reloaded(cfg.Observer, old.Generation(), err)
+			return err
+		}
+		oldLog = g.accessLog
+	}
+	g.env.accessLog = alog
 	s, err := compile(cfg, old.Generation()+1, g.env)
 	if err != nil {
+		if alog != g.accessLog && alog != nil {
+			alog.Close()
+		}
+		g.env.accessLog = g.accessLog
+		g.reloaded(old.Plan().Observer, old.Generation(), err)
 		return err
 	}
+	g.accessLog, g.accessLogCfg = alog, cfg.AccessLog
+	g.env.dp.Dialer.SetObserver(cfg.Observer)
 	g.logs.set(cfg.Logger)
 	g.timeouts.Set(timeouts(cfg))
 	g.env.dp.Dialer.SetDial(cfg.DialContext)
@@ -408,9 +452,114 @@ func (g *Gateway) Update(cfg Config) error {
 		oldMon.Close()
 	}
 	old.StopProbeDials()
-	dataplane.Retire(old, s, g.stop, &g.bg)
+	dataplane.Retire(old, s, g.stop, &g.bg, func() {
+		if oldLog != nil {
+			oldLog.Close() // the old configuration's requests are done
+		}
+	})
 	g.log.Info("gateway: configuration updated", slog.Uint64("generation", s.Generation()))
+	g.reloaded(cfg.Observer, s.Generation(), nil)
 	return nil
+}
+
+// reloaded tells o of an Update's outcome.
+func (g *Gateway) reloaded(o observe.Observer, gen uint64, err error) {
+	if o != nil {
+		o.Reload(observe.Reload{Source: "update", Generation: gen, Err: err})
+	}
+}
+
+// newAccessLog starts the access log of c, nil for none.
+func (g *Gateway) newAccessLog(c *AccessLog) (*accesslog.Writer, error) {
+	if c == nil {
+		return nil, nil
+	}
+	var errs problems
+	if c.Writer == nil {
+		errs.add("accessLog", "no writer: set AccessLog.Writer, or leave AccessLog nil to log requests to Logger")
+	}
+	format := accesslog.Text
+	switch c.Format {
+	case AccessLogText:
+	case AccessLogJSON:
+		format = accesslog.JSON
+	default:
+		errs.add("accessLog", "format %q: want %q (text) or %q", c.Format, AccessLogText, AccessLogJSON)
+	}
+	if c.FlushInterval < 0 {
+		errs.add("accessLog", "flushInterval %v is negative", c.FlushInterval)
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return accesslog.New(c.Writer, accesslog.Options{Format: format, FlushInterval: c.FlushInterval, Log: g.log}), nil
+}
+
+// Stats are a gateway's counters that are not per request.
+type Stats struct {
+	// Generation is the configuration generation serving, 1 for New's.
+	Generation uint64
+	// AccessLogWritten and AccessLogDropped count the access log's records
+	// written and dropped (the writer did not keep up, or failed) since
+	// New; both zero without an AccessLog.
+	AccessLogWritten, AccessLogDropped uint64
+}
+
+// Stats returns the gateway's counters.
+func (g *Gateway) Stats() Stats {
+	g.updateMu.Lock()
+	alog := g.accessLog
+	g.updateMu.Unlock()
+	st := Stats{Generation: g.cur.Load().Generation()}
+	if alog != nil {
+		as := alog.Stats()
+		st.AccessLogWritten, st.AccessLogDropped = as.Written, as.Dropped
+	}
+	return st
+}
+
+// clientHandshake tells the observer of a frontend TLS handshake.
+func (g *Gateway) clientHandshake(port int, cs *tls.ConnectionState, sni string, err error, took time.Duration) {
+	s := g.cur.Load()
+	o := s.Plan().Observer
+	if o == nil {
+		return
+	}
+	ev := observe.ClientHandshake{Port: port, Duration: took}
+	if li, ok := s.Table().CertificateFor(port, sni); ok {
+		ev.Listener = s.Plan().Listeners[li].Name
+	}
+	if cs != nil {
+		ev.TLS = observe.TLS{Version: cs.Version, CipherSuite: cs.CipherSuite, Resumed: cs.DidResume}
+	} else {
+		ev.Failure = handshakeFailure(err)
+	}
+	o.ClientHandshake(ev)
+}
+
+// handshakeFailure classifies a failed frontend handshake (see
+// observe.ClientHandshake.Failure).
+func handshakeFailure(err error) string {
+	var re tls.RecordHeaderError
+	var alert tls.AlertError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &re):
+		return "not-tls"
+	case httpwire.IsTimeoutErr(err):
+		return "timeout"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "connection reset"):
+		return "eof"
+	case strings.Contains(msg, "requires SNI") || strings.Contains(msg, "has no listener for SNI"):
+		return "unknown-sni"
+	case strings.Contains(msg, "protocol version"):
+		return "protocol-version"
+	case strings.Contains(msg, "no cipher suite") || strings.Contains(msg, "no mutually supported") || strings.Contains(msg, "no ECDHE curve"):
+		return "no-shared-cipher"
+	case errors.As(err, &alert) || strings.Contains(msg, "remote error: tls: bad certificate") || strings.Contains(msg, "unknown certificate"):
+		return "bad-certificate"
+	}
+	return "other"
 }
 
 // sameFrontends refuses a configuration whose frontend ports differ from

@@ -319,3 +319,39 @@ func TestListenerCertificateMustMatchItsKey(t *testing.T) {
 	_, err := gateway.New(cfg)
 	require.EqualError(t, err, `gateway: sslCertificate "front": private key does not match the certificate "CN=shop.example"`)
 }
+
+// TestNewChecksPathMapRedirects: a URL path map's default and each path
+// rule set exactly one of a pool and setting or a redirect that exists.
+func TestNewChecksPathMapRedirects(t *testing.T) {
+	pki := gatewaytest.NewPKI()
+	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: 8443})
+	cfg.Redirects = []gateway.Redirect{{Name: "away", Status: 302, TargetURL: "https://away.example/"}}
+	cfg.URLPathMaps = []gateway.URLPathMap{
+		{
+			Name: "both", DefaultPool: "app", DefaultBackendHTTPSetting: "tls", DefaultRedirect: "away",
+			PathRules: []gateway.PathRule{
+				{Name: "both", Paths: []string{"/b"}, Pool: "app", Redirect: "away"},
+				{Name: "neither", Paths: []string{"/n"}},
+				{Name: "unknown", Paths: []string{"/u"}, Redirect: "nowhere"},
+				{Name: "half", Paths: []string{"/h"}, Pool: "app"},
+			},
+		},
+		{Name: "none", DefaultRedirect: "elsewhere"},
+	}
+	cfg.Listeners = append(cfg.Listeners, gateway.Listener{Name: "plain", Protocol: gateway.HTTP, Port: 80})
+	cfg.Rules = []gateway.Rule{
+		{Name: "all", Listener: "web", URLPathMap: "both"},
+		{Name: "plain", Listener: "plain", URLPathMap: "none"},
+	}
+	_, err := gateway.New(cfg)
+	require.Error(t, err)
+	want := []string{
+		`gateway: urlPathMap "both": default: set defaultPool and defaultBackendHttpSetting, or defaultRedirect, not both`,
+		`gateway: urlPathMap "both": pathRule "both": set pool and backendHttpSetting, or redirect, not both`,
+		`gateway: urlPathMap "both": pathRule "neither": set pool and backendHttpSetting, or redirect`,
+		`gateway: urlPathMap "both": pathRule "unknown": unknown redirect "nowhere"`,
+		`gateway: urlPathMap "both": pathRule "half": no backend HTTP setting`,
+		`gateway: urlPathMap "none": default: unknown redirect "elsewhere"`,
+	}
+	assert.Equal(t, want, strings.Split(err.Error(), "\n"))
+}

@@ -371,8 +371,11 @@ func TestHandlerMountsInOwnServer(t *testing.T) {
 	late, _ := io.ReadAll(resp2.Body)
 	resp2.Body.Close()
 	assert.Equal(t, http.StatusServiceUnavailable, resp2.StatusCode)
-	assert.Equal(t, "shutting-down", resp2.Header.Get("X-E2etls-Error"))
-	assert.Contains(t, string(late), "the gateway is shutting down")
+	// gateway.New without DetailedErrors: the client learns the status and
+	// the request's ID, the log why.
+	assert.Empty(t, resp2.Header.Get(gateway.ErrorHeader))
+	assert.Regexp(t, `^503 Service Unavailable \(request ID [0-9a-f]{32}\)\n$`, string(late))
+	assert.Contains(t, logs.String(), "the gateway is shutting down")
 }
 
 // TestShutdownEndsUpgradedConnections: an upgraded (WebSocket) connection

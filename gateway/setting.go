@@ -100,6 +100,7 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 			{len(bs.PinnedPublicKeys) > 0, "pinnedPublicKeys"},
 			{bs.Identity != "", "identity"},
 			{bs.ServerName != "", "serverName"},
+			{len(bs.SubjectAltNames) > 0, "subjectAltNames"},
 			{bs.Verifier != nil, "verifier"},
 			{bs.ClientCertificate != nil, "clientCertificate"},
 			{!bs.SSLPolicy.IsZero(), "sslPolicy"},
@@ -118,6 +119,7 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	}
 	tc := backendtls.Config{
 		Identity:           bs.Identity,
+		SubjectAltNames:    bs.SubjectAltNames,
 		PinnedPublicKeys:   bs.PinnedPublicKeys,
 		Verifier:           bs.Verifier,
 		InsecureSkipVerify: bs.InsecureSkipVerify,

@@ -673,3 +673,10 @@ func TestNameError(t *testing.T) {
 		t.Errorf("Error() = %q; want %q", got, want)
 	}
 }
+
+func TestCipherSuiteNameDoesNotAllocate(t *testing.T) {
+	// Access-log records and metrics name a suite for every request.
+	if n := testing.AllocsPerRun(100, func() { CipherSuiteName(tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) }); n != 0 {
+		t.Errorf("CipherSuiteName allocates %v times", n)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/e2etls/e2etls/internal/httpwire"
 )
 
 // A Set is a compiled [RuleSet]. It is immutable and safe for concurrent
@@ -302,40 +304,12 @@ func sanitize(v string) string {
 }
 
 // cleanPath makes a rendered path absolute and resolves its dot segments
-// (RFC 3986 section 5.2.4), keeping a trailing slash and repeated slashes,
-// as the gateway cleans the paths it routes.
+// as the gateway cleans the paths it routes (httpwire.CleanPath).
 func cleanPath(p string) string {
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p
 	}
-	if !strings.Contains(p, "/.") {
-		return p
-	}
-	segs := strings.Split(p, "/")
-	out := make([]string, 0, len(segs))
-	for i, s := range segs {
-		last := i == len(segs)-1
-		switch s {
-		case ".":
-			if last {
-				out = append(out, "")
-			}
-		case "..":
-			if len(out) > 1 {
-				out = out[:len(out)-1]
-			}
-			if last {
-				out = append(out, "")
-			}
-		default:
-			out = append(out, s)
-		}
-	}
-	c := strings.Join(out, "/")
-	if !strings.HasPrefix(c, "/") {
-		c = "/" + c
-	}
-	return c
+	return httpwire.CleanPath(p)
 }
 
 // escapeQuery percent-encodes the bytes of a rendered query that cannot

@@ -208,6 +208,7 @@ func (c *compiler) checkRules() {
 			c.fail(where, errors.New("sets more than one of Target, PathMap and Redirect"))
 		case r.PathMap != nil:
 			c.entries[i].paths = c.pathMap(where, r.PathMap)
+			c.checkPathLoops(where, i, self)
 		case r.Redirect != nil:
 			e, errs := compileRedirect(r.Redirect, self, c.cfg.Listeners, c.patterns, c.byName)
 			for _, err := range errs {
@@ -255,7 +256,7 @@ func (c *compiler) pathMap(where string, m *PathMap) *pathIndex {
 	} else {
 		where = fmt.Sprintf("%s: path map %q", where, m.Name)
 	}
-	c.checkTarget(where+": default", m.Default)
+	defRedirect := c.pathTarget(where+": default", m.Default, m.DefaultRedirect)
 	type kind struct {
 		key    string
 		prefix bool
@@ -263,6 +264,7 @@ func (c *compiler) pathMap(where string, m *PathMap) *pathIndex {
 	seen := make(map[kind]int) // pattern to path rule
 	names := make(map[string]int)
 	targets := make([]Target, len(m.Rules))
+	redirects := make([]*redirectEntry, len(m.Rules))
 	var patterns []pathPattern
 	for i := range m.Rules {
 		pr := &m.Rules[i]
@@ -294,12 +296,67 @@ func (c *compiler) pathMap(where string, m *PathMap) *pathIndex {
 			seen[k] = i
 			patterns = append(patterns, pathPattern{rule: int32(i), lit: lit, prefix: prefix})
 		}
-		c.checkTarget(pw, pr.Target)
+		redirects[i] = c.pathTarget(pw, pr.Target, pr.Redirect)
 		targets[i] = pr.Target
 	}
 	x := newPathIndex(m.Default, targets, patterns)
+	x.defRedirect, x.redirects = defRedirect, redirects
 	c.maps[m] = x
 	return x
+}
+
+// pathTarget checks a path map's default or one of its path rules, which
+// sets exactly one of a Target and a Redirect, and returns the compiled
+// redirect (nil for a target). A redirect may target the listener of the
+// rule that uses the map: see checkPathLoops.
+func (c *compiler) pathTarget(where string, t Target, rd *Redirect) *redirectEntry {
+	switch {
+	case rd != nil && t != (Target{}):
+		c.fail(where, errors.New("sets both a Target and a Redirect"))
+	case rd != nil:
+		e, errs := compileRedirect(rd, -1, c.cfg.Listeners, c.patterns, c.byName)
+		for _, err := range errs {
+			c.fail(where, err)
+		}
+		return e
+	default:
+		c.checkTarget(where, t)
+	}
+	return nil
+}
+
+// checkPathLoops reports the redirects of rule i's path map that send a
+// request back to the same redirect: to the rule's own listener (self) with
+// the path included, or without it when "/" itself gets the redirect.
+func (c *compiler) checkPathLoops(where string, i, self int) {
+	r, x := &c.cfg.Rules[i], c.entries[i].paths
+	if self < 0 || x == nil {
+		return
+	}
+	root, _ := x.lookup("/")
+	check := func(w string, e *redirectEntry, rule int) {
+		if e == nil || !e.toListener || e.target != self {
+			return
+		}
+		switch {
+		case e.includePath:
+			c.fail(w, fmt.Errorf("redirect to listener %q, the rule's own listener, with the path: every request it matches would come back to it", r.Listener))
+		case root == rule:
+			c.fail(w, fmt.Errorf("redirect to listener %q, the rule's own listener, at \"/\", which the redirect serves too: the redirected request would come back to it", r.Listener))
+		}
+	}
+	w := where
+	if r.PathMap.Name != "" {
+		w = fmt.Sprintf("%s: path map %q", where, r.PathMap.Name)
+	}
+	check(w+": default", x.defRedirect, -1)
+	for i, e := range x.redirects {
+		pw := fmt.Sprintf("%s: path rule[%d]", w, i)
+		if n := r.PathMap.Rules[i].Name; n != "" {
+			pw = fmt.Sprintf("%s: path rule %q", w, n)
+		}
+		check(pw, e, i)
+	}
 }
 
 // table builds the Table of a valid configuration.

@@ -181,6 +181,39 @@ func TestCompileErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "path map redirects",
+			cfg: Config{
+				Listeners: []Listener{web, {Name: "tls", Port: 443, HTTPS: true}, {Name: "w2", Port: 81}},
+				Rules: []Rule{
+					{Name: "paths", Listener: "web", PathMap: &PathMap{
+						Name: "m", Default: target("d"), DefaultRedirect: &Redirect{Status: 301, TargetListener: "tls"},
+						Rules: []PathRule{
+							{Name: "both", Paths: []string{"/b"}, Target: target("b"), Redirect: &Redirect{Status: 301, TargetListener: "tls"}},
+							{Name: "bad", Paths: []string{"/x"}, Redirect: &Redirect{Status: 300, TargetListener: "nope"}},
+							{Name: "loop", Paths: []string{"/l/*"}, Redirect: &Redirect{Status: 302, TargetListener: "web", IncludePath: true}},
+							{Name: "neither", Paths: []string{"/n"}},
+						},
+					}},
+					{Name: "root", Listener: "w2", PathMap: &PathMap{
+						Name:            "r",
+						DefaultRedirect: &Redirect{Status: 301, TargetListener: "w2", IncludeQuery: true},
+						Rules:           []PathRule{{Name: "a", Paths: []string{"/a"}, Target: target("a")}},
+					}},
+					{Name: "tls", Listener: "tls", Target: target("t")},
+				},
+			},
+			want: []string{
+				`routing: rule "paths": path map "m": default: sets both a Target and a Redirect`,
+				`routing: rule "paths": path map "m": path rule "both": sets both a Target and a Redirect`,
+				`routing: rule "paths": path map "m": path rule "bad": redirect status 300 is not 301, 302, 303 or 307`,
+				`routing: rule "paths": path map "m": path rule "bad": redirect to unknown listener "nope"`,
+				`routing: rule "paths": path map "m": path rule "neither": pool is required`,
+				`routing: rule "paths": path map "m": path rule "neither": setting is required`,
+				`routing: rule "paths": path map "m": path rule "loop": redirect to listener "web", the rule's own listener, with the path: every request it matches would come back to it`,
+				`routing: rule "root": path map "r": default: redirect to listener "w2", the rule's own listener, at "/", which the redirect serves too: the redirected request would come back to it`,
+			},
+		},
+		{
 			name: "redirect URLs",
 			cfg: Config{
 				Listeners: []Listener{web, {Name: "w2", Port: 81}, {Name: "w3", Port: 82}},
@@ -245,6 +278,10 @@ func TestCompileValid(t *testing.T) {
 			Rules:     []Rule{{Name: "ra", Listener: "a", Target: target("p"), Priority: 2}, {Name: "rb", Listener: "b", Target: target("p"), Priority: 1}},
 		}},
 		{"path rule without target pool is still checked; empty map is fine", pathMapConfig(&PathMap{Name: "m", Default: target("d")})},
+		{"path rule redirects to its own listener, elsewhere", pathMapConfig(&PathMap{
+			Name: "m", Default: target("d"),
+			Rules: []PathRule{{Name: "old", Paths: []string{"/old"}, Redirect: &Redirect{Status: 301, TargetListener: "web", IncludeQuery: true}}},
+		})},
 	}
 	for _, tt := range tests {
 		if _, err := Compile(tt.cfg); err != nil {

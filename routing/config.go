@@ -59,7 +59,8 @@ type Target struct {
 }
 
 // A PathRule sends requests whose path matches one of its patterns to its
-// Target.
+// Target, or answers them with its Redirect. Exactly one of Target and
+// Redirect is set.
 type PathRule struct {
 	// Name identifies the path rule in errors. It is required and unique
 	// within its PathMap.
@@ -71,13 +72,21 @@ type PathRule struct {
 	// Matching ignores case. See [ValidatePathPattern].
 	Paths []string
 
-	// Target receives the requests the rule matches.
+	// Target receives the requests the rule matches. It must be zero when
+	// Redirect is set.
 	Target Target
+
+	// Redirect, if not nil, answers the requests the rule matches with a
+	// redirect, its Location built as for a Basic rule's from the request's
+	// host, path and query. It may target the rule's own listener (another
+	// path), but not so that the redirected request comes back to it. If
+	// nil, Target must be set.
+	Redirect *Redirect
 }
 
 // A PathMap routes by URL path: the first path rule, in listed order, with a
 // pattern that matches the path wins (not the longest match); a path that no
-// rule matches goes to Default.
+// rule matches goes to Default, or gets DefaultRedirect.
 //
 // Azure allows at most 100 path rules in a map; this package does not
 // enforce that limit, and its lookups do not slow down with many rules.
@@ -85,8 +94,14 @@ type PathMap struct {
 	// Name identifies the map in errors. It is required.
 	Name string
 
-	// Default receives requests that no path rule matches. It is required.
+	// Default receives requests that no path rule matches. It is required
+	// unless DefaultRedirect is set, and must then be zero.
 	Default Target
+
+	// DefaultRedirect, if not nil, answers requests that no path rule
+	// matches with a redirect instead (see PathRule.Redirect). If nil,
+	// Default must be set.
+	DefaultRedirect *Redirect
 
 	// Rules are the path rules in matching order. If empty, every request
 	// goes to Default.

@@ -58,7 +58,10 @@
 // A path map holds path rules in order and a default target. The first path
 // rule, in listed order, with a pattern that matches the request's path
 // wins, even if a later one is more specific; a path that none matches goes
-// to the default. A pattern begins with "/" and may end with '*' (see
+// to the default. A path rule, and the default, may redirect instead of
+// proxying (Azure's path-based redirection): the Location is built as a
+// Basic rule's redirect builds it, from the request's host, its whole path
+// and its query. A pattern begins with "/" and may end with '*' (see
 // [ValidatePathPattern]):
 //
 //	"/images/*"  matches "/images/" and "/images/a", not "/images"
@@ -107,6 +110,12 @@
 // A redirect to a URL sends the URL as it is, plus the request's query if
 // IncludeQuery says so, merged with any query the URL has and placed before
 // its fragment.
+//
+// A Basic rule may not redirect to its own listener. A path rule or a path
+// map's default may (to send one path elsewhere on the same site), unless
+// the redirected request would come back to the same redirect: with
+// IncludePath, or when the redirect also serves "/"; [Compile] refuses
+// those loops.
 //
 // # Certificates on a shared port
 //

@@ -88,9 +88,13 @@ func foldKey(s string) string {
 type pathIndex struct {
 	def     Target
 	targets []Target // per path rule
-	ruleOf  []int32  // the path rule of each pattern, by its ordinal
-	t       trie
-	vals    []pathSlot
+	// defRedirect and redirects[i], when not nil, redirect instead of
+	// proxying to def and targets[i].
+	defRedirect *redirectEntry
+	redirects   []*redirectEntry
+	ruleOf      []int32 // the path rule of each pattern, by its ordinal
+	t           trie
+	vals        []pathSlot
 }
 
 // A pathSlot holds the ordinals (places in listed order, over all path

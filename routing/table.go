@@ -58,8 +58,8 @@ type Route struct {
 	Rule int
 
 	// PathRule is the index in the rule's PathMap.Rules of the path rule
-	// that matched, or -1 when a Basic rule, a redirect or a path map's
-	// default target served the request.
+	// that matched, whether it proxies or redirects, or -1 when a Basic
+	// rule, a redirect rule or a path map's default served the request.
 	PathRule int
 
 	// Target is where to proxy the request. It is zero for a redirect.
@@ -83,8 +83,9 @@ type Route struct {
 // Among the listeners on the port that accept host, the one whose rule comes
 // first in evaluation order wins, so a basic listener whose rule comes first
 // takes every request. ok is false when no listener on the port accepts host,
-// and when the winning rule redirects to a listener but the request names no
-// usable host and the listener names none without wildcards.
+// and when the winning rule, path rule or path map default redirects to a
+// listener but the request names no usable host and the listener names none
+// without wildcards.
 func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) {
 	pt := t.ports[port]
 	if pt == nil {
@@ -111,10 +112,19 @@ func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) 
 		r.Redirect = &RedirectResponse{Status: e.redirect.status, Location: loc}
 	case e.paths != nil:
 		pr, cut := e.paths.lookup(path)
+		rd := e.paths.defRedirect
 		if pr < 0 {
 			r.Target = e.paths.def
 		} else {
-			r.PathRule, r.Target = pr, e.paths.targets[pr]
+			r.PathRule, r.Target, rd = pr, e.paths.targets[pr], e.paths.redirects[pr]
+		}
+		if rd != nil {
+			loc, ok := rd.location(host, path, rawQuery, t.AcceptsHost)
+			if !ok {
+				return Route{}, false
+			}
+			r.Target, r.Redirect = Target{}, &RedirectResponse{Status: rd.status, Location: loc}
+			break
 		}
 		if o := r.Target.PathOverride; o != "" {
 			r.Path = overridePath(o, path[cut:])

@@ -350,3 +350,83 @@ func TestZeroTable(t *testing.T) {
 		t.Errorf("zero Table accepts hosts or has ports")
 	}
 }
+
+// TestPathMapRedirects: path rules and a path map's default that redirect,
+// their Location built as a Basic rule's redirect builds it.
+func TestPathMapRedirects(t *testing.T) {
+	m := &PathMap{
+		Name: "m", DefaultRedirect: &Redirect{Status: 302, TargetURL: "https://elsewhere.example/home", IncludeQuery: true},
+		Rules: []PathRule{
+			{Name: "api", Paths: []string{"/api/*"}, Target: Target{Pool: "api", Setting: "s", PathOverride: "/v2/"}},
+			{Name: "old", Paths: []string{"/old/*", "/legacy"}, Redirect: &Redirect{Status: 301, TargetListener: "https", IncludePath: true, IncludeQuery: true}},
+			{Name: "moved", Paths: []string{"/moved*"}, Redirect: &Redirect{Status: 307, TargetListener: "plain"}},
+			{Name: "here", Paths: []string{"/here"}, Redirect: &Redirect{Status: 303, TargetListener: "http"}},
+		},
+	}
+	cfg := Config{
+		Listeners: []Listener{
+			{Name: "http", Port: 80},
+			{Name: "https", Port: 443, HTTPS: true, HostNames: []string{"www.example"}},
+			{Name: "plain", Port: 8080, HostNames: []string{"*.example", "moved.example"}},
+		},
+		Rules: []Rule{
+			{Name: "paths", Listener: "http", PathMap: m},
+			{Name: "tls", Listener: "https", Target: target("tls")},
+			{Name: "plain", Listener: "plain", Target: target("plain")},
+		},
+	}
+	tab := mustCompile(t, cfg)
+	tests := []struct {
+		host, path, query string
+		pathRule          int
+		status            int
+		location          string // "" for a proxied request
+		target            Target
+		sentPath          string
+	}{
+		{"www.example", "/api/x", "q=1", 0, 0, "", Target{Pool: "api", Setting: "s", PathOverride: "/v2/"}, "/v2/x"},
+		{"www.example", "/old/a b", "x=1&y=2", 1, 301, "https://www.example/old/a%20b?x=1&y=2", Target{}, "/old/a b"},
+		{"WWW.example:80", "/Legacy", "", 1, 301, "https://www.example/Legacy", Target{}, "/Legacy"},
+		{"other.example", "/old/x", "", 1, 301, "https://www.example/old/x", Target{}, "/old/x"}, // a host the target does not accept: its name
+		{"a.example", "/moved/deep", "q=1", 2, 307, "http://a.example:8080/", Target{}, "/moved/deep"},
+		{"10.0.0.1", "/moved", "", 2, 307, "http://moved.example:8080/", Target{}, "/moved"},
+		{"www.example", "/here", "", 3, 303, "http://www.example/", Target{}, "/here"}, // its own listener, at "/"
+		{"www.example", "/", "q=1", -1, 302, "https://elsewhere.example/home?q=1", Target{}, "/"},
+		{"www.example", "/api", "", -1, 302, "https://elsewhere.example/home", Target{}, "/api"},
+	}
+	for _, tt := range tests {
+		r, ok := tab.Route(80, tt.host, tt.path, tt.query)
+		if !ok {
+			t.Errorf("Route(%q, %q): no route", tt.host, tt.path)
+			continue
+		}
+		if r.Listener != 0 || r.Rule != 0 || r.PathRule != tt.pathRule || r.Target != tt.target || r.Path != tt.sentPath {
+			t.Errorf("Route(%q, %q) = %+v; want path rule %d, target %+v, path %q", tt.host, tt.path, r, tt.pathRule, tt.target, tt.sentPath)
+		}
+		switch {
+		case tt.location == "" && r.Redirect != nil:
+			t.Errorf("Route(%q, %q): redirect %+v; want none", tt.host, tt.path, *r.Redirect)
+		case tt.location == "":
+		case r.Redirect == nil:
+			t.Errorf("Route(%q, %q): no redirect; want %d %s", tt.host, tt.path, tt.status, tt.location)
+		case r.Redirect.Status != tt.status || r.Redirect.Location != tt.location:
+			t.Errorf("Route(%q, %q): redirect %d %q; want %d %q", tt.host, tt.path, r.Redirect.Status, r.Redirect.Location, tt.status, tt.location)
+		}
+	}
+
+	// A redirect to a listener that names no plain host gets no route for a
+	// request without a usable host, as for a Basic rule.
+	wild := &PathMap{Name: "w", Default: target("d"), Rules: []PathRule{
+		{Name: "r", Paths: []string{"/r"}, Redirect: &Redirect{Status: 301, TargetListener: "wild"}},
+	}}
+	tab = mustCompile(t, Config{
+		Listeners: []Listener{{Name: "http", Port: 80}, {Name: "wild", Port: 443, HTTPS: true, HostNames: []string{"*.example"}}},
+		Rules:     []Rule{{Name: "a", Listener: "http", PathMap: wild}, {Name: "b", Listener: "wild", Target: target("b")}},
+	})
+	if r, ok := tab.Route(80, "", "/r", ""); ok {
+		t.Errorf("Route without a host to a wildcard-only listener = %+v; want no route", r)
+	}
+	if r, ok := tab.Route(80, "", "/other", ""); !ok || r.Target != target("d") {
+		t.Errorf("Route to the default = %+v, %v; want the default target", r, ok)
+	}
+}

@@ -64,6 +64,22 @@ type Options struct {
 	// refuse as an invalid CA. It is ignored by other constructors.
 	NotCA bool
 
+	// OCSPServers are the OCSP responder URLs written in the certificate's
+	// authority information access extension, where revocation checkers
+	// look for a responder. If nil, the certificate names none.
+	OCSPServers []string
+
+	// CRLDistributionPoints are the URLs of the CRLs that cover the
+	// certificate. If nil, the certificate names none.
+	CRLDistributionPoints []string
+
+	// EmptySubject, for leaves, mints the certificate with an empty
+	// subject, as SPIFFE workload certificates often are: it is then named
+	// by its subject alternative names only, which must not all be empty.
+	// CommonName is ignored. It is ignored by CA constructors, whose unique
+	// names keep chain building unambiguous.
+	EmptySubject bool
+
 	// PolicyOIDs are certificate policy identifiers. If nil, the
 	// certificate has no certificate policies extension.
 	PolicyOIDs []x509.OID
@@ -120,6 +136,34 @@ func (c *Cert) NewIntermediate(o Options) *Cert {
 func (c *Cert) NewLeaf(o Options) *Cert {
 	if c == nil {
 		panic("tlstest: NewLeaf called on a nil *Cert")
+	}
+	return mint(o, kindLeaf, c)
+}
+
+// NewClientLeaf mints an end-entity certificate issued by c for TLS client
+// authentication: unless o.ExtKeyUsage says otherwise, its extended key
+// usage is clientAuth only. Name the client with o.CommonName, o.URIs (a
+// SPIFFE ID), o.DNSNames or o.IPAddresses. It panics if o is unusable.
+func (c *Cert) NewClientLeaf(o Options) *Cert {
+	if c == nil {
+		panic("tlstest: NewClientLeaf called on a nil *Cert")
+	}
+	if o.ExtKeyUsage == nil {
+		o.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	}
+	return mint(o, kindLeaf, c)
+}
+
+// NewOCSPResponder mints a delegated OCSP responder certificate issued by
+// c (RFC 6960 section 4.2.2.2): an end-entity certificate whose extended
+// key usage is OCSPSigning, which may sign OCSP responses about the
+// certificates c issued. It panics if o is unusable.
+func (c *Cert) NewOCSPResponder(o Options) *Cert {
+	if c == nil {
+		panic("tlstest: NewOCSPResponder called on a nil *Cert")
+	}
+	if o.ExtKeyUsage == nil {
+		o.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}
 	}
 	return mint(o, kindLeaf, c)
 }
@@ -192,8 +236,15 @@ func mint(o Options, k kind, issuer *Cert) *Cert {
 		NotAfter:              o.NotAfter,
 		BasicConstraintsValid: true,
 		Policies:              o.PolicyOIDs,
+		OCSPServer:            o.OCSPServers,
+		CRLDistributionPoints: o.CRLDistributionPoints,
 	}
-	if tmpl.Subject.CommonName == "" {
+	if k == kindLeaf && o.EmptySubject {
+		if len(o.DNSNames)+len(o.IPAddresses)+len(o.URIs) == 0 {
+			panic("tlstest: Options.EmptySubject needs at least one subject alternative name")
+		}
+		tmpl.Subject = pkix.Name{}
+	} else if tmpl.Subject.CommonName == "" {
 		if len(o.DNSNames) > 0 {
 			tmpl.Subject.CommonName = o.DNSNames[0]
 		} else {

@@ -1,6 +1,6 @@
 // Package tlstest mints certificates in memory and runs HTTPS backends on
-// loopback, for testing code that verifies backend TLS, in the manner of
-// net/http/httptest.
+// loopback, for testing code that verifies TLS peers (backends, and clients
+// of mutual TLS), in the manner of net/http/httptest.
 //
 // # Certificates
 //
@@ -21,6 +21,11 @@
 // wrong key usage (ExtKeyUsage), and a self-signed "root" without CA:TRUE
 // (NotCA).
 //
+// For mutual TLS, [Cert.NewClientLeaf] mints client certificates (the
+// clientAuth extended key usage; name them with a SPIFFE ID in Options.URIs,
+// with Options.EmptySubject as SPIFFE issues them), and Options.OCSPServers
+// writes a responder URL into a certificate's authority information access.
+//
 // [Cert.FullChain] is the chain a correctly configured server presents (the
 // leaf and its intermediates, without the root); [Cert.TLSCertificate]
 // presents exactly the certificates given, to serve an incomplete or
@@ -30,6 +35,18 @@
 // (see [NewKey]). Certificates that must have distinct keys, such as the
 // current and next key of a pin set, should use ECDSA or Ed25519 key types or
 // set Options.Key.
+//
+// # Revocation
+//
+// [Cert.NewCRL] issues a certificate revocation list signed by a CA, with
+// the revoked certificates, dates and CRL number of [CRLOptions]; [CRLPEM]
+// writes it as a CRL file. [NewOCSPResponder] runs a real OCSP responder,
+// `openssl ocsp` as a server, for a CA, signing with the CA or with a
+// delegated responder certificate ([Cert.NewOCSPResponder]); mark
+// certificates [OCSPResponder.Good] or [OCSPResponder.Revoke] them while it
+// runs. It needs the openssl command and returns an error wrapping
+// [ErrNoOpenSSL] without it: a test should then skip, unless
+// E2ETLS_REQUIRE_OPENSSL is set (CI sets it), and fail.
 //
 // # Servers
 //
@@ -47,5 +64,6 @@
 // Like net/http/httptest, and so that examples as well as tests can use it,
 // the package takes no testing.TB: functions panic when given unusable
 // options or when something that cannot fail in a healthy process fails
-// (key generation, listening on loopback).
+// (key generation, listening on loopback). NewOCSPResponder, which runs an
+// external command that may be missing, returns an error instead.
 package tlstest

@@ -17,6 +17,23 @@
 // and ignored, dry-runs backend trust for every member (the same handshake
 // and checks the gateway would do), prints a report and exits 1 if any
 // member would be refused; nothing is served.
+//
+// The access log is on, as NGINX's is: one line per request on stdout
+// (-access-log - , the default), or appended to a file that SIGHUP reopens
+// (for logrotate), in logfmt or JSON (-access-log-format), written off the
+// request path. -metrics-addr serves Prometheus metrics at /metrics; the
+// health page (-health-addr) may share its address. Clients get a generic
+// error page with a request ID unless -detailed-errors is set.
+//
+// With -export-arm FILE (or -export-template FILE) it validates the file
+// and writes its configuration as the Azure resource to deploy (the body
+// of a REST PUT) or as an ARM template, then exits; nothing is served. The
+// -export-* flags give what the configuration does not hold (see
+// README.md); the listener certificates' PFX password comes from the
+// environment variable APPGW_PFX_PASSWORD.
+//
+//	APPGW_PFX_PASSWORD=... go run ./examples/appgw -config agw.json -export-arm out.json \
+//		-export-subnet-id /subscriptions/.../subnets/appgw -export-public-ip-id /subscriptions/.../publicIPAddresses/pip
 package main
 
 import (
@@ -26,8 +43,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -37,6 +52,7 @@ import (
 
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/azurejson"
+	"github.com/e2etls/e2etls/observe/prommetrics"
 )
 
 func main() {
@@ -59,8 +75,14 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	paramsPath := fs.String("parameters", "", "an ARM template's parameters file (deploymentParameters JSON)")
 	publicAddr := fs.String("public-address", "", "IP address that listeners on a public frontend IP configuration bind (default all)")
 	privateAddr := fs.String("private-address", "", "IP address to bind instead of every frontend's privateIPAddress (e.g. 127.0.0.1)")
+	accessLogPath := fs.String("access-log", "-", "where the access log goes: - (stdout), a file path (appended; SIGHUP reopens it), or off")
+	accessLogFormat := fs.String("access-log-format", "text", "access log format: text (logfmt) or json")
+	metricsAddr := fs.String("metrics-addr", "", "if set (e.g. 127.0.0.1:9090), serve Prometheus metrics at /metrics there")
+	detailedErrors := fs.Bool("detailed-errors", false, "say why in the gateway's own error responses (member, reason, advice): for debugging; clients otherwise get a generic page with a request ID")
 	certs := certFlag{}
 	fs.Var(certs, "cert", "NAME=FILE: a local file for the certificate NAME that the document cannot carry (Key Vault, publicCertData only); repeatable")
+	var export exportFlags
+	export.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -108,10 +130,33 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	}
 	cfg := doc.Config
 	cfg.Logger = logger
+	cfg.DetailedErrors = *detailedErrors
 
+	if export.resource != "" || export.template != "" {
+		return export.run(doc, *configPath, *publicAddr, *privateAddr, stdout, stderr)
+	}
 	if *check {
 		printIgnored(stdout, doc)
 		return runCheck(cfg, *configPath, stdout, stderr)
+	}
+
+	alog, err := openAccessLog(*accessLogPath, *accessLogFormat, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "appgw: %v\n", err)
+		return 2
+	}
+	defer alog.close()
+	cfg.AccessLog = alog.config
+	var metrics *prommetrics.Metrics
+	if *metricsAddr != "" {
+		metrics = prommetrics.New()
+		cfg.Observer = metrics
+	}
+	extras := func(c *gateway.Config) {
+		c.Logger, c.DetailedErrors, c.AccessLog = logger, *detailedErrors, alog.config
+		if metrics != nil {
+			c.Observer = metrics
+		}
 	}
 
 	gw, err := gateway.New(cfg)
@@ -119,18 +164,20 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "appgw: %s is invalid:\n%v\n", *configPath, err)
 		return 2
 	}
-	var healthSrv *http.Server
-	if *healthAddr != "" {
-		ln, err := net.Listen("tcp", *healthAddr)
-		if err != nil {
-			fmt.Fprintf(stderr, "appgw: -health-addr: %v\n", err)
-			gw.Close()
-			return 2
-		}
-		healthSrv = &http.Server{Handler: gw.HealthHandler(), ReadHeaderTimeout: 5 * time.Second}
-		go healthSrv.Serve(ln)
-		logger.Info("appgw: backend health page", slog.String("url", "http://"+ln.Addr().String()+"/"))
+	if metrics != nil {
+		metrics.Attach(gw)
 	}
+	servers, err := serveAdmin(gw, metrics, *healthAddr, *metricsAddr, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "appgw: %v\n", err)
+		gw.Close()
+		return 2
+	}
+	defer func() {
+		for _, s := range servers {
+			s.Close()
+		}
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- gw.ListenAndServe() }()
@@ -147,16 +194,16 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 			return 1
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				reload(gw, *configPath, load, logger)
+				if err := alog.reopen(); err != nil {
+					logger.Error("appgw: reopening the access log", slog.String("error", err.Error()))
+				}
+				reload(gw, *configPath, load, extras, logger)
 				continue
 			}
 			logger.Info("appgw: draining", slog.String("signal", sig.String()), slog.Duration("timeout", *drain))
 			ctx, cancel := context.WithTimeout(context.Background(), *drain)
 			err := gw.Shutdown(ctx)
 			cancel()
-			if healthSrv != nil {
-				healthSrv.Close()
-			}
 			<-served
 			if err != nil {
 				logger.Warn("appgw: drain cut short", slog.String("error", err.Error()))
@@ -169,11 +216,11 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 }
 
 // reload applies the file again; a bad file leaves the gateway as it was.
-func reload(gw *gateway.Gateway, path string, load func() (*azurejson.Document, error), logger *slog.Logger) {
+func reload(gw *gateway.Gateway, path string, load func() (*azurejson.Document, error), extras func(*gateway.Config), logger *slog.Logger) {
 	doc, err := load()
 	if err == nil {
 		cfg := doc.Config
-		cfg.Logger = logger
+		extras(&cfg)
 		err = gw.Update(cfg)
 	}
 	if err != nil {

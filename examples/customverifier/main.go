@@ -84,6 +84,10 @@ func run(out io.Writer) error {
 		}
 	}
 	gw, err := gateway.New(gateway.Config{
+		// The tour shows why a request failed in the response itself; a
+		// production gateway leaves this off, and clients then get a
+		// generic page with the request's ID (the log has the reason).
+		DetailedErrors:          true,
 		Logger:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SSLCertificates:         []gateway.SSLCertificate{{Name: "front", Certificate: root.NewLeaf(tlstest.Options{DNSNames: []string{"shop.example"}, KeyType: tlstest.ECDSAP256}).FullChain()}},
 		TrustedRootCertificates: []gateway.NamedCertificate{{Name: "root", Certificate: root.Certificate}},

@@ -77,8 +77,12 @@ func run(out io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := gateway.Config{
-		Logger:    logger,
-		SSLPolicy: policy.Default(),
+		// The tour shows why a request failed in the response itself; a
+		// production gateway leaves this off, and clients then get a
+		// generic page with the request's ID (the log has the reason).
+		DetailedErrors: true,
+		Logger:         logger,
+		SSLPolicy:      policy.Default(),
 		SSLCertificates: []gateway.SSLCertificate{
 			{Name: "www", Certificate: frontRoot.NewLeaf(tlstest.Options{DNSNames: []string{"www.example.test"}, KeyType: tlstest.ECDSAP256}).FullChain()},
 			{Name: "api", Certificate: frontRoot.NewLeaf(tlstest.Options{DNSNames: []string{"api.example.test"}, KeyType: tlstest.ECDSAP256}).FullChain()},

@@ -670,7 +670,9 @@ func (a *armDecoder) urlPathMap(s *sub) gateway.URLPathMap {
 		Name:                      s.name,
 		DefaultPool:               a.ref(o, "defaultBackendAddressPool", "backendAddressPools"),
 		DefaultBackendHTTPSetting: a.ref(o, "defaultBackendHttpSettings", "backendHttpSettingsCollection"),
+		DefaultRedirect:           a.ref(o, "defaultRedirectConfiguration", "redirectConfigurations"),
 	}
+	a.oneTarget(o, "defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration")
 	elems, _ := o.array("pathRules", "an array of objects")
 	for i, v := range elems {
 		seg := "pathRules[" + strconv.Itoa(i) + "]"
@@ -686,9 +688,25 @@ func (a *armDecoder) urlPathMap(s *sub) gateway.URLPathMap {
 			Paths:              pr.p.strings("paths"),
 			Pool:               a.ref(pr.p, "backendAddressPool", "backendAddressPools"),
 			BackendHTTPSetting: a.ref(pr.p, "backendHttpSettings", "backendHttpSettingsCollection"),
+			Redirect:           a.ref(pr.p, "redirectConfiguration", "redirectConfigurations"),
 		})
+		a.oneTarget(pr.p, "backendAddressPool", "backendHttpSettings", "redirectConfiguration")
 	}
 	return m
+}
+
+// oneTarget checks that o, a URL path map or one of its path rules, sets
+// its pool and settings, or its redirect: one of the two, not both.
+func (a *armDecoder) oneTarget(o *object, pool, settings, redirect string) {
+	if o.misspelt[pool] || o.misspelt[settings] || o.misspelt[redirect] {
+		return // follows from a misspelling, reported already
+	}
+	switch {
+	case o.has(redirect) && (o.has(pool) || o.has(settings)):
+		o.failf(redirect, "not allowed together with %s and %s: set one or the other", pool, settings)
+	case !o.has(redirect) && !o.has(pool) && !o.has(settings):
+		o.failf("", "missing %s and %s, or %s", pool, settings, redirect)
+	}
 }
 
 // redirect converts a redirectConfigurations element.

@@ -78,6 +78,19 @@ func TestAzureErrors(t *testing.T) {
 			"azurejson: line 1, column 135: properties: frontendPorts[0] (\"p\"): properties: port: 70000 is out of range 1-65535\nazurejson: line 1, column 220: properties: backendHttpSettingsCollection[0] (\"s\"): properties: protocol: \"Tcp\" is not supported yet: layer-4 (TCP and TLS) proxying",
 		},
 		{
+			"URL path maps: a pool and settings or a redirect, one of the two",
+			gw(`"redirectConfigurations": [{"name": "r", "properties": {"redirectType": "Found", "targetUrl": "https://a.example/"}}],
+			    "backendAddressPools": [{"name": "p"}],
+			    "urlPathMaps": [{"name": "m", "properties": {"defaultBackendAddressPool": ` + id("backendAddressPools", "p") + `, "defaultRedirectConfiguration": ` + id("redirectConfigurations", "r") + `,
+			      "pathRules": [{"name": "none", "properties": {"paths": ["/n"]}},
+			        {"name": "bad", "properties": {"paths": ["/b"], "redirectConfiguration": ` + id("redirectConfigurations", "nope") + `}}]}},
+			      {"name": "empty", "properties": {"pathRules": []}}]`),
+			"azurejson: line 3, column 233: properties: urlPathMaps[0] (\"m\"): properties: defaultRedirectConfiguration: not allowed together with defaultBackendAddressPool and defaultBackendHttpSettings: set one or the other\n" +
+				"azurejson: line 4, column 55: properties: urlPathMaps[0] (\"m\"): properties: pathRules[0] (\"none\"): properties: missing backendAddressPool and backendHttpSettings, or redirectConfiguration\n" +
+				"azurejson: line 5, column 92: properties: urlPathMaps[0] (\"m\"): properties: pathRules[1] (\"bad\"): properties: redirectConfiguration: id: unknown redirectConfigurations element \"nope\"\n" +
+				"azurejson: line 6, column 42: properties: urlPathMaps[1] (\"empty\"): properties: missing defaultBackendAddressPool and defaultBackendHttpSettings, or defaultRedirectConfiguration",
+		},
+		{
 			"template expression not supported",
 			`{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
 			  "resources": [{"type": "Microsoft.Network/applicationGateways", "name": "gw", "location": "[resourceGroup().location]",

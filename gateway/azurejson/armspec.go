@@ -290,23 +290,21 @@ var ruleSpec = kindSpec{
 }
 
 var urlPathMapSpec = kindSpec{
-	honoured: []string{"defaultBackendAddressPool", "defaultBackendHttpSettings", "pathRules"},
+	honoured: []string{"defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules"},
 	ignored: []field{
 		{name: "provisioningState", reason: whyState},
 		{name: "requestRoutingRules", reason: whyBackRef},
 	},
 	refused: []field{
-		{name: "defaultRedirectConfiguration", reason: "a redirect as a URL path map's default; use a rule's redirectConfiguration"},
 		{name: "defaultRewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "defaultLoadDistributionPolicy", reason: whyLoadDist},
 	},
 }
 
 var pathRuleSpec = kindSpec{
-	honoured: []string{"paths", "backendAddressPool", "backendHttpSettings"},
+	honoured: []string{"paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration"},
 	ignored:  []field{{name: "provisioningState", reason: whyState}},
 	refused: []field{
-		{name: "redirectConfiguration", reason: "a redirect in a path rule; use a rule's redirectConfiguration"},
 		{name: "rewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "loadDistributionPolicy", reason: whyLoadDist},
 		{name: "firewallPolicy", reason: whyWAF},

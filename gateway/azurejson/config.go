@@ -34,6 +34,8 @@ func (d *decoder) config(root *value) gateway.Config {
 	if top == nil {
 		return gateway.Config{}
 	}
+	d.collectFlatNames(top)
+	defer d.checkRefs()
 	var cfg gateway.Config
 	cfg.SSLPolicy = top.sslPolicy("sslPolicy")
 
@@ -43,10 +45,8 @@ func (d *decoder) config(root *value) gateway.Config {
 	for _, o := range top.objects("sslCertificates", "name", "certFile", "keyFile") {
 		c := o.sslCertificate()
 		cfg.SSLCertificates = append(cfg.SSLCertificates, c)
-		if len(c.Certificate.Certificate) > 0 {
+		if _, dup := certs[c.Name]; !dup && len(c.Certificate.Certificate) > 0 {
 			certs[c.Name] = &c.Certificate
-		} else if _, dup := certs[c.Name]; !dup {
-			certs[c.Name] = nil
 		}
 	}
 	for _, o := range top.objects("trustedRootCertificates", "name", "certFile", "data") {
@@ -83,7 +83,7 @@ func (d *decoder) config(root *value) gateway.Config {
 		cfg.Rules = append(cfg.Rules, o.rule())
 	}
 	for _, o := range top.objects("urlPathMaps",
-		"name", "defaultBackendAddressPool", "defaultBackendHttpSettings", "pathRules") {
+		"name", "defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules") {
 		cfg.URLPathMaps = append(cfg.URLPathMaps, o.urlPathMap())
 	}
 	for _, o := range top.objects("redirectConfigurations",
@@ -235,7 +235,7 @@ func (o *object) listener() gateway.Listener {
 		Protocol:       o.protocol("protocol"),
 		Address:        o.str("address"),
 		Port:           o.integer("port"),
-		SSLCertificate: o.ref("sslCertificate"),
+		SSLCertificate: o.ref("sslCertificate", "sslCertificates"),
 		RequireSNI:     o.boolean("requireServerNameIndication"),
 	}
 	if o.has("address") {
@@ -299,9 +299,9 @@ func (o *object) backendHTTPSetting(certs map[string]*tls.Certificate) gateway.B
 		Path:                           o.str("path"),
 		HostName:                       o.str("hostName"),
 		PickHostNameFromBackendAddress: o.boolean("pickHostNameFromBackendAddress"),
-		Probe:                          o.ref("probe"),
-		TrustedRootCertificates:        o.refs("trustedRootCertificates"),
-		AuthenticationCertificates:     o.refs("authenticationCertificates"),
+		Probe:                          o.ref("probe", "probes"),
+		TrustedRootCertificates:        o.refs("trustedRootCertificates", "trustedRootCertificates"),
+		AuthenticationCertificates:     o.refs("authenticationCertificates", "authenticationCertificates"),
 		Identity:                       o.str("identity"),
 		HTTP2:                          o.boolean("http2"),
 		InsecureSkipVerify:             o.boolean("insecureSkipVerify"),
@@ -328,12 +328,10 @@ func (o *object) backendHTTPSetting(certs map[string]*tls.Certificate) gateway.B
 		}
 	}
 	s.SSLPolicy = o.sslPolicy("sslPolicy")
-	if name := o.ref("clientCertificate"); name != "" {
-		c, ok := certs[name]
-		switch {
-		case !ok:
-			o.failf("clientCertificate", "unknown sslCertificate %s", quote(name))
-		case c != nil:
+	if name := o.ref("clientCertificate", "sslCertificates"); name != "" {
+		// An unknown name is reported with the other references; nil is a
+		// certificate that failed to load, reported already.
+		if c := certs[name]; c != nil {
 			s.ClientCertificate = c
 		}
 	}
@@ -366,11 +364,11 @@ func (o *object) rule() gateway.Rule {
 	r := gateway.Rule{
 		Name:               o.str("name"),
 		Priority:           o.integer("priority"),
-		Listener:           o.ref("httpListener"),
-		Pool:               o.ref("backendAddressPool"),
-		BackendHTTPSetting: o.ref("backendHttpSettings"),
-		URLPathMap:         o.ref("urlPathMap"),
-		Redirect:           o.ref("redirectConfiguration"),
+		Listener:           o.ref("httpListener", "httpListeners"),
+		Pool:               o.ref("backendAddressPool", "backendAddressPools"),
+		BackendHTTPSetting: o.ref("backendHttpSettings", "backendHttpSettings"),
+		URLPathMap:         o.ref("urlPathMap", "urlPathMaps"),
+		Redirect:           o.ref("redirectConfiguration", "redirectConfigurations"),
 	}
 	switch o.enum("ruleType", ruleBasic, rulePathBased) {
 	case ruleBasic:
@@ -398,15 +396,17 @@ func (o *object) rule() gateway.Rule {
 func (o *object) urlPathMap() gateway.URLPathMap {
 	m := gateway.URLPathMap{
 		Name:                      o.str("name"),
-		DefaultPool:               o.ref("defaultBackendAddressPool"),
-		DefaultBackendHTTPSetting: o.ref("defaultBackendHttpSettings"),
+		DefaultPool:               o.ref("defaultBackendAddressPool", "backendAddressPools"),
+		DefaultBackendHTTPSetting: o.ref("defaultBackendHttpSettings", "backendHttpSettings"),
+		DefaultRedirect:           o.ref("defaultRedirectConfiguration", "redirectConfigurations"),
 	}
-	for _, pr := range o.objects("pathRules", "name", "paths", "backendAddressPool", "backendHttpSettings") {
+	for _, pr := range o.objects("pathRules", "name", "paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration") {
 		m.PathRules = append(m.PathRules, gateway.PathRule{
 			Name:               pr.str("name"),
 			Paths:              pr.strings("paths"),
-			Pool:               pr.ref("backendAddressPool"),
-			BackendHTTPSetting: pr.ref("backendHttpSettings"),
+			Pool:               pr.ref("backendAddressPool", "backendAddressPools"),
+			BackendHTTPSetting: pr.ref("backendHttpSettings", "backendHttpSettings"),
+			Redirect:           pr.ref("redirectConfiguration", "redirectConfigurations"),
 		})
 	}
 	return m
@@ -432,7 +432,7 @@ func (o *object) redirect() gateway.Redirect {
 	r := gateway.Redirect{
 		Name:           o.str("name"),
 		Status:         redirectStatus(o.enum("redirectType", "Permanent", "Found", "SeeOther", "Temporary")),
-		TargetListener: o.ref("targetListener"),
+		TargetListener: o.ref("targetListener", "httpListeners"),
 		TargetURL:      o.str("targetUrl"),
 		IncludePath:    o.boolean("includePath"),
 		IncludeQuery:   o.boolean("includeQueryString"),

@@ -369,3 +369,43 @@ func TestCorpusWAFDisabled(t *testing.T) {
 		assert.Contains(t, ignoredAt(doc, ""), p)
 	}
 }
+
+func TestCorpusPathMapRedirects(t *testing.T) {
+	doc := readCorpus(t, "pathmap-redirects.json", Options{PrivateAddress: "127.0.0.1"})
+	assert.Equal(t, "agw-redirects", doc.Name)
+	require.Equal(t, gateway.Config{
+		Listeners: []gateway.Listener{
+			{Name: "www", Protocol: gateway.HTTP, Port: 80, HostNames: []string{"www.contoso.com"}},
+			{Name: "new-site", Protocol: gateway.HTTP, Address: "127.0.0.1", Port: 8080, HostNames: []string{"new.contoso.com", "*.new.contoso.com"}},
+		},
+		Pools:               []gateway.Pool{{Name: "web", Members: []gateway.Member{{Address: "10.8.1.4"}, {Address: "10.8.1.5"}}}},
+		BackendHTTPSettings: []gateway.BackendHTTPSetting{{Name: "web-http", Protocol: gateway.HTTP, Port: 80, RequestTimeout: 20 * time.Second}},
+		Rules: []gateway.Rule{
+			{Name: "www", Priority: 100, Listener: "www", URLPathMap: "www-paths"},
+			{Name: "new", Priority: 200, Listener: "new-site", URLPathMap: "new-paths"},
+		},
+		URLPathMaps: []gateway.URLPathMap{
+			{
+				Name: "www-paths", DefaultRedirect: "home",
+				PathRules: []gateway.PathRule{
+					{Name: "app", Paths: []string{"/app/*"}, Pool: "web", BackendHTTPSetting: "web-http"},
+					{Name: "legacy", Paths: []string{"/legacy/*", "/old*"}, Redirect: "to-new"},
+					{Name: "docs", Paths: []string{"/docs/*"}, Redirect: "to-docs"},
+				},
+			},
+			{
+				Name: "new-paths", DefaultPool: "web", DefaultBackendHTTPSetting: "web-http",
+				PathRules: []gateway.PathRule{{Name: "help", Paths: []string{"/help", "/help/*"}, Redirect: "to-docs"}},
+			},
+		},
+		Redirects: []gateway.Redirect{
+			{Name: "to-new", Status: 301, TargetListener: "new-site", IncludePath: true, IncludeQuery: true},
+			{Name: "to-docs", Status: 307, TargetURL: "https://docs.contoso.com/manual", IncludeQuery: true},
+			{Name: "home", Status: 302, TargetListener: "new-site"},
+		},
+	}, doc.Config)
+	// The redirects' back-references to the path rules and maps that use
+	// them are Azure's, and ignored.
+	assert.Contains(t, ignoredAt(doc, "redirectConfigurations[0]"), "pathRules")
+	assert.Contains(t, ignoredAt(doc, "redirectConfigurations[2]"), "urlPathMaps")
+}

@@ -27,6 +27,93 @@ type decoder struct {
 	// hold; it returns the value to use instead, or bad when evaluation
 	// failed (reported). Nil means values are literal.
 	eval func(v *value, path string) *value
+
+	// The flat format's references by name, checked by checkRefs once the
+	// document is read: the names of each collection's elements, the
+	// collections with an element whose name could not be read, and the
+	// references.
+	names  map[string]map[string]bool
+	broken map[string]bool
+	refs   []nameRef
+}
+
+// nameRef is a reference by name to an element of collection coll, at path
+// and byte offset off.
+type nameRef struct {
+	coll, name, path string
+	off              int
+}
+
+// flatCollections are the flat format's collections that elements
+// reference by name.
+var flatCollections = []string{
+	"sslCertificates", "trustedRootCertificates", "authenticationCertificates",
+	"httpListeners", "backendAddressPools", "backendHttpSettings", "probes",
+	"urlPathMaps", "redirectConfigurations",
+}
+
+// collectFlatNames records the element names of the flat document top's
+// collections, whatever order they come in. A collection that is not an
+// array, or has an element without a readable name (reported elsewhere, or
+// left to gateway.New), is broken: references into it are not checked, as
+// their failure could only follow from that.
+func (d *decoder) collectFlatNames(top *object) {
+	d.names = make(map[string]map[string]bool)
+	d.broken = make(map[string]bool)
+	for _, coll := range flatCollections {
+		names := make(map[string]bool)
+		d.names[coll] = names
+		v := top.get(coll)
+		if v == nil {
+			continue
+		}
+		if v.kind != kindArray {
+			d.broken[coll] = true
+			continue
+		}
+		for _, e := range v.elems {
+			name, ok := "", false
+			if e.kind == kindObject {
+				for _, m := range e.members {
+					if m.key == "name" {
+						name, ok = m.val.text, m.val.kind == kindString && m.val.text != ""
+					}
+				}
+			}
+			if !ok {
+				d.broken[coll] = true
+				continue
+			}
+			names[name] = true
+		}
+	}
+}
+
+// checkRefs reports every reference to a name its collection does not
+// have, unless the collection is broken or the reference's value has a
+// problem of its own already (such as a field not allowed where it is).
+func (d *decoder) checkRefs() {
+	faulty := make(map[int]bool, len(d.problems))
+	for _, p := range d.problems {
+		if p.src == d.src {
+			faulty[p.off] = true
+		}
+	}
+	for _, r := range d.refs {
+		if d.names[r.coll][r.name] || d.broken[r.coll] || faulty[r.off] {
+			continue
+		}
+		known := make([]string, 0, len(d.names[r.coll]))
+		for n := range d.names[r.coll] {
+			known = append(known, n)
+		}
+		slices.Sort(known)
+		msg := "unknown " + r.coll + " element " + quote(r.name)
+		if s := suggest(r.name, known); s != "" {
+			msg += " (did you mean " + strconv.Quote(s) + "?)"
+		}
+		d.fail(r.off, r.path, errors.New(msg))
+	}
 }
 
 // source is a document the decoder reads: its name for messages ("" for
@@ -286,14 +373,20 @@ func (o *object) str(key string) string {
 	return v.text
 }
 
-// ref returns member key, the name of another object; "" when absent.
-func (o *object) ref(key string) string {
+// ref returns member key, the name of an element of collection coll; ""
+// when absent. The name is checked once the whole document is read (see
+// checkRefs).
+func (o *object) ref(key, coll string) string {
 	v := o.get(key)
 	if v != nil && v.kind == kindObject {
 		o.failf(key, "want a name, got an object (this format references objects by name, not by ARM resource id)")
 		return ""
 	}
-	return o.str(key)
+	name := o.str(key)
+	if name != "" {
+		o.d.refs = append(o.d.refs, nameRef{coll: coll, name: name, path: join(o.path, key), off: v.off})
+	}
+	return name
 }
 
 // boolean returns boolean member key; false when absent.
@@ -382,13 +475,23 @@ func (o *object) strings(key string) []string {
 	return out
 }
 
-// refs returns member key, an array of names; nil when absent.
-func (o *object) refs(key string) []string {
-	if v := o.get(key); v != nil && v.kind == kindArray && len(v.elems) > 0 && v.elems[0].kind == kindObject {
+// refs returns member key, an array of names of elements of collection
+// coll; nil when absent. The names are checked as ref's are.
+func (o *object) refs(key, coll string) []string {
+	v := o.get(key)
+	if v != nil && v.kind == kindArray && len(v.elems) > 0 && v.elems[0].kind == kindObject {
 		o.failf(key, "want an array of names, got an array of objects (this format references objects by name, not by ARM resource id)")
 		return nil
 	}
-	return o.strings(key)
+	names := o.strings(key)
+	if v != nil && v.kind == kindArray {
+		for i, e := range v.elems {
+			if e.kind == kindString && e.text != "" {
+				o.d.refs = append(o.d.refs, nameRef{coll: coll, name: e.text, path: join(o.path, key+"["+strconv.Itoa(i)+"]"), off: e.off})
+			}
+		}
+	}
+	return names
 }
 
 // array returns the elements of array member key; ok is false when the

@@ -1,6 +1,7 @@
 // Package azurejson loads a [gateway.Config] from the JSON that Azure
 // Application Gateway itself produces, or from a flat file written with
-// its property names, so that a gateway configured and tested with e2etls
+// its property names, and writes one back as the Azure resource or ARM
+// template to deploy, so that a gateway configured and tested with e2etls
 // is the Azure one, and the Azure one runs here unchanged.
 //
 //	doc, err := azurejson.ReadFile("agw.json", azurejson.Options{PrivateAddress: "127.0.0.1"})
@@ -200,15 +201,16 @@
 //     entraJWTValidationConfig.
 //   - urlPathMaps.
 //     Honoured: defaultBackendAddressPool, defaultBackendHttpSettings,
-//     pathRules.
+//     defaultRedirectConfiguration, pathRules.
 //     Ignored: provisioningState, requestRoutingRules.
-//     Refused when used: defaultRedirectConfiguration, defaultRewriteRuleSet,
+//     Refused when used: defaultRewriteRuleSet,
 //     defaultLoadDistributionPolicy.
 //   - pathRules of a URL path map.
-//     Honoured: paths, backendAddressPool, backendHttpSettings.
+//     Honoured: paths, backendAddressPool, backendHttpSettings,
+//     redirectConfiguration.
 //     Ignored: provisioningState.
-//     Refused when used: redirectConfiguration, rewriteRuleSet,
-//     loadDistributionPolicy, firewallPolicy.
+//     Refused when used: rewriteRuleSet, loadDistributionPolicy,
+//     firewallPolicy.
 //   - redirectConfigurations.
 //     Honoured: redirectType, targetListener, targetUrl, includePath,
 //     includeQueryString.
@@ -218,14 +220,90 @@
 //     Honoured: name.
 //     Ignored: id, etag, type, resourceGroup.
 //
+// # Writing Azure documents
+//
+// [WriteResource] writes a [gateway.Config] back as the Standard_v2
+// gateway resource Azure accepts (the body of a REST PUT, api-version
+// 2025-03-01, and the shape az network application-gateway show returns);
+// [WriteTemplate] writes an ARM template that deploys it. [Read] reads
+// either back into the same configuration, so a configuration tested with
+// e2etls can be deployed:
+//
+//	doc, err := azurejson.WriteResource(cfg, azurejson.WriteOptions{
+//		Name: "agw-web", SubscriptionID: sub, ResourceGroup: "rg-web",
+//		SubnetID: subnetID, PublicIPAddressID: pipID, CertificatePassword: password,
+//	})
+//	// az rest --method put --url "https://management.azure.com<gateway id>?api-version=2025-03-01" --body @doc.json
+//
+// What the configuration does not hold comes from [WriteOptions], with
+// documented defaults: the gateway's name ("appgw"), subscription and
+// resource group (placeholders; they make the resource ids that the
+// elements reference each other by, and Azure checks them), location
+// ("westeurope"), the SKU's capacity (2), the subnet Azure requires
+// (gatewayIPConfigurations; required for a resource document) and the
+// public IP address of the public frontend. A template takes the last two,
+// the name and the location as parameters (subnetId, publicIPAddressId,
+// applicationGatewayName, location, defaulting to the options when set),
+// writes its references as resourceId(...) expressions, and escapes
+// literal strings that would read as expressions.
+//
+// How the configuration is written:
+//
+//   - Listeners: a listener that binds all addresses (or
+//     WriteOptions.PublicAddress) uses the public frontend IP configuration
+//     appGwPublicFrontendIp, the others the private one,
+//     appGwPrivateFrontendIp, whose static address is theirs (one address:
+//     Azure has one private frontend) or WriteOptions.PrivateIPAddress;
+//     each port becomes a frontendPorts element port_<port>. One host name
+//     without wildcards is written as hostName, others as hostNames.
+//   - Certificates as Azure carries them: a listener certificate as data, a
+//     base64 PFX holding its chain and key, encrypted with
+//     WriteOptions.CertificatePassword and written with it (a template's
+//     sslCertificatePassword parameter instead); without a password the
+//     configuration is refused, and no key is ever written unprotected.
+//     Trusted root certificates as data, base64 DER.
+//   - Defaults Azure cannot leave open are written out as e2etls applies
+//     them: requestTimeout 20, a probe's path "/", interval and timeout 30,
+//     unhealthyThreshold 3, drainTimeoutInSec 30 when draining is enabled,
+//     a redirect's status 301 ("Permanent"), enableHttp2 from
+//     DisableHTTP2. Azure needs a priority on every rule: when no rule has
+//     one, listed order decides, and the rules get 10, 20, 30, ... in that
+//     order.
+//   - Everything else as the tables above name it, so that reading the
+//     document gives the configuration back, field by field.
+//
+// Fields Azure cannot carry are refused, the error naming each, unless
+// WriteOptions.OnDrop is set: then each is left out and passed to OnDrop,
+// never silently. They are AffinityKey, ReadHeaderTimeout, IdleTimeout,
+// Frontend, DetailedErrors; AuthenticationCertificates and their uses (Standard_v2 has
+// none: a self-signed backend certificate can be its own trusted root); a
+// listener's SSLPolicy (Azure needs an SSL profile for it); a member's
+// Port; a backend setting's PinnedPublicKeys, Identity, SubjectAltNames,
+// Verifier, ClientCertificate, SSLPolicy, HTTP2 and InsecureSkipVerify; a
+// TLS policy
+// Azure's custom policies cannot express; a certificate's OCSPStaple and
+// SignedCertificateTimestamps. Logger, Resolver, DialContext, AccessLog,
+// Observer and Tracer wire a gateway into its process and belong to no
+// document. Names Azure does not
+// allow (1 to 80 letters, digits, '_', '.' and '-'; names of one kind that
+// differ only in case), listener ports above 65199 (Standard_v2's
+// range), references to names the configuration lacks and durations that
+// are not whole seconds are refused too. Whether the
+// configuration makes sense as a whole is [gateway.New]'s to check: write
+// one it accepts.
+//
 // # The flat format
 //
 // The loader checks a flat file: its syntax, field names, types, enumerated
-// values, fields that exclude or need each other, and the certificate files
-// it names. Whether the configuration makes sense as a whole (names that
-// reference nothing, port ranges, a listener used by two rules, trust that
-// verifies no identity) is checked by [gateway.New], which likewise reports
-// every problem at once.
+// values, fields that exclude or need each other, the certificate files it
+// names, and that every name it references is an element's of the right
+// collection (a misspelt field and an unknown reference are reported
+// together, each at its line). A reference into a collection with an
+// element whose name could not be read is not checked, and neither is one
+// whose field is refused already. Whether the configuration makes sense as
+// a whole (port ranges, a listener used by two rules, trust that verifies
+// no identity) is checked by [gateway.New], which likewise reports every
+// problem at once.
 //
 // Conventions of the flat format, Azure's ARM property names flattened:
 //
@@ -427,11 +505,16 @@
 // urlPathMaps ([gateway.URLPathMap]):
 //
 //   - name (string, required).
-//   - defaultBackendAddressPool, defaultBackendHttpSettings (strings,
-//     required): serve paths no path rule matches.
+//   - defaultBackendAddressPool, defaultBackendHttpSettings (strings):
+//     serve paths no path rule matches.
+//   - defaultRedirectConfiguration (string): the redirect that answers
+//     paths no path rule matches instead. Exactly one of the two defaults
+//     (the pool and settings, or the redirect) is required.
 //   - pathRules (array of objects), tried in order: name (string, required),
 //     paths (array of strings such as "/images/*"; "*" only at the end),
-//     backendAddressPool and backendHttpSettings (strings, required).
+//     and either backendAddressPool and backendHttpSettings (strings) or
+//     redirectConfiguration (string), whose Location carries the request's
+//     whole path when the redirect includes the path.
 //
 // # Redirects
 //

@@ -268,12 +268,12 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			"rule without ruleType",
-			`{"requestRoutingRules": [{"name": "r", "httpListener": "l"}]}`,
+			`{"requestRoutingRules": [{"name": "r", "httpListener": "l"}], "httpListeners": [{"name": "l"}]}`,
 			`azurejson: requestRoutingRules[0] ("r"): ruleType: missing: want "Basic" or "PathBasedRouting"`,
 		},
 		{
 			"wrong ruleType",
-			`{"requestRoutingRules": [{"name": "r", "ruleType": "PathBased", "urlPathMap": "m"}]}`,
+			`{"requestRoutingRules": [{"name": "r", "ruleType": "PathBased", "urlPathMap": "m"}], "urlPathMaps": [{"name": "m"}]}`,
 			`azurejson: requestRoutingRules[0] ("r"): ruleType: want "Basic" or "PathBasedRouting", got string "PathBased"`,
 		},
 		{
@@ -290,7 +290,8 @@ func TestParseErrors(t *testing.T) {
 		{
 			"redirect with both targets",
 			`{"redirectConfigurations": [{"name": "r", "redirectType": "Found", "targetListener": "l", "targetUrl": "https://a.example/"}]}`,
-			`azurejson: redirectConfigurations[0] ("r"): set targetListener or targetUrl, not both`,
+			`azurejson: redirectConfigurations[0] ("r"): set targetListener or targetUrl, not both` + "\n" +
+				`azurejson: redirectConfigurations[0] ("r"): targetListener: unknown httpListeners element "l"`,
 		},
 
 		// TLS policies.
@@ -426,7 +427,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			"unknown client certificate",
 			`{"backendHttpSettings": [{"name": "s", "clientCertificate": "client"}]}`,
-			`azurejson: backendHttpSettings[0] ("s"): clientCertificate: unknown sslCertificate "client"`,
+			`azurejson: backendHttpSettings[0] ("s"): clientCertificate: unknown sslCertificates element "client"`,
 		},
 		{
 			"client certificate that failed to load is reported once",
@@ -438,6 +439,66 @@ func TestParseErrors(t *testing.T) {
 			"affinity key",
 			`{"affinityKey": "not base64!"}`,
 			`azurejson: affinityKey: not base64: illegal base64 data at input byte 3`,
+		},
+
+		// References by name, checked with the rest.
+		{
+			"misspelt field and unknown references, all at once",
+			`{
+			  "httpListeners": [{"name": "web", "protocl": "Http", "port": 80}],
+			  "requestRoutingRules": [{"name": "r", "ruleType": "Basic", "httpListener": "web", "backendAddressPool": "app", "backendHttpSettings": "s"}],
+			  "backendAddressPools": [{"name": "apps"}]
+			}`,
+			`azurejson: httpListeners[0] ("web"): unknown field "protocl" (did you mean "protocol"?)` + "\n" +
+				`azurejson: requestRoutingRules[0] ("r"): backendAddressPool: unknown backendAddressPools element "app" (did you mean "apps"?)` + "\n" +
+				`azurejson: requestRoutingRules[0] ("r"): backendHttpSettings: unknown backendHttpSettings element "s"`,
+		},
+		{
+			"every kind of reference",
+			`{
+			  "sslCertificates": [{"name": "front", "certFile": "leaf.pem", "keyFile": "leaf.key"}],
+			  "trustedRootCertificates": [{"name": "root", "certFile": "root.pem"}],
+			  "httpListeners": [{"name": "web", "protocol": "Https", "port": 443, "sslCertificate": "Front"}, {"name": "plain", "protocol": "Http", "port": 80}],
+			  "backendAddressPools": [{"name": "app"}],
+			  "backendHttpSettings": [{"name": "s", "protocol": "Https", "port": 443, "probe": "p", "trustedRootCertificates": ["root", "roots"],
+			    "authenticationCertificates": ["leaf"], "clientCertificate": "client"}],
+			  "requestRoutingRules": [
+			    {"name": "a", "ruleType": "PathBasedRouting", "httpListener": "web", "urlPathMap": "paths"},
+			    {"name": "b", "ruleType": "Basic", "httpListener": "plain", "redirectConfiguration": "to-http"}],
+			  "urlPathMaps": [{"name": "map", "defaultBackendAddressPool": "pool", "defaultBackendHttpSettings": "s",
+			    "pathRules": [{"name": "x", "paths": ["/x"], "redirectConfiguration": "away"}, {"name": "y", "paths": ["/y"], "backendAddressPool": "app", "backendHttpSettings": "t"}]},
+			    {"name": "m2", "defaultRedirectConfiguration": "gone"}],
+			  "redirectConfigurations": [{"name": "to-https", "redirectType": "Permanent", "targetListener": "tls"}]
+			}`,
+			`azurejson: httpListeners[0] ("web"): sslCertificate: unknown sslCertificates element "Front" (did you mean "front"?)` + "\n" +
+				`azurejson: backendHttpSettings[0] ("s"): probe: unknown probes element "p"` + "\n" +
+				`azurejson: backendHttpSettings[0] ("s"): trustedRootCertificates[1]: unknown trustedRootCertificates element "roots" (did you mean "root"?)` + "\n" +
+				`azurejson: backendHttpSettings[0] ("s"): authenticationCertificates[0]: unknown authenticationCertificates element "leaf"` + "\n" +
+				`azurejson: backendHttpSettings[0] ("s"): clientCertificate: unknown sslCertificates element "client"` + "\n" +
+				`azurejson: requestRoutingRules[0] ("a"): urlPathMap: unknown urlPathMaps element "paths"` + "\n" +
+				`azurejson: requestRoutingRules[1] ("b"): redirectConfiguration: unknown redirectConfigurations element "to-http" (did you mean "to-https"?)` + "\n" +
+				`azurejson: urlPathMaps[0] ("map"): defaultBackendAddressPool: unknown backendAddressPools element "pool"` + "\n" +
+				`azurejson: urlPathMaps[0] ("map"): pathRules[0] ("x"): redirectConfiguration: unknown redirectConfigurations element "away"` + "\n" +
+				`azurejson: urlPathMaps[0] ("map"): pathRules[1] ("y"): backendHttpSettings: unknown backendHttpSettings element "t" (did you mean "s"?)` + "\n" +
+				`azurejson: urlPathMaps[1] ("m2"): defaultRedirectConfiguration: unknown redirectConfigurations element "gone"` + "\n" +
+				`azurejson: redirectConfigurations[0] ("to-https"): targetListener: unknown httpListeners element "tls"`,
+		},
+		{
+			"references to elements whose names could not be read are not checked",
+			`{
+			  "httpListeners": [{"nmae": "web", "protocol": "Http", "port": 80}],
+			  "backendAddressPools": [{"name": 7}],
+			  "backendHttpSettings": {"name": "s"},
+			  "requestRoutingRules": [{"name": "r", "ruleType": "Basic", "httpListener": "web", "backendAddressPool": "app", "backendHttpSettings": "s"}]
+			}`,
+			`azurejson: httpListeners[0]: unknown field "nmae" (did you mean "name"?)` + "\n" +
+				`azurejson: backendAddressPools[0]: name: want a string, got number 7` + "\n" +
+				`azurejson: backendHttpSettings: want an array of objects, got an object`,
+		},
+		{
+			"a reference refused for its place is not checked too",
+			`{"requestRoutingRules": [{"name": "r", "ruleType": "PathBasedRouting", "urlPathMap": "m", "redirectConfiguration": "nope"}], "urlPathMaps": [{"name": "m"}]}`,
+			`azurejson: requestRoutingRules[0] ("r"): redirectConfiguration: not allowed with ruleType "PathBasedRouting" (the URL path map says where requests go)`,
 		},
 
 		// Every problem at once, in file order.
@@ -519,6 +580,25 @@ func TestErrorType(t *testing.T) {
 	var se *Error
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, Error{Line: 2, Column: 3, Err: se.Err}, *se)
+}
+
+// TestFlatReferencesAllAtOnce: a flat file with a misspelt field and an
+// unknown reference reports both, each at its line, in file order, before
+// gateway.New would see the file.
+func TestFlatReferencesAllAtOnce(t *testing.T) {
+	data := "{\n" +
+		`  "requestRoutingRules": [{"name": "r", "ruleType": "Basic", "httpListener": "web",` + "\n" +
+		`    "backendAddressPool": "app", "backendHttpSettings": "tls"}],` + "\n" +
+		`  "httpListeners": [{"name": "web", "protocol": "Http", "prot": 80}],` + "\n" +
+		`  "backendAddressPools": [{"name": "app"}]` + "\n" +
+		"}"
+	_, err := Parse([]byte(data), "")
+	require.Error(t, err)
+	assert.Equal(t, "azurejson: line 3, column 57: requestRoutingRules[0] (\"r\"): backendHttpSettings: unknown backendHttpSettings element \"tls\"\n"+
+		"azurejson: line 4, column 57: httpListeners[0] (\"web\"): unknown field \"prot\" (did you mean \"port\"?)", err.Error())
+	var first *Error
+	require.ErrorAs(t, err, &first)
+	assert.Equal(t, 3, first.Line)
 }
 
 // TestParseAccepts covers accepted spellings that the sample does not use:

@@ -73,3 +73,48 @@ func ExampleParse_errors() {
 	// azurejson: line 5, column 74: backendHttpSettings[1] ("api"): requestTimeout: -3 is not a positive number of seconds
 	// azurejson: line 7, column 102: requestRoutingRules[0] ("web"): urlPathMap: not allowed with ruleType "Basic"; use "PathBasedRouting"
 }
+
+// A configuration tested with e2etls, written back as the Azure resource
+// to deploy (the body of a REST PUT). What Azure cannot carry, here a
+// public key pin, is refused unless OnDrop says to leave it out.
+func ExampleWriteResource() {
+	cfg, err := azurejson.Parse([]byte(`{
+	  "httpListeners": [{"name": "web", "protocol": "Http", "port": 80}],
+	  "backendAddressPools": [{"name": "app", "backendAddresses": [{"fqdn": "app.internal.example"}]}],
+	  "backendHttpSettings": [{"name": "app-https", "protocol": "Https", "port": 443, "pickHostNameFromBackendAddress": true,
+	    "pinnedPublicKeys": ["sha256/dCg+IhYa/dGCcNGuku3AsdXIUPR9d/faDjMOdm77iOQ="]}],
+	  "requestRoutingRules": [{"name": "web", "ruleType": "Basic",
+	    "httpListener": "web", "backendAddressPool": "app", "backendHttpSettings": "app-https"}]
+	}`), "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	opts := azurejson.WriteOptions{
+		Name:              "agw-web",
+		SubscriptionID:    "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+		ResourceGroup:     "rg-web",
+		SubnetID:          "/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-web/providers/Microsoft.Network/virtualNetworks/vnet/subnets/appgw",
+		PublicIPAddressID: "/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-web/providers/Microsoft.Network/publicIPAddresses/agw-web-pip",
+	}
+	if _, err := azurejson.WriteResource(cfg, opts); err != nil {
+		fmt.Println(err)
+	}
+	opts.OnDrop = func(d azurejson.Dropped) { fmt.Println("left out:", d.Path) }
+	doc, err := azurejson.WriteResource(cfg, opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	back, err := azurejson.Read(doc, azurejson.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := back.Config.Rules[0]
+	fmt.Printf("%s document %q: rule %q, priority %d: %s -> %s with %s\n", back.Format, back.Name, r.Name, r.Priority, r.Listener, r.Pool, r.BackendHTTPSetting)
+	// Output:
+	// azurejson: backendHttpSetting "app-https": PinnedPublicKeys: Azure cannot pin backend public keys; without the pins the Azure gateway trusts any certificate its roots (or the well-known CAs) issued for the name: Azure cannot carry it (WriteOptions.OnDrop leaves such fields out)
+	// left out: backendHttpSetting "app-https": PinnedPublicKeys
+	// resource document "agw-web": rule "web", priority 10: web -> app with app-https
+}

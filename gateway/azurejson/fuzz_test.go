@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/e2etls/e2etls/backendtls/tlstest"
+	"github.com/e2etls/e2etls/gateway"
 )
 
 // FuzzParse checks that no input makes the loader panic, and that every
@@ -74,6 +75,54 @@ func FuzzParse(f *testing.F) {
 			}
 			if !strings.HasPrefix(e.Error(), "azurejson: ") {
 				t.Fatalf("problem %q lacks the package prefix", e)
+			}
+		}
+	})
+}
+
+// FuzzWrite checks that whatever configuration the reader makes of an
+// input, the writer either refuses it with package-prefixed problems or
+// writes a resource document and a template that the reader reads back,
+// every reference resolving.
+func FuzzWrite(f *testing.F) {
+	// Documents without listener certificates: encrypting a PFX under the
+	// fuzzer's instrumentation takes seconds.
+	for _, name := range []string{"multisite-pathmaps.json", "pathmap-redirects.json", "probes-match.json", "waf-disabled.json"} {
+		data, err := os.ReadFile(filepath.Join(corpus, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"httpListeners": [{"name": "a", "protocol": "Http", "port": 80, "hostNames": ["[x]"]}], "probes": [{"name": "p", "protocol": "Http", "match": {"body": "[b]"}}]}`))
+	noFiles := func(name string) ([]byte, error) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		doc, err := read(data, Options{}, noFiles)
+		if err != nil {
+			return
+		}
+		opts := WriteOptions{SubnetID: testSubnet, PublicIPAddressID: testPublicIP, PrivateIPAddress: "10.0.0.1", CertificatePassword: testPassword, OnDrop: func(Dropped) {}}
+		for _, write := range []func(gateway.Config, WriteOptions) ([]byte, error){WriteResource, WriteTemplate} {
+			out, err := write(doc.Config, opts)
+			if err != nil {
+				for _, line := range strings.Split(err.Error(), "\n") {
+					if !strings.HasPrefix(line, "azurejson: ") {
+						t.Fatalf("problem %q lacks the package prefix", line)
+					}
+				}
+				continue
+			}
+			ropts := Options{}
+			if strings.Contains(string(out), `"$schema"`) {
+				ropts.Parameters = templateParameters(t, out)
+			}
+			if _, err := Read(out, ropts); err != nil {
+				t.Fatalf("the written document does not read back: %v\n%s", err, out)
 			}
 		}
 	})

@@ -162,9 +162,9 @@ func ReadFile(path string, opts Options) (*Document, error) {
 // only Azure's form has) or this package's flat format.
 //
 // Every problem of the document is reported at once, as an errors.Join of
-// [*Error] values in document order. The flat format leaves checks of the
-// configuration as a whole to [gateway.New]; Azure documents have their
-// references checked here.
+// [*Error] values in document order. References between elements are
+// checked here, in every shape; checks of the configuration as a whole are
+// left to [gateway.New].
 func Read(data []byte, opts Options) (*Document, error) {
 	return read(data, opts, func(name string) ([]byte, error) {
 		if !filepath.IsAbs(name) {

@@ -31,7 +31,8 @@ type Gateway struct {
 // Start validates cfg, binds a free loopback port (127.0.0.1) for each
 // distinct listener port, serves the gateway and registers its Close with
 // tb.Cleanup. It fails the test at once if cfg is invalid. A nil
-// cfg.Logger means a logger that writes to tb.Log.
+// cfg.Logger means a logger that writes to tb.Log. cfg.DetailedErrors is
+// turned on (see NewGateway).
 func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 	tb.Helper()
 	if cfg.Logger == nil {
@@ -50,8 +51,12 @@ func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 }
 
 // NewGateway is Start without a test: the caller must call Close. A nil
-// cfg.Logger means slog.Default().
+// cfg.Logger means slog.Default(). Like Start, it turns
+// cfg.DetailedErrors on, so that a test reads why a request failed in the
+// response (ErrorHeader and the body); use gateway.New to test the generic
+// error pages clients get by default.
 func NewGateway(cfg gateway.Config) (*Gateway, error) {
+	cfg.DetailedErrors = true
 	ports := make(map[int]int)
 	lns := make(map[int]net.Listener)
 	closeAll := func() {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/internal/accesslog"
+	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/probe"
 	"github.com/e2etls/e2etls/routing"
 )
@@ -33,6 +35,13 @@ type Plan struct {
 	// own error responses; off, a client gets a generic page with the
 	// request's ID, and the account goes to the log only.
 	DetailedErrors bool
+	// AccessLog receives the access log; nil means the Logger of Env, at
+	// Info.
+	AccessLog *accesslog.Writer
+	// Observer receives the events of this generation; nil means none.
+	Observer observe.Observer
+	// Tracer opens the spans of requests; nil means no tracing.
+	Tracer observe.Tracer
 }
 
 // Listener is a frontend listener.
@@ -52,7 +61,8 @@ type Listener struct {
 type Rule struct {
 	Name string
 	// Targets are a basic rule's one target, or a path map's default
-	// followed by its path rules' targets; none for a redirect rule.
+	// followed by its path rules' targets, a zero Target holding the place
+	// of one that redirects; none for a redirect rule.
 	Targets []Target
 }
 

@@ -1,7 +1,7 @@
 package dataplane
 
 import (
-	"crypto/tls"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +11,6 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -21,7 +20,7 @@ import (
 	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/internal/httpwire"
 	"github.com/e2etls/e2etls/internal/upstream"
-	"github.com/e2etls/e2etls/policy"
+	"github.com/e2etls/e2etls/observe"
 )
 
 // hopHeaders are removed from requests and responses in both directions,
@@ -70,29 +69,6 @@ func upgradeType(h http.Header) string {
 	return ""
 }
 
-// exchange is one request's trip through the gateway, for the access log.
-type exchange struct {
-	rw          responseWriter
-	listener    *Listener
-	scheme      string // forwarded as X-Forwarded-Proto
-	port        string // forwarded as X-Forwarded-Port
-	rule, pool  string
-	setting     string
-	member      string
-	backendTLS  *tls.ConnectionState
-	backendTime time.Duration
-	reason      string
-	err         error
-	aborted     bool // the client connection was aborted, after logging
-
-	// The backend request of the HTTP/1.1 path, reused with the exchange.
-	out       http.Request
-	outURL    url.URL
-	outHeader http.Header
-}
-
-var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
-
 // Ingress is how a request reached the gateway.
 type Ingress struct {
 	// Port is the frontend port the request is routed as arriving on.
@@ -107,23 +83,20 @@ type Ingress struct {
 
 // Serve routes and proxies one request.
 func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	x := exchangePool.Get().(*exchange)
-	header := x.outHeader
-	*x = exchange{rw: responseWriter{ResponseWriter: w}, outHeader: header}
+	x := getExchange(w, time.Now())
+	x.requestID = requestID(r)
+	if t := s.plan.Tracer; t != nil {
+		var ctx context.Context
+		ctx, x.span = t.StartRequest(r.Context(), r)
+		r = r.WithContext(ctx)
+	}
 	defer func() {
-		s.accessLog(r, x, start)
-		header := x.outHeader
-		if len(header) > 64 {
-			header = nil // do not keep an outsized map in the pool
-		}
-		clear(header)
-		*x = exchange{outHeader: header}
-		exchangePool.Put(x)
+		s.accessLog(r, x)
+		putExchange(x)
 	}()
 	w = &x.rw
 
-	rt, ok := s.plan.Table.Route(in.Port, r.Host, cleanPath(r.URL.Path), r.URL.RawQuery)
+	rt, ok := s.plan.Table.Route(in.Port, r.Host, httpwire.CleanPath(r.URL.Path), r.URL.RawQuery)
 	if !ok {
 		s.fail(w, x, http.StatusNotFound, CodeNoListener, fmt.Sprintf("no listener on port %d accepts host %q", in.Port, r.Host), nil)
 		return
@@ -188,18 +161,30 @@ func misdirected(s *Snapshot, port int, r *http.Request, hostListener int) bool 
 	return true
 }
 
-// fail answers with the gateway's own one-line error response.
+// fail answers with the gateway's own error response: with detailed
+// errors, a one-line account and the code in ErrorHeader; else a generic
+// one-line page with the request's ID. RequestIDHeader carries the ID
+// either way, and the account always goes to the log.
 func (s *Snapshot) fail(w http.ResponseWriter, x *exchange, status int, reason, msg string, err error) {
-	x.reason, x.err = reason, err
+	x.reason, x.err, x.msg = reason, err, msg // the log gets the account whatever the client sees
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Server", ServerName)
-	h.Set(ErrorHeader, reason)
+	h.Set(RequestIDHeader, x.requestID)
+	var body string
+	if s.plan.DetailedErrors {
+		h.Set(ErrorHeader, reason)
+		msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg)
+		body = fmt.Sprintf("%d %s: %s\n", status, http.StatusText(status), msg)
+	} else {
+		body = fmt.Sprintf("%d %s (request ID %s)\n", status, http.StatusText(status), x.requestID)
+	}
+	// No Content-Length: the server frames the body, and can still say
+	// in the head that the connection closes.
 	w.WriteHeader(status)
-	msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg)
-	io.WriteString(w, fmt.Sprintf("%d %s: %s\n", status, http.StatusText(status), msg))
+	io.WriteString(w, body)
 }
 
 func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r *http.Request, x *exchange) {
@@ -225,10 +210,11 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 		out = &x.out
 	}
 	out.Method, out.Proto, out.ProtoMajor, out.ProtoMinor = r.Method, "HTTP/1.1", 1, 1
-	out.Body, out.ContentLength = r.Body, r.ContentLength
+	out.ContentLength = r.ContentLength
 	out.Trailer = r.Trailer // filled in once the body has been read
-	if r.ContentLength == 0 {
-		out.Body = nil
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		x.body.rc = r.Body
+		out.Body = &x.body
 	}
 	if up := upgradeType(r.Header); up != "" {
 		out.Header.Set("Connection", "Upgrade")
@@ -242,6 +228,7 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 		}
 	}
 	forwardedHeaders(out.Header, r, x.scheme, x.port)
+	out.Header[RequestIDHeader] = []string{x.requestID}
 	*out.URL = url.URL{Path: path, RawQuery: r.URL.RawQuery}
 	if path == r.URL.Path {
 		out.URL.RawPath = r.URL.RawPath
@@ -267,18 +254,32 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 			return
 		}
 
+		var span observe.AttemptSpan
+		if x.span != nil {
+			span = x.span.StartAttempt(r.Context(), observe.Attempt{Pool: set.pool, Setting: st.Name, Member: m.HostKey,
+				SNI: ep.SNI, Retry: attempt > 0}, out.Header)
+		}
 		t0 := time.Now()
-		resp, release, err := s.pool.RoundTrip(r.Context(), ep, out, t0.Add(st.Timeout))
-		x.backendTime = time.Since(t0)
+		var trip upstream.Trip
+		resp, release, err := s.pool.RoundTrip(r.Context(), ep, out, t0.Add(st.Timeout), &trip)
+		x.backendTime, x.connect = time.Since(t0), trip.Connect
 		if err == nil {
+			x.status = resp.StatusCode
+			if span != nil {
+				span.End(observe.AttemptResult{Status: resp.StatusCode, TLS: tlsOf(resp.TLS)})
+			}
 			func() {
 				defer release()
 				s.respond(w, r, out, resp, set, m, fromCookie, x)
 			}()
+			x.lastByte = time.Since(t0)
 			return
 		}
 		if r.Context().Err() != nil {
 			x.reason, x.err = CodeClientGone, r.Context().Err()
+			if span != nil {
+				span.End(observe.AttemptResult{Reason: CodeClientGone, Err: err})
+			}
 			return
 		}
 		var de *upstream.DialError
@@ -287,6 +288,9 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 			// The member failed verification: out of rotation at once,
 			// unless the name it failed for was a client's.
 			m.fail(err, rs.String())
+		}
+		if span != nil {
+			span.End(observe.AttemptResult{Reason: attemptReason(err), Err: err})
 		}
 		timedOut := errors.Is(err, upstream.ErrRequestTimeout)
 		// Another member gets one more try when the request has no body to
@@ -594,99 +598,16 @@ func (s *Snapshot) upgrade(w http.ResponseWriter, r, out *http.Request, resp *ht
 	<-done
 }
 
-// responseWriter records the status and size of a response for the access
-// log; it unwraps for http.ResponseController.
-type responseWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *responseWriter) WriteHeader(code int) {
-	if w.status == 0 || w.status < 200 {
-		w.status = code
+// attemptReason is the code of a failed backend attempt.
+func attemptReason(err error) string {
+	switch {
+	case errors.Is(err, upstream.ErrRequestTimeout):
+		return CodeTimeout
+	case errors.Is(err, upstream.ErrDrained):
+		return CodeDrained
 	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *responseWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+	if rs, ok := backendtls.ReasonOf(err); ok {
+		return rs.String()
 	}
-	n, err := w.ResponseWriter.Write(p)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *responseWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func tlsSummary(cs *tls.ConnectionState) string {
-	if cs == nil {
-		return ""
-	}
-	s := policy.VersionName(cs.Version) + " " + tls.CipherSuiteName(cs.CipherSuite)
-	if cs.DidResume {
-		s += " resumed"
-	}
-	return s
-}
-
-func (s *Snapshot) accessLog(r *http.Request, x *exchange, start time.Time) {
-	if x.aborted {
-		return // logged before the abort
-	}
-	s.logExchange(r, x, start, slog.LevelInfo)
-}
-
-func (s *Snapshot) accessLogAbort(r *http.Request, x *exchange) {
-	s.logExchange(r, x, time.Time{}, slog.LevelWarn)
-}
-
-func (s *Snapshot) logExchange(r *http.Request, x *exchange, start time.Time, level slog.Level) {
-	if x.err != nil && level < slog.LevelWarn && x.reason != CodeClientGone && x.reason != CodeNoListener {
-		level = slog.LevelWarn
-	}
-	ctx := r.Context()
-	if !s.env.Log.Enabled(ctx, level) {
-		return
-	}
-	attrs := make([]slog.Attr, 0, 18)
-	if x.listener != nil {
-		attrs = append(attrs, slog.String("listener", x.listener.Name))
-	}
-	attrs = append(attrs,
-		slog.String("rule", x.rule),
-		slog.String("method", r.Method),
-		slog.String("host", r.Host),
-		slog.String("path", r.URL.Path),
-		slog.String("client", r.RemoteAddr),
-		slog.Int("status", x.rw.status),
-		slog.Int64("bytes", x.rw.bytes),
-	)
-	if !start.IsZero() {
-		attrs = append(attrs, slog.Duration("duration", time.Since(start)))
-	}
-	if r.TLS != nil {
-		attrs = append(attrs, slog.String("client_tls", tlsSummary(r.TLS)))
-	}
-	if x.pool != "" {
-		attrs = append(attrs, slog.String("pool", x.pool), slog.String("setting", x.setting), slog.String("member", x.member),
-			slog.Duration("backend_duration", x.backendTime))
-	}
-	if x.backendTLS != nil {
-		attrs = append(attrs, slog.String("backend_tls", tlsSummary(x.backendTLS)))
-	}
-	if x.reason != "" {
-		attrs = append(attrs, slog.String("reason", x.reason))
-	}
-	if x.err != nil {
-		attrs = append(attrs, slog.String("error", x.err.Error()))
-	}
-	s.env.Log.LogAttrs(ctx, level, "request", attrs...)
+	return CodeBackendUnreachable
 }

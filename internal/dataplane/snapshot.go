@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,8 +44,16 @@ type Snapshot struct {
 	sets     map[Target]*backendSet
 	setList  []*backendSet // in a stable order, for health reports
 	pool     *upstream.Pool
-	fwd      []forwarded  // per listener
-	inflight atomic.Int64 // requests being served from this snapshot
+	fwd      []forwarded // per listener
+	inflight []inflight  // requests being served from this snapshot, in shards
+}
+
+// inflight counts requests in one shard: a request adds to a shard picked
+// at random and takes from the same one, so that requests on many cores do
+// not all write one cache line twice.
+type inflight struct {
+	n atomic.Int64
+	_ [56]byte
 }
 
 // forwarded is what a listener's requests carry in X-Forwarded-Proto and
@@ -91,6 +100,11 @@ type memberStatus struct {
 // each with its place.
 func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 	s := &Snapshot{plan: plan, env: env, sets: make(map[Target]*backendSet), pool: upstream.NewPool(env.Dialer)}
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < 64 {
+		n *= 2
+	}
+	s.inflight = make([]inflight, n)
 	var errs []error
 	for _, l := range plan.Listeners {
 		f := forwarded{scheme: "http", port: strconv.Itoa(l.Port)}
@@ -102,6 +116,10 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 	s.routes = make([][]*backendSet, len(plan.Rules))
 	for i, r := range plan.Rules {
 		for _, t := range r.Targets {
+			if t == (Target{}) { // a path map's redirect: routing answers it
+				s.routes[i] = append(s.routes[i], nil)
+				continue
+			}
 			bs, err := s.backendSet(t)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
@@ -152,6 +170,8 @@ func (s *Snapshot) backendSet(t Target) (*backendSet, error) {
 			status: new(memberStatus),
 			log:    s.env.Log,
 		}
+		m.Member.Pool, m.Member.Setting = t.Pool, t.Setting
+		m.Member.SeenLeaf = m.seeLeaf
 		m.cookie = affinityValue(s.plan.AffinityKey, m.HostKey)
 		path := fmt.Sprintf("pool %q: member %s with backendHttpSetting %q", t.Pool, m.HostKey, t.Setting)
 		switch {
@@ -232,14 +252,17 @@ func (s *Snapshot) buildProbe(m *member) error {
 		Name:      m.set.pool + "/" + st.Name + "/" + m.HostKey,
 		Address:   m.HostKey,
 		Host:      header,
-		Transport: upstream.ProbeTransport(s.env.Dialer, m.Member, tc, probeTimeout(st.Probe), m.status.see),
+		Transport: upstream.ProbeTransport(s.env.Dialer, m.Member, tc, probeTimeout(st.Probe)),
 	}
 	return nil
 }
 
-func (st *memberStatus) see(c *x509.Certificate) {
+// seeLeaf records the leaf certificate the member presented to a
+// handshake (probe or traffic), and whether it was trusted.
+func (m *member) seeLeaf(c *x509.Certificate, trusted bool) {
+	st := m.status
 	st.mu.Lock()
-	st.seen, st.refused = c, false
+	st.seen, st.refused = c, !trusted
 	st.mu.Unlock()
 }
 

@@ -59,6 +59,11 @@ type Port struct {
 	Log *slog.Logger
 	// Timeouts' ReadHeader bounds each TLS handshake. Required.
 	Timeouts *httpwire.Timeouts
+	// OnHandshake, if not nil, is told of every TLS handshake: the
+	// connection state when it succeeded, the error when it failed (with
+	// the SNI the client sent, "" if none or unknown), and how long it
+	// took. It runs in the connection's goroutine and must not block.
+	OnHandshake func(cs *tls.ConnectionState, sni string, err error, took time.Duration)
 
 	once      sync.Once
 	ctx       context.Context // ends when the port stops: handshakes in progress end
@@ -147,11 +152,19 @@ func (p *Port) handshake(raw net.Conn) {
 	if t := p.Timeouts.ReadHeader(); t > 0 {
 		tc.SetDeadline(time.Now().Add(t))
 	}
+	start := time.Now()
 	if err := tc.HandshakeContext(p.ctx); err != nil {
+		if p.OnHandshake != nil && p.ctx.Err() == nil {
+			p.OnHandshake(nil, tc.ConnectionState().ServerName, err, time.Since(start))
+		}
 		p.handshakeFailed(err)
 		tc.Close()
 		p.wg.Done()
 		return
+	}
+	if p.OnHandshake != nil {
+		cs := tc.ConnectionState()
+		p.OnHandshake(&cs, cs.ServerName, nil, time.Since(start))
 	}
 	tc.SetDeadline(time.Time{})
 	p.wg.Done()

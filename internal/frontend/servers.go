@@ -17,8 +17,8 @@ import (
 // Own returns the gateway's own servers for a port: HTTP/1.x (internal/h1)
 // and HTTP/2 (internal/h2), serving h and answering refusals with refuse.
 func Own(h http.Handler, refuse httpwire.RefuseFunc, log *slog.Logger, t *httpwire.Timeouts) (http1, http2 ConnServer) {
-	return &h1.Server{Handler: h, Refuse: refuse, Log: log, Timeouts: t},
-		&h2.Server{Handler: h, Refuse: refuse, Log: log, Timeouts: t}
+	c := httpwire.ServerConfig{Handler: h, Refuse: refuse, Log: log, Timeouts: t}
+	return &h1.Server{ServerConfig: c}, &h2.Server{ServerConfig: c}
 }
 
 // NetHTTP returns net/http's server for a port, serving h over HTTP/1.x

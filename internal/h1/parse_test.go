@@ -35,7 +35,7 @@ func parseStream(t testing.TB, stream []byte) ([]parsed, *httpwire.Refusal) {
 	nc, other := net.Pipe() // for the deadlines and a broken body's close; bytes come from br
 	defer nc.Close()
 	defer other.Close()
-	s := &Server{Log: slog.New(slog.DiscardHandler), Timeouts: httpwire.NewTimeouts(time.Minute, time.Minute)}
+	s := &Server{ServerConfig: httpwire.ServerConfig{Log: slog.New(slog.DiscardHandler), Timeouts: httpwire.NewTimeouts(time.Minute, time.Minute)}}
 	src := bytes.NewReader(stream)
 	c := &conn{s: s, nc: nc, template: new(http.Request), req: new(http.Request), header: make(http.Header)}
 	c.br = bufio.NewReaderSize(src, 16)

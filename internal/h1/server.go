@@ -30,17 +30,7 @@ const maxDiscardBody = 256 << 10
 // for each connection; Shutdown or Close once. It must not be copied after
 // first use.
 type Server struct {
-	// Handler serves every request. Required.
-	Handler http.Handler
-	// Refuse answers a request the server will not hand to Handler.
-	// Required.
-	Refuse httpwire.RefuseFunc
-	// Log receives handler panics and refusals of malformed bodies.
-	// Required.
-	Log *slog.Logger
-	// Timeouts bound reading a request head and waiting for the next
-	// request. Required.
-	Timeouts *httpwire.Timeouts
+	httpwire.ServerConfig
 
 	once     sync.Once
 	conns    *httpwire.ConnSet[*conn]
@@ -324,35 +314,27 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 	return p.r.Read(b)
 }
 
-var readerPool, writerPool sync.Pool
+// The buffers a connection holds only while it serves a request.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 8<<10) }}
+)
 
 func getReader(r io.Reader) *bufio.Reader {
-	if v := readerPool.Get(); v != nil {
-		br := v.(*bufio.Reader)
-		br.Reset(r)
-		return br
-	}
-	return bufio.NewReaderSize(r, 4<<10)
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
 }
 
-func putReader(br *bufio.Reader) {
-	br.Reset(nil)
-	readerPool.Put(br)
-}
+func putReader(br *bufio.Reader) { br.Reset(nil); readerPool.Put(br) }
 
 func getWriter(w io.Writer) *bufio.Writer {
-	if v := writerPool.Get(); v != nil {
-		bw := v.(*bufio.Writer)
-		bw.Reset(w)
-		return bw
-	}
-	return bufio.NewWriterSize(w, 8<<10)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(w)
+	return bw
 }
 
-func putWriter(bw *bufio.Writer) {
-	bw.Reset(nil)
-	writerPool.Put(bw)
-}
+func putWriter(bw *bufio.Writer) { bw.Reset(nil); writerPool.Put(bw) }
 
 // startWatch arms the client watch for a request.
 func (c *conn) startWatch() {

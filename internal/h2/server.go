@@ -58,16 +58,7 @@ var (
 // for each connection; Shutdown or Close once. It must not be copied after
 // first use.
 type Server struct {
-	// Handler serves every request. Required.
-	Handler http.Handler
-	// Refuse answers a request the server will not hand to Handler.
-	// Required.
-	Refuse httpwire.RefuseFunc
-	// Log receives handler panics and connection errors (at Debug).
-	// Required.
-	Log *slog.Logger
-	// Timeouts bound the connection preface and idle connections. Required.
-	Timeouts *httpwire.Timeouts
+	httpwire.ServerConfig
 
 	once     sync.Once
 	conns    *httpwire.ConnSet[*conn]

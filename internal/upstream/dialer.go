@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/observe"
 )
 
 // DialFunc dials a network address, as net.Dialer.DialContext does.
@@ -29,6 +30,7 @@ type HostResolver interface {
 type Dialer struct {
 	dial     atomic.Pointer[DialFunc]
 	resolver *Resolver
+	observer atomic.Pointer[observe.Observer]
 }
 
 // NewDialer returns a Dialer that dials with dial (nil means a net.Dialer
@@ -50,6 +52,15 @@ func (d *Dialer) SetDial(dial DialFunc) {
 	d.dial.Store(&dial)
 }
 
+// SetObserver sets the observer told of every TLS handshake (nil: none).
+func (d *Dialer) SetObserver(o observe.Observer) {
+	if o == nil {
+		d.observer.Store(nil)
+		return
+	}
+	d.observer.Store(&o)
+}
+
 // SetResolver replaces the host resolver (nil: net.DefaultResolver); the
 // last good addresses are kept.
 func (d *Dialer) SetResolver(r HostResolver) { d.resolver.set(r) }
@@ -67,15 +78,40 @@ func (d *Dialer) Dial(ctx context.Context, host string, port int) (net.Conn, err
 	return (*d.dial.Load())(ctx, "tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
 }
 
-// Handshake dials host on port and runs the client side of the TLS
+// Handshake dials m on port and runs the client side of the TLS
 // handshake with tc, whose VerifyConnection does the backend verification
-// (see backendtls.Handshake).
-func (d *Dialer) Handshake(ctx context.Context, host string, port int, tc *tls.Config) (*tls.Conn, error) {
-	conn, err := d.Dial(ctx, host, port)
+// (see backendtls.Handshake). The observer, if any, is told of it; the
+// member's SeenLeaf, if any, is given the leaf the member presented,
+// whether it was then trusted or refused.
+func (d *Dialer) Handshake(ctx context.Context, m *Member, port int, tc *tls.Config, use Use) (*tls.Conn, error) {
+	conn, err := d.Dial(ctx, m.Address, port)
 	if err != nil {
 		return nil, err
 	}
-	return backendtls.Handshake(ctx, conn, tc)
+	start := time.Now()
+	tconn, err := backendtls.Handshake(ctx, conn, tc)
+	leaf := presentedLeaf(tconn, err)
+	if leaf != nil && m.SeenLeaf != nil {
+		m.SeenLeaf(leaf, err == nil)
+	}
+	if op := d.observer.Load(); op != nil {
+		ev := observe.BackendHandshake{Pool: m.Pool, Setting: m.Setting, Member: m.HostKey, Use: use.String(),
+			Duration: time.Since(start)}
+		if leaf != nil {
+			ev.NotAfter = leaf.NotAfter
+		}
+		if err != nil {
+			ev.Reason = "handshake"
+			if r, ok := backendtls.ReasonOf(err); ok {
+				ev.Reason = r.String()
+			}
+		} else {
+			cs := tconn.ConnectionState()
+			ev.TLS = observe.TLS{Version: cs.Version, CipherSuite: cs.CipherSuite, Resumed: cs.DidResume}
+		}
+		(*op).BackendHandshake(ev)
+	}
+	return tconn, err
 }
 
 // Resolver resolves FQDN members and keeps the last good answer when a

@@ -4,18 +4,12 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"errors"
-	"fmt"
-	"io"
+	"math/rand/v2"
 	"net"
-	"net/http"
-	"strconv"
-	"strings"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/e2etls/e2etls/internal/httpwire"
 )
 
 // h1Client sends HTTP/1.1 requests to backends over connections it pools
@@ -23,15 +17,33 @@ import (
 // calling goroutine (no read and write loops to hand off to), writes each
 // request head with one buffered write, and keeps as many idle connections
 // per endpoint as the load needs, up to maxIdle.
+//
+// An endpoint's idle connections are split into shards, each behind a
+// lock of its own, so that requests served on many cores at once do not
+// queue for one lock twice per request: a request takes a connection from
+// a shard chosen at random (the others when it is empty) and gives it back
+// to that shard.
 type h1Client struct {
 	dial    func(ctx context.Context, ep *Endpoint) (net.Conn, error)
 	maxIdle int
 	idleFor time.Duration
+	shards  int
 
-	mu        sync.Mutex
-	idle      map[*Endpoint][]*backendConn // per endpoint, oldest first
-	lastSweep time.Time
-	closed    bool
+	pools     sync.Map     // *Endpoint -> *idlePool, for sweeps and closing
+	lastSweep atomic.Int64 // unix nanoseconds
+	closed    atomic.Bool
+}
+
+// idlePool is one endpoint's idle connections.
+type idlePool struct {
+	shards []idleShard
+}
+
+// idleShard is a share of an endpoint's idle connections, oldest first.
+type idleShard struct {
+	mu   sync.Mutex
+	list []*backendConn
+	_    [40]byte // the next shard's lock on another cache line
 }
 
 // backendConn is one pooled HTTP/1.1 connection to an endpoint.
@@ -43,6 +55,7 @@ type backendConn struct {
 	tls      *tls.ConnectionState // nil for plain HTTP
 	lastUsed time.Time
 	reused   bool // served a request before
+	shard    int  // the shard of its endpoint's idle pool it returns to
 
 	abort     func()      // ends the exchange in progress: its read or write fails
 	drained   atomic.Bool // the member's drain time ended: the connection is done
@@ -85,35 +98,68 @@ func (bc *backendConn) close() {
 }
 
 func newH1Client(dial func(ctx context.Context, ep *Endpoint) (net.Conn, error)) *h1Client {
-	return &h1Client{dial: dial, maxIdle: 1024, idleFor: 90 * time.Second, idle: make(map[*Endpoint][]*backendConn)}
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < 64 {
+		n *= 2
+	}
+	return &h1Client{dial: dial, maxIdle: 1024, idleFor: 90 * time.Second, shards: n}
+}
+
+// pool returns ep's idle pool, making it on first use.
+func (c *h1Client) pool(ep *Endpoint) *idlePool {
+	if p := ep.idle.Load(); p != nil {
+		return p
+	}
+	p := &idlePool{shards: make([]idleShard, c.shards)}
+	if !ep.idle.CompareAndSwap(nil, p) {
+		return ep.idle.Load()
+	}
+	c.pools.Store(ep, p)
+	return p
 }
 
 // get returns an idle connection to ep, or dials one by deadline.
-func (c *h1Client) get(ctx context.Context, ep *Endpoint, deadline time.Time) (*backendConn, error) {
+func (c *h1Client) get(ctx context.Context, ep *Endpoint, deadline time.Time, trip *Trip) (*backendConn, error) {
+	p := c.pool(ep)
 	now := time.Now()
-	var expired []*backendConn
-	c.mu.Lock()
-	for list := c.idle[ep]; len(list) > 0; list = c.idle[ep] {
-		bc := list[len(list)-1]
-		list[len(list)-1] = nil
-		c.idle[ep] = list[:len(list)-1]
-		if now.Sub(bc.lastUsed) < c.idleFor && !bc.drained.Load() {
-			c.mu.Unlock()
-			closeAll(expired)
-			return bc, nil
-		}
-		expired = append(expired, bc)
+	first := 0
+	if len(p.shards) > 1 {
+		first = int(rand.Uint32()) & (len(p.shards) - 1)
 	}
-	c.mu.Unlock()
+	var expired []*backendConn
+	for k := range p.shards {
+		i := (first + k) & (len(p.shards) - 1)
+		sh := &p.shards[i]
+		sh.mu.Lock()
+		for len(sh.list) > 0 {
+			bc := sh.list[len(sh.list)-1]
+			sh.list[len(sh.list)-1] = nil
+			sh.list = sh.list[:len(sh.list)-1]
+			if now.Sub(bc.lastUsed) < c.idleFor && !bc.drained.Load() {
+				sh.mu.Unlock()
+				closeAll(expired)
+				bc.shard = i
+				return bc, nil
+			}
+			expired = append(expired, bc)
+		}
+		sh.mu.Unlock()
+	}
 	closeAll(expired)
 
 	dctx, cancel := context.WithDeadlineCause(ctx, deadline, ErrRequestTimeout)
 	defer cancel()
+	dialStart := time.Now()
 	conn, err := c.dial(dctx, ep)
+	if trip != nil {
+		trip.Connect = time.Since(dialStart)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return newBackendConn(ep, conn), nil
+	bc := newBackendConn(ep, conn)
+	bc.shard = first
+	return bc, nil
 }
 
 func closeAll(conns []*backendConn) {
@@ -122,385 +168,99 @@ func closeAll(conns []*backendConn) {
 	}
 }
 
-// put returns a connection whose exchange ended cleanly to the pool. Now
+// put returns a connection whose exchange ended cleanly to its shard. Now
 // and then it also sweeps every endpoint's connections that have been idle
 // for idleFor, so an endpoint no longer used does not keep its connections.
 func (c *h1Client) put(bc *backendConn) {
 	bc.inUse.Store(false)
-	if bc.drained.Load() {
+	if bc.drained.Load() || c.closed.Load() {
 		bc.close()
 		return
 	}
 	now := time.Now()
 	bc.lastUsed = now
 	bc.reused = true
-	var expired []*backendConn
-	c.mu.Lock()
-	if c.closed || len(c.idle[bc.ep]) >= c.maxIdle {
-		c.mu.Unlock()
+	p := c.pool(bc.ep)
+	sh := &p.shards[bc.shard]
+	sh.mu.Lock()
+	if len(sh.list)*len(p.shards) >= c.maxIdle {
+		sh.mu.Unlock()
 		bc.close()
 		return
 	}
-	c.idle[bc.ep] = append(c.idle[bc.ep], bc)
-	if now.Sub(c.lastSweep) >= c.idleFor/4 {
-		c.lastSweep = now
-		expired = c.sweepLocked(now)
+	sh.list = append(sh.list, bc)
+	sh.mu.Unlock()
+	if c.closed.Load() {
+		// closeIdle(true) ran meanwhile: what came back after it closes.
+		c.closeIdle(true)
 	}
-	c.mu.Unlock()
+	if last := c.lastSweep.Load(); now.UnixNano()-last >= int64(c.idleFor/4) && c.lastSweep.CompareAndSwap(last, now.UnixNano()) {
+		c.sweep(now)
+	}
+}
+
+// sweep closes the connections idle for idleFor or longer, in every
+// endpoint's shards.
+func (c *h1Client) sweep(now time.Time) {
+	var expired []*backendConn
+	c.pools.Range(func(_, v any) bool {
+		for i := range v.(*idlePool).shards {
+			sh := &v.(*idlePool).shards[i]
+			sh.mu.Lock()
+			expired = sh.sweepLocked(now, c.idleFor, expired)
+			sh.mu.Unlock()
+		}
+		return true
+	})
 	closeAll(expired)
 }
 
-// sweepLocked removes the connections idle for idleFor or longer. Each
-// endpoint's list is oldest first, so they are a prefix of it.
-func (c *h1Client) sweepLocked(now time.Time) []*backendConn {
-	var expired []*backendConn
-	for ep, list := range c.idle {
-		n := 0
-		for n < len(list) && now.Sub(list[n].lastUsed) >= c.idleFor {
-			n++
-		}
-		if n == 0 {
-			continue
-		}
-		expired = append(expired, list[:n]...)
-		if n == len(list) {
-			delete(c.idle, ep)
-			continue
-		}
-		rest := make([]*backendConn, len(list)-n, cap(list))
-		copy(rest, list[n:])
-		c.idle[ep] = rest
+// sweepLocked moves the shard's connections idle for idleFor or longer to
+// expired. The list is oldest first, so they are a prefix of it.
+func (sh *idleShard) sweepLocked(now time.Time, idleFor time.Duration, expired []*backendConn) []*backendConn {
+	n := 0
+	for n < len(sh.list) && now.Sub(sh.list[n].lastUsed) >= idleFor {
+		n++
 	}
+	if n == 0 {
+		return expired
+	}
+	expired = append(expired, sh.list[:n]...)
+	rest := make([]*backendConn, len(sh.list)-n, max(cap(sh.list)/2, len(sh.list)-n))
+	copy(rest, sh.list[n:])
+	sh.list = rest
 	return expired
 }
 
 // closeEndpoint closes the idle connections of an endpoint that is being
 // forgotten.
 func (c *h1Client) closeEndpoint(ep *Endpoint) {
-	c.mu.Lock()
-	list := c.idle[ep]
-	delete(c.idle, ep)
-	c.mu.Unlock()
-	closeAll(list)
+	c.pools.Delete(ep)
+	if p := ep.idle.Load(); p != nil {
+		p.closeAll()
+	}
+}
+
+// closeAll closes every idle connection of the pool.
+func (p *idlePool) closeAll() {
+	for i := range p.shards {
+		sh := &p.shards[i]
+		sh.mu.Lock()
+		list := sh.list
+		sh.list = nil
+		sh.mu.Unlock()
+		closeAll(list)
+	}
 }
 
 // closeIdle closes every idle connection; with final set, connections
 // returned later are closed too.
 func (c *h1Client) closeIdle(final bool) {
-	c.mu.Lock()
-	idle := c.idle
-	c.idle = make(map[*Endpoint][]*backendConn)
 	if final {
-		c.closed = true
+		c.closed.Store(true)
 	}
-	c.mu.Unlock()
-	for _, list := range idle {
-		for _, bc := range list {
-			bc.close()
-		}
-	}
-}
-
-// errStaleConn is a pooled connection the backend had closed before the
-// request reached it: nothing was processed, so the request may be sent
-// again on a fresh connection.
-var errStaleConn = errors.New("gateway: backend closed an idle connection")
-
-// roundTrip sends req (URL path and query, Host and headers already set for
-// the backend) on a connection to ep and reads the response head. Its
-// deadline covers the dial, the request and the response head; the body
-// then streams without one. The response body returns the connection to the
-// pool when read to the end, and closes it otherwise.
-func (c *h1Client) roundTrip(ctx context.Context, ep *Endpoint, req *http.Request, deadline time.Time) (*http.Response, error) {
-	for attempt := 0; ; attempt++ {
-		bc, err := c.get(ctx, ep, deadline)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := c.exchange(ctx, bc, req, deadline)
-		if err == nil {
-			return resp, nil
-		}
-		bc.close()
-		// A connection the backend closed while idle is retried once for a
-		// request that is safe to repeat (it may have been processed
-		// before the close, as net/http's transport also assumes).
-		if errors.Is(err, errStaleConn) && attempt == 0 && req.Body == nil && httpwire.Idempotent(req.Method) {
-			continue
-		}
-		return nil, err
-	}
-}
-
-func (c *h1Client) exchange(ctx context.Context, bc *backendConn, req *http.Request, deadline time.Time) (*http.Response, error) {
-	bc.inUse.Store(true)
-	bc.conn.SetDeadline(deadline)
-	if bc.drained.Load() {
-		// The drain ended while the connection was handed out; its abort
-		// may have come before the deadline above replaced it.
-		return nil, fmt.Errorf("%w: connection to a drained member", ErrDrained)
-	}
-	// Until the exchange ends (the body is read or closed), ending ctx
-	// aborts it: the client left. (The end of the member's drain time
-	// aborts it too: see newBackendConn.)
-	stop := context.AfterFunc(ctx, bc.abort)
-	ok := false
-	defer func() {
-		if !ok {
-			stop()
-		}
-	}()
-	if err := writeRequest(bc.bw, req); err != nil {
-		return nil, c.ioError(ctx, bc, err, false)
-	}
-	if req.Body != nil {
-		if err := writeBody(bc.bw, req); err != nil {
-			return nil, c.ioError(ctx, bc, err, false)
-		}
-	}
-	if err := bc.bw.Flush(); err != nil {
-		return nil, c.ioError(ctx, bc, err, false)
-	}
-	var resp *http.Response
-	for {
-		var err error
-		if _, err = bc.br.Peek(1); err != nil {
-			return nil, c.ioError(ctx, bc, err, true)
-		}
-		var frame bodyFrame
-		resp, frame, err = readResponseHead(bc.br, req)
-		if err != nil {
-			if errors.Is(err, errBadResponse) {
-				return nil, err
-			}
-			return nil, c.ioError(ctx, bc, err, false)
-		}
-		// Interim responses other than 101 are consumed here; the client's
-		// own 100-continue is answered by the frontend server.
-		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
-			continue
-		}
-		body := &pooledBody{c: c, bc: bc, stop: stop, reusable: !resp.Close && !req.Close, frame: frame}
-		if frame.kind == frameChunked {
-			body.chunks = httpwire.ChunkedReader{BR: bc.br, Trailer: &resp.Trailer}
-		}
-		resp.Body = body
-		break
-	}
-	bc.conn.SetDeadline(time.Time{})
-	resp.TLS = bc.tls
-	ok = true
-	if resp.StatusCode == http.StatusSwitchingProtocols {
-		stop() // an upgraded connection lives on its own
-		resp.Body = &upgradedConn{bc: bc}
-		return resp, nil
-	}
-	if b := resp.Body.(*pooledBody); b.frame.kind == frameNone {
-		b.finish(true)
-	}
-	return resp, nil
-}
-
-// ioError explains a failed exchange. A connection that had served requests
-// before and failed before any byte of the response arrived was closed by
-// the backend while idle (unless ctx ended or the deadline passed).
-func (c *h1Client) ioError(ctx context.Context, bc *backendConn, err error, beforeResponse bool) error {
-	if bc.drained.Load() {
-		return fmt.Errorf("%w: %v", ErrDrained, err)
-	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	if httpwire.IsTimeoutErr(err) {
-		return ErrRequestTimeout
-	}
-	if bc.reused && (beforeResponse || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isConnReset(err)) {
-		return fmt.Errorf("%w: %v", errStaleConn, err)
-	}
-	return err
-}
-
-func isConnReset(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe")
-}
-
-// writeRequest writes the request line and headers. The caller has removed
-// hop-by-hop headers and set Host; framing headers are set here.
-func writeRequest(w *bufio.Writer, req *http.Request) error {
-	w.WriteString(req.Method)
-	w.WriteByte(' ')
-	w.WriteString(req.URL.RequestURI())
-	w.WriteString(" HTTP/1.1\r\nHost: ")
-	w.WriteString(req.Host)
-	w.WriteString("\r\n")
-	for k, vv := range req.Header {
-		if k == "Host" || k == "Content-Length" || k == "Transfer-Encoding" || k == "Expect" {
-			continue
-		}
-		for _, v := range vv {
-			w.WriteString(k)
-			w.WriteString(": ")
-			w.WriteString(httpwire.HeaderValue(v))
-			w.WriteString("\r\n")
-		}
-	}
-	switch {
-	case req.Body == nil:
-		if req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch {
-			w.WriteString("Content-Length: 0\r\n")
-		}
-	case req.ContentLength > 0:
-		w.WriteString("Content-Length: ")
-		w.WriteString(strconv.FormatInt(req.ContentLength, 10))
-		w.WriteString("\r\n")
-	default:
-		w.WriteString("Transfer-Encoding: chunked\r\n")
-	}
-	if req.Close {
-		w.WriteString("Connection: close\r\n")
-	}
-	_, err := w.WriteString("\r\n")
-	return err
-}
-
-// writeBody streams the request body, chunked when its length is unknown,
-// and passes the request's trailers on. Each piece is flushed as soon as it
-// is read, so a slow upload reaches the backend as it arrives; a small body
-// still leaves in one write with the request head.
-func writeBody(w *bufio.Writer, req *http.Request) error {
-	bp := httpwire.GetBuffer()
-	defer httpwire.PutBuffer(bp)
-	buf := *bp
-	chunked := req.ContentLength <= 0
-	var body io.Reader = req.Body
-	if !chunked {
-		body = io.LimitReader(req.Body, req.ContentLength)
-	}
-	var sent int64
-	for {
-		n, rerr := body.Read(buf)
-		if n > 0 {
-			sent += int64(n)
-			if chunked {
-				w.WriteString(strconv.FormatInt(int64(n), 16))
-				w.WriteString("\r\n")
-			}
-			w.Write(buf[:n])
-			if chunked {
-				w.WriteString("\r\n")
-			}
-			if err := w.Flush(); err != nil {
-				return err
-			}
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return rerr
-		}
-	}
-	if !chunked {
-		if sent < req.ContentLength {
-			return io.ErrUnexpectedEOF
-		}
-		return nil
-	}
-	w.WriteString("0\r\n")
-	for k, vv := range req.Trailer {
-		for _, v := range vv {
-			w.WriteString(k + ": " + httpwire.HeaderValue(v) + "\r\n")
-		}
-	}
-	_, err := w.WriteString("\r\n")
-	return err
-}
-
-// pooledBody is a response body that gives its connection back to the
-// pool once read to the end.
-type pooledBody struct {
-	c        *h1Client
-	bc       *backendConn
-	frame    bodyFrame
-	chunks   httpwire.ChunkedReader
-	stop     func() bool // unregisters the exchange's cancellation
-	reusable bool
-	done     bool
-	err      error // the error that ended the body early
-}
-
-func (b *pooledBody) Read(p []byte) (int, error) {
-	if b.done {
-		if b.err != nil {
-			return 0, b.err
-		}
-		return 0, io.EOF
-	}
-	var n int
-	var err error
-	switch b.frame.kind {
-	case frameNone:
-		err = io.EOF
-	case frameLength:
-		if b.frame.length == 0 {
-			err = io.EOF
-			break
-		}
-		if int64(len(p)) > b.frame.length {
-			p = p[:b.frame.length]
-		}
-		n, err = b.bc.br.Read(p)
-		b.frame.length -= int64(n)
-		switch {
-		case b.frame.length == 0:
-			err = io.EOF
-		case err == io.EOF:
-			err = io.ErrUnexpectedEOF
-		}
-	case frameChunked:
-		n, err = b.chunks.Read(p)
-	case frameEOF:
-		n, err = b.bc.br.Read(p)
-	}
-	if err == io.EOF {
-		b.finish(b.frame.kind != frameEOF)
-	} else if err != nil {
-		b.err = err
-		b.finish(false)
-	}
-	return n, err
-}
-
-func (b *pooledBody) Close() error {
-	b.finish(false)
-	return nil
-}
-
-func (b *pooledBody) finish(clean bool) {
-	if b.done {
-		return
-	}
-	b.done = true
-	if !b.stop() || b.bc.drained.Load() {
-		clean = false // the cancellation fired: the connection's deadline is spent
-	}
-	if clean && b.reusable && b.bc.br.Buffered() == 0 {
-		b.c.put(b.bc)
-		return
-	}
-	b.bc.close()
-}
-
-// upgradedConn is the backend side of a switched protocol (101): reads come
-// through the buffered reader, writes go straight to the connection.
-type upgradedConn struct{ bc *backendConn }
-
-func (u *upgradedConn) Read(p []byte) (int, error)  { return u.bc.br.Read(p) }
-func (u *upgradedConn) Write(p []byte) (int, error) { return u.bc.conn.Write(p) }
-func (u *upgradedConn) Close() error {
-	if u.bc.stopDrain != nil {
-		u.bc.stopDrain()
-	}
-	return u.bc.conn.Close()
+	c.pools.Range(func(_, v any) bool {
+		v.(*idlePool).closeAll()
+		return true
+	})
 }

@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"strconv"
 	"sync"
@@ -32,6 +33,11 @@ type Member struct {
 	// HTTP2 sends the member's requests through the transport that
 	// negotiates HTTP/2 by ALPN.
 	HTTP2 bool
+	// Pool and Setting name the member's pool and setting in events.
+	Pool, Setting string
+	// SeenLeaf, if not nil, is given the leaf certificate the member
+	// presents in each TLS handshake, and whether it was trusted.
+	SeenLeaf func(leaf *x509.Certificate, trusted bool)
 
 	drain    context.Context // ends when a removed member's drain time is over
 	endDrain context.CancelFunc
@@ -72,4 +78,5 @@ type Endpoint struct {
 	// member as other clients reach it.
 	FromClient bool
 	lastUsed   atomic.Int64 // unix nanoseconds, for evicting client-Host endpoints
+	idle       atomic.Pointer[idlePool]
 }

@@ -134,18 +134,28 @@ func (p *Pool) adopt(ep *Endpoint) {
 	}
 }
 
+// Trip is what a RoundTrip tells of itself.
+type Trip struct {
+	// Connect is the time taken to connect to the member (and, for
+	// HTTPS, to handshake) when the request needed a new connection; zero
+	// when it reused one, and for members behind the HTTP/2 transport,
+	// whose connections are not measured.
+	Connect time.Duration
+}
+
 // RoundTrip sends out to ep and returns the response head; the body
 // streams. The attempt ends when ctx ends (the client left), when the
 // member's drain time is over (ErrDrained), or at deadline until the
 // response head (ErrRequestTimeout). release ends the attempt's context
 // once the response has been relayed. A failure to reach or verify the
 // member is a *DialError; a backend's late refusal of the handshake is
-// classified as its verification failure (ClassifyAlert).
-func (p *Pool) RoundTrip(ctx context.Context, ep *Endpoint, out *http.Request, deadline time.Time) (*http.Response, func(), error) {
+// classified as its verification failure (ClassifyAlert). trip, if not nil,
+// is told of the attempt.
+func (p *Pool) RoundTrip(ctx context.Context, ep *Endpoint, out *http.Request, deadline time.Time, trip *Trip) (*http.Response, func(), error) {
 	if !ep.Member.HTTP2 {
 		// The client's context aborts the exchange when the client leaves;
 		// the connection itself watches the member's drain.
-		resp, err := p.h1.roundTrip(ctx, ep, out, deadline)
+		resp, err := p.h1.roundTrip(ctx, ep, out, deadline, trip)
 		if err != nil {
 			return nil, nil, ClassifyAlert(err)
 		}
@@ -202,7 +212,7 @@ func (p *Pool) dialEndpoint(ctx context.Context, ep *Endpoint) (net.Conn, error)
 	var conn net.Conn
 	var err error
 	if ep.TLS != nil {
-		conn, err = p.dialer.Handshake(ctx, ep.Member.Address, ep.Member.Port, ep.TLS)
+		conn, err = p.dialer.Handshake(ctx, ep.Member, ep.Member.Port, ep.TLS, UseTraffic)
 	} else {
 		conn, err = p.dialer.Dial(ctx, ep.Member.Address, ep.Member.Port)
 	}

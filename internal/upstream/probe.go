@@ -17,11 +17,10 @@ import (
 // same backendtls.Config as the data path's (see ClientTLS with UseProbe),
 // it dials with the same Dialer, and it never reuses a connection, so
 // every probe handshakes and verifies afresh. Dials and handshakes end
-// after timeout, the probe's. seen, if not nil, is told the leaf
-// certificate each handshake's member presented, whether it was then
-// trusted or refused, so that health reports can show a refused one too.
-// Its errors go through ClassifyAlert, as the data path's do.
-func ProbeTransport(d *Dialer, m *Member, tc *tls.Config, timeout time.Duration, seen func(*x509.Certificate)) http.RoundTripper {
+// after timeout, the probe's; the member's SeenLeaf gets each leaf (see
+// Dialer.Handshake). Its errors go through ClassifyAlert, as the data
+// path's do.
+func ProbeTransport(d *Dialer, m *Member, tc *tls.Config, timeout time.Duration) http.RoundTripper {
 	port := func(addr string) int {
 		if _, p, err := net.SplitHostPort(addr); err == nil {
 			if n, err := strconv.Atoi(p); err == nil {
@@ -41,12 +40,7 @@ func ProbeTransport(d *Dialer, m *Member, tc *tls.Config, timeout time.Duration,
 		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			conn, err := d.Handshake(ctx, m.Address, port(addr), tc)
-			if seen != nil {
-				if leaf := presentedLeaf(conn, err); leaf != nil {
-					seen(leaf)
-				}
-			}
+			conn, err := d.Handshake(ctx, m, port(addr), tc, UseProbe)
 			if err != nil {
 				return nil, err
 			}

@@ -25,6 +25,17 @@ const (
 	UseCheck
 )
 
+// String is the use's name in events: "traffic", "probe" or "check".
+func (u Use) String() string {
+	switch u {
+	case UseProbe:
+		return "probe"
+	case UseCheck:
+		return "check"
+	}
+	return "traffic"
+}
+
 // Trust returns the backend trust of one use of a setting's template for
 // one backend name: the SNI sent and, unless the template names another
 // identity, the identity expected. It is the only place the data path, the

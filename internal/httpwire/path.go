@@ -1,13 +1,13 @@
-package dataplane
+package httpwire
 
 import "strings"
 
-// cleanPath resolves the dot segments of a decoded URL path (RFC 3986
+// CleanPath resolves the dot segments of a decoded URL path (RFC 3986
 // section 5.2.4), keeping a trailing slash and repeated slashes. The
 // gateway routes and forwards the cleaned path, so "/images/../admin" is
 // matched, and sent, as "/admin": a path rule can never be escaped with dot
 // segments, whether plain or percent-encoded ("%2e%2e" is decoded first).
-func cleanPath(p string) string {
+func CleanPath(p string) string {
 	if !strings.Contains(p, "/.") {
 		return p
 	}

@@ -1,4 +1,4 @@
-package dataplane
+package httpwire
 
 import "testing"
 
@@ -18,8 +18,8 @@ func TestCleanPath(t *testing.T) {
 		{"/a/b/../c/", "/a/c/"},
 	}
 	for _, tt := range tests {
-		if got := cleanPath(tt.in); got != tt.want {
-			t.Errorf("cleanPath(%q) = %q; want %q", tt.in, got, tt.want)
+		if got := CleanPath(tt.in); got != tt.want {
+			t.Errorf("CleanPath(%q) = %q; want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -32,16 +32,16 @@ func FuzzCleanPath(f *testing.F) {
 		if len(p) == 0 || p[0] != '/' {
 			return
 		}
-		c := cleanPath(p)
+		c := CleanPath(p)
 		if c == "" || c[0] != '/' {
-			t.Fatalf("cleanPath(%q) = %q: not absolute", p, c)
+			t.Fatalf("CleanPath(%q) = %q: not absolute", p, c)
 		}
-		if cleanPath(c) != c {
-			t.Fatalf("cleanPath is not idempotent: %q -> %q -> %q", p, c, cleanPath(c))
+		if CleanPath(c) != c {
+			t.Fatalf("cleanPath is not idempotent: %q -> %q -> %q", p, c, CleanPath(c))
 		}
 		for _, seg := range splitSegments(c) {
 			if seg == "." || seg == ".." {
-				t.Fatalf("cleanPath(%q) = %q keeps a dot segment", p, c)
+				t.Fatalf("CleanPath(%q) = %q keeps a dot segment", p, c)
 			}
 		}
 	})
