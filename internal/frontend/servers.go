@@ -88,7 +88,7 @@ type netHTTP struct {
 
 	// preface holds the HTTP/2 connections whose client preface is due,
 	// with the timer that closes them if it does not come in time.
-	preface sync.Map // net.Conn -> *time.Timer
+	preface sync.Map // net.Conn -> *prefaceWait
 
 	mu      sync.Mutex
 	started bool // srv.Serve runs (or ran)
@@ -114,29 +114,36 @@ func (s *netHTTP) ServeConn(c net.Conn) {
 		}()
 	}
 	s.mu.Unlock()
-	var preface *time.Timer
+	h2 := false
 	if tc, ok := c.(*tls.Conn); ok && s.srv.ReadHeaderTimeout > 0 && tc.ConnectionState().NegotiatedProtocol == "h2" {
 		// net/http's HTTP/2 server waits a fixed 10 s for the client's
 		// preface, whatever ReadHeaderTimeout says (and a read deadline
 		// set here would not last: net/http clears the connection's
 		// deadlines after its own, no-op, handshake). A timer closes the
 		// connection unless connState learns in time that the preface came.
-		preface = time.AfterFunc(s.srv.ReadHeaderTimeout, func() {
+		h2 = true
+		w := new(prefaceWait)
+		s.preface.Store(c, w)
+		w.timer = time.AfterFunc(s.srv.ReadHeaderTimeout, func() {
 			if _, waiting := s.preface.LoadAndDelete(c); waiting {
 				c.Close()
 			}
 		})
-		s.preface.Store(c, preface)
 	}
 	select {
 	case s.conns <- c:
 	case <-s.done:
-		if preface != nil {
+		if h2 {
 			s.forgetPreface(c)
 		}
 		c.Close()
 	}
 }
+
+// prefaceWait is the timer of an HTTP/2 connection whose preface is due.
+// It is set before the connection is handed to net/http, so connState,
+// which runs after, reads it safely.
+type prefaceWait struct{ timer *time.Timer }
 
 // connState stops the preface timer of an HTTP/2 connection when net/http
 // has read the preface: it then reports the connection active (and idle),
@@ -150,8 +157,8 @@ func (s *netHTTP) connState(c net.Conn, st http.ConnState) {
 
 // forgetPreface stops c's preface timer, if it has one still running.
 func (s *netHTTP) forgetPreface(c net.Conn) {
-	if t, waiting := s.preface.LoadAndDelete(c); waiting {
-		t.(*time.Timer).Stop()
+	if w, waiting := s.preface.LoadAndDelete(c); waiting {
+		w.(*prefaceWait).timer.Stop()
 	}
 }
 
