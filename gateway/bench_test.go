@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
@@ -16,13 +17,20 @@ import (
 
 // BenchmarkProxy measures whole requests through the gateway over loopback
 // TLS on both legs, with keep-alive on both legs: the request path's cost
-// (plus the client's and the backend's, which share the machine). The
-// variants add what production turns on: the access log (written to
-// io.Discard through its asynchronous writer) with Prometheus metrics, and
-// OpenTelemetry tracing (every request sampled, spans discarded); "plain"
-// has none of them, which costs nothing: each is one nil check when off.
+// (plus the client's and the backend's, which share the machine), on each
+// frontend (own, nethttp). The variants add what production turns on: the
+// access log (written to io.Discard through its asynchronous writer) with
+// Prometheus metrics, and OpenTelemetry tracing (every request sampled,
+// spans discarded); "plain" has none of them, which costs nothing: each is
+// one nil check when off.
 func BenchmarkProxy(b *testing.B) {
 	body := bytes.Repeat([]byte("x"), 1024)
+	for _, fe := range frontends {
+		b.Run(fe.name, func(b *testing.B) { benchmarkProxy(b, fe.fe, body) })
+	}
+}
+
+func benchmarkProxy(b *testing.B, fe gateway.Frontend, body []byte) {
 	for _, bc := range []struct {
 		name    string
 		http2   bool
@@ -46,6 +54,7 @@ func BenchmarkProxy(b *testing.B) {
 			}), "api.internal")
 			cfg := basicConfig(pki, "api.internal", backend.Member())
 			cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			cfg.Frontend = fe
 			if bc.observe != nil {
 				bc.observe(&cfg)
 			}
@@ -61,6 +70,7 @@ func BenchmarkProxy(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
+			defer reportCPU(b, cpuTime())
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					resp, err := client.Get(url)
@@ -80,4 +90,59 @@ func BenchmarkProxy(b *testing.B) {
 	}
 }
 
-var _ = gateway.HTTPS
+// BenchmarkFrontend measures requests the gateway answers itself (404: no
+// listener for the host), so that no backend leg dilutes the frontend
+// server's share: TLS records, parsing, the answer's head and body, on
+// each frontend over HTTP/1.1 and HTTP/2 (the client shares the machine).
+func BenchmarkFrontend(b *testing.B) {
+	for _, fe := range frontends {
+		for _, bc := range []struct {
+			name  string
+			http2 bool
+		}{{"h1", false}, {"h2", true}} {
+			b.Run(fe.name+"/"+bc.name, func(b *testing.B) {
+				pki := gatewaytest.NewPKI()
+				backend := pki.StartBackend(b, nil, "api.internal")
+				cfg := basicConfig(pki, "api.internal", backend.Member())
+				cfg.SSLCertificates = []gateway.SSLCertificate{pki.SSLCertificate("front", "shop.example", "other.example")}
+				cfg.Listeners[0].HostNames = []string{"shop.example"}
+				cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+				cfg.Frontend = fe.fe
+				gw := gatewaytest.Start(b, cfg)
+				client := pki.Client()
+				defer client.CloseIdleConnections()
+				tr := client.Transport.(*http.Transport)
+				tr.MaxIdleConnsPerHost = 64
+				tr.ForceAttemptHTTP2 = bc.http2
+				if !bc.http2 {
+					tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
+				}
+				url := gw.URL("web", "other.example") + "/bench"
+				b.ReportAllocs()
+				b.ResetTimer()
+				defer reportCPU(b, cpuTime())
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						resp, err := client.Get(url)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != http.StatusNotFound {
+							b.Errorf("status %d", resp.StatusCode)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// reportCPU reports the process's CPU time since start per iteration, as
+// cpu-ns/op: client, gateway and backend together, all in this process.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+}

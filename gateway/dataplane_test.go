@@ -776,6 +776,10 @@ func TestCookieAffinity(t *testing.T) {
 }
 
 func TestStreaming(t *testing.T) {
+	eachFrontend(t, testStreaming)
+}
+
+func testStreaming(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	bigGate, eventGate := newGate(t), newGate(t)
@@ -817,7 +821,7 @@ func TestStreaming(t *testing.T) {
 			fmt.Fprintf(w, "%d", upload.Load())
 		}
 	}), "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 	c := newClient(t, pki)
 	url := gw.URL("web", "shop.example")
 
@@ -904,6 +908,10 @@ func TestStreaming(t *testing.T) {
 }
 
 func TestUpgradePassesThrough(t *testing.T) {
+	eachFrontend(t, testUpgradePassesThrough)
+}
+
+func testUpgradePassesThrough(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	backend := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -921,7 +929,7 @@ func TestUpgradePassesThrough(t *testing.T) {
 		brw.Flush()
 		io.Copy(conn, brw) // echo until the client closes
 	}), "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 
 	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		t.Run(tls.VersionName(v), func(t *testing.T) {
@@ -953,6 +961,10 @@ func TestUpgradePassesThrough(t *testing.T) {
 }
 
 func TestHTTPVersions(t *testing.T) {
+	eachFrontend(t, testHTTPVersions)
+}
+
+func testHTTPVersions(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	leaf := pki.Leaf("api.internal")
@@ -976,7 +988,7 @@ func TestHTTPVersions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := basicConfig(pki, "api.internal", member)
 			cfg.BackendHTTPSettings[0].HTTP2 = tt.http2Backend
-			gw := gatewaytest.Start(t, cfg)
+			gw := startWith(t, fe, cfg)
 			c := newClient(t, pki)
 			if tt.h1Client {
 				c = newH1Client(t, pki)
@@ -1034,10 +1046,14 @@ func TestBackendSessionResumption(t *testing.T) {
 }
 
 func TestRequestHeadersTooLarge(t *testing.T) {
+	eachFrontend(t, testRequestHeadersTooLarge)
+}
+
+func testRequestHeadersTooLarge(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	backend := startEcho(t, pki, "b", "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 	c := newH1Client(t, pki)
 
 	r := get(t, c, gw.URL("web", "shop.example")+"/", "X-Big", strings.Repeat("a", 30<<10))

@@ -37,6 +37,10 @@ import (
 // response, over HTTP/1.1 and HTTP/2, with and without Content-Length; the
 // member leaves rotation with the reason.
 func TestBackendKilledMidResponse(t *testing.T) {
+	eachFrontend(t, testBackendKilledMidResponse)
+}
+
+func testBackendKilledMidResponse(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	part := bytes.Repeat([]byte("x"), 64<<10)
@@ -51,7 +55,7 @@ func TestBackendKilledMidResponse(t *testing.T) {
 		http.NewResponseController(w).Flush()
 		panic(http.ErrAbortHandler) // the connection is cut
 	}), "api.internal")
-	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+	gw := startWith(t, fe, probedConfig(pki, srv.Member()))
 	awaitFirstProbe(t, gw.Gateway)
 	member := srv.Addr
 
@@ -154,6 +158,10 @@ func (b *rotatingBackend) member() gateway.Member {
 // sent on it; the member leaves rotation, so its pooled connection is not
 // used again, until an Update trusts the new root.
 func TestBackendCertificateRotatedToUntrusted(t *testing.T) {
+	eachFrontend(t, testBackendCertificateRotatedToUntrusted)
+}
+
+func testBackendCertificateRotatedToUntrusted(t *testing.T, fe gateway.Frontend) {
 	pki := gatewaytest.NewPKI()
 	other := tlstest.NewRoot(tlstest.Options{CommonName: "someone else's root", KeyType: tlstest.ECDSAP256})
 	untrusted := other.NewLeaf(tlstest.Options{DNSNames: []string{"api.internal"}, KeyType: tlstest.ECDSAP256}).TLSCertificate(other)
@@ -171,7 +179,7 @@ func TestBackendCertificateRotatedToUntrusted(t *testing.T) {
 			g := newGate(t)
 			srv := startRotatingBackend(t, pki.Leaf("api.internal").FullChain())
 			srv.gate.Store(g)
-			gw := gatewaytest.Start(t, probedConfig(pki, srv.member()))
+			gw := startWith(t, fe, probedConfig(pki, srv.member()))
 			awaitFirstProbe(t, gw.Gateway)
 			c := newH1Client(t, pki)
 			url := gw.URL("web", "shop.example")
@@ -252,6 +260,10 @@ func TestProbeOfHTTP2Setting(t *testing.T) {
 // again under concurrent load (HTTP/1.1 and HTTP/2 clients): no request to
 // a backend that both configurations trust fails.
 func TestTrustSwapUnderLoad(t *testing.T) {
+	eachFrontend(t, testTrustSwapUnderLoad)
+}
+
+func testTrustSwapUnderLoad(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	a := startEcho(t, pki, "a", "api.internal")
@@ -263,9 +275,10 @@ func TestTrustSwapUnderLoad(t *testing.T) {
 		cfg := basicConfig(pki, "api.internal", a.Member(), b.Member())
 		cfg.TrustedRootCertificates = append(cfg.TrustedRootCertificates, gateway.NamedCertificate{Name: "other", Certificate: other.Certificate})
 		cfg.BackendHTTPSettings[0].TrustedRootCertificates = []string{"other", "root"}
+		cfg.Frontend = fe
 		cfgs[i] = cfg
 	}
-	gw := gatewaytest.Start(t, cfgs[0])
+	gw := startWith(t, fe, cfgs[0])
 	for i := range cfgs {
 		cfgs[i].Listeners = gw.Config.Listeners
 	}
@@ -325,6 +338,10 @@ func TestTrustSwapUnderLoad(t *testing.T) {
 // HTTP/1.1 and HTTP/2, some waiting at the backend and some streaming a
 // large body: every one of them completes, whole.
 func TestShutdownUnderLoad(t *testing.T) {
+	eachFrontend(t, testShutdownUnderLoad)
+}
+
+func testShutdownUnderLoad(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	g := newGate(t)
@@ -339,6 +356,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 		w.Write(big)
 	}), "api.internal")
 	cfg := probedConfig(pki, srv.Member())
+	cfg.Frontend = fe
 	gw, err := gateway.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Close() })

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
 )
 
@@ -41,13 +42,13 @@ func framingBackend(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func startFraming(t *testing.T) (*gatewaytest.PKI, int) {
+func startFraming(t *testing.T, fe gateway.Frontend) (*gatewaytest.PKI, int) {
 	t.Helper()
 	pki := gatewaytest.NewPKI()
 	srv := pki.StartBackend(t, http.HandlerFunc(framingBackend), "api.internal")
 	cfg := probedConfig(pki, srv.Member())
 	cfg.Listeners[0].HostNames = []string{"shop.example"} // other hosts get 404
-	gw := gatewaytest.Start(t, cfg)
+	gw := startWith(t, fe, cfg)
 	return pki, gw.Port("web")
 }
 
@@ -64,8 +65,12 @@ func exchangeRaw(t *testing.T, conn *tls.Conn, br *bufio.Reader, req, method str
 }
 
 func TestFrontendFraming(t *testing.T) {
+	eachFrontend(t, testFrontendFraming)
+}
+
+func testFrontendFraming(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
-	pki, port := startFraming(t)
+	pki, port := startFraming(t, fe)
 	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		t.Run(tls.VersionName(v), func(t *testing.T) {
 			conn := dialTLS(t, pki, port, "shop.example", v, "http/1.1")
@@ -126,8 +131,12 @@ func TestFrontendFraming(t *testing.T) {
 }
 
 func TestFrontendHTTP10(t *testing.T) {
+	eachFrontend(t, testFrontendHTTP10)
+}
+
+func testFrontendHTTP10(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
-	pki, port := startFraming(t)
+	pki, port := startFraming(t, fe)
 	conn := dialTLS(t, pki, port, "shop.example", tls.VersionTLS13, "http/1.1")
 	br := bufio.NewReader(conn)
 
@@ -153,8 +162,12 @@ func TestFrontendHTTP10(t *testing.T) {
 }
 
 func TestFrontendRefusesWhatItCannotServe(t *testing.T) {
+	eachFrontend(t, testFrontendRefusesWhatItCannotServe)
+}
+
+func testFrontendRefusesWhatItCannotServe(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
-	pki, port := startFraming(t)
+	pki, port := startFraming(t, fe)
 	for _, tt := range []struct {
 		name, req string
 		status    int
@@ -171,7 +184,8 @@ func TestFrontendRefusesWhatItCannotServe(t *testing.T) {
 			require.NoError(t, err)
 			r := readRaw(t, br)
 			assert.Equal(t, tt.status, r.status, r.body)
-			assert.Equal(t, tt.reason, r.reason)
+			// net/http answers with the same status, in its own words.
+			assert.Equal(t, byFrontend(fe, tt.reason, ""), r.reason)
 			requireClosed(t, conn, br)
 		})
 	}
@@ -181,8 +195,12 @@ func TestFrontendRefusesWhatItCannotServe(t *testing.T) {
 // (here: no listener for its host) keeps the connection when the body is
 // small enough to skip, and closes it, after the answer, when it is not.
 func TestFrontendUnreadBody(t *testing.T) {
+	eachFrontend(t, testFrontendUnreadBody)
+}
+
+func testFrontendUnreadBody(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
-	pki, port := startFraming(t)
+	pki, port := startFraming(t, fe)
 	conn := dialTLS(t, pki, port, "shop.example", tls.VersionTLS13, "http/1.1")
 	br := bufio.NewReader(conn)
 	small := strings.Repeat("s", 10<<10)
@@ -229,10 +247,14 @@ func startHangingBackend(t *testing.T, pki *gatewaytest.PKI) (*gatewaytest.Backe
 // while its request waits on the backend has that request cancelled at the
 // backend.
 func TestFrontendNoticesClientHangUp(t *testing.T) {
+	eachFrontend(t, testFrontendNoticesClientHangUp)
+}
+
+func testFrontendNoticesClientHangUp(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	srv, started, cancelled := startHangingBackend(t, pki)
-	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+	gw := startWith(t, fe, probedConfig(pki, srv.Member()))
 	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
 	_, err := io.WriteString(conn, "GET /slow HTTP/1.1\r\nHost: shop.example\r\n\r\n")
 	require.NoError(t, err)
@@ -251,6 +273,10 @@ func TestFrontendNoticesClientHangUp(t *testing.T) {
 // that waits on its backend (long enough for the server to watch the
 // connection for a hang-up, which reads ahead) is served whole, in order.
 func TestFrontendPipelinedBehindSlowRequest(t *testing.T) {
+	eachFrontend(t, testFrontendPipelinedBehindSlowRequest)
+}
+
+func testFrontendPipelinedBehindSlowRequest(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	srv := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +285,7 @@ func TestFrontendPipelinedBehindSlowRequest(t *testing.T) {
 		}
 		io.WriteString(w, r.URL.Path)
 	}), "api.internal")
-	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+	gw := startWith(t, fe, probedConfig(pki, srv.Member()))
 	for _, second := range []string{
 		"GET /second HTTP/1.1\r\nHost: shop.example\r\n\r\n",
 		"POST /second HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 3\r\n\r\nabc",
@@ -300,6 +326,10 @@ func rawBackend(raw string) http.Handler {
 // must not be trailers (Content-Length, Transfer-Encoding) are dropped, so
 // a backend cannot frame the client's connection.
 func TestBackendTrailersStayTrailers(t *testing.T) {
+	eachFrontend(t, testBackendTrailersStayTrailers)
+}
+
+func testBackendTrailersStayTrailers(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	for _, tt := range []struct{ name, body string }{
 		{"empty body", "0\r\nContent-Length: 50\r\nTransfer-Encoding: chunked\r\nX-Sum: 3\r\n\r\n"},
@@ -309,7 +339,7 @@ func TestBackendTrailersStayTrailers(t *testing.T) {
 			pki := gatewaytest.NewPKI()
 			srv := pki.StartBackend(t, rawBackend("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"+
 				"Trailer: Content-Length, Transfer-Encoding, X-Sum\r\nConnection: close\r\n\r\n"+tt.body), "api.internal")
-			gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+			gw := startWith(t, fe, probedConfig(pki, srv.Member()))
 			conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
 			_, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n")
 			require.NoError(t, err)
@@ -340,10 +370,14 @@ func TestBackendTrailersStayTrailers(t *testing.T) {
 // TestBackendContentLengthSigned: a Content-Length with a sign is not a
 // number net/http or the gateway accepts: 502, nothing relayed.
 func TestBackendContentLengthSigned(t *testing.T) {
+	eachFrontend(t, testBackendContentLengthSigned)
+}
+
+func testBackendContentLengthSigned(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	srv := pki.StartBackend(t, rawBackend("HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello"), "api.internal")
-	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+	gw := startWith(t, fe, probedConfig(pki, srv.Member()))
 	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
 	_, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: shop.example\r\n\r\n")
 	require.NoError(t, err)
@@ -355,12 +389,16 @@ func TestBackendContentLengthSigned(t *testing.T) {
 // TestFrontendHangUpAfterHeaderTimeout: the head's deadline does not end
 // the watch for a hang-up of a request that waits longer than it.
 func TestFrontendHangUpAfterHeaderTimeout(t *testing.T) {
+	eachFrontend(t, testFrontendHangUpAfterHeaderTimeout)
+}
+
+func testFrontendHangUpAfterHeaderTimeout(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	srv, started, cancelled := startHangingBackend(t, pki)
 	cfg := probedConfig(pki, srv.Member())
 	cfg.ReadHeaderTimeout = 300 * time.Millisecond
-	gw := gatewaytest.Start(t, cfg)
+	gw := startWith(t, fe, cfg)
 	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
 	_, err := io.WriteString(conn, "GET /slow HTTP/1.1\r\nHost: shop.example\r\n\r\n")
 	require.NoError(t, err)
@@ -373,8 +411,12 @@ func TestFrontendHangUpAfterHeaderTimeout(t *testing.T) {
 // TestFrontendExpectContinueEdges: 100-continue is ignored where it means
 // nothing (HTTP/1.0, no body), as net/http does, and keeps the connection.
 func TestFrontendExpectContinueEdges(t *testing.T) {
+	eachFrontend(t, testFrontendExpectContinueEdges)
+}
+
+func testFrontendExpectContinueEdges(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
-	pki, port := startFraming(t)
+	pki, port := startFraming(t, fe)
 	conn := dialTLS(t, pki, port, "shop.example", tls.VersionTLS13, "http/1.1")
 	br := bufio.NewReader(conn)
 	resp, body := exchangeRaw(t, conn, br, "GET / HTTP/1.1\r\nHost: shop.example\r\nExpect: 100-continue\r\n\r\n", "GET")
@@ -385,4 +427,49 @@ func TestFrontendExpectContinueEdges(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode, "HTTP/1.0 has no 100-continue: the expectation is ignored")
 	assert.Equal(t, "2", resp.Header.Get("X-Body-Length"))
 	assert.Equal(t, "hello", body)
+}
+
+// TestFrontendIdleTimeout: a keep-alive connection with no request closes
+// at the idle timeout, on either frontend.
+func TestFrontendIdleTimeout(t *testing.T) {
+	eachFrontend(t, testFrontendIdleTimeout)
+}
+
+func testFrontendIdleTimeout(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	srv := pki.StartBackend(t, http.HandlerFunc(framingBackend), "api.internal")
+	cfg := probedConfig(pki, srv.Member())
+	cfg.IdleTimeout = 500 * time.Millisecond
+	gw := startWith(t, fe, cfg)
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	br := bufio.NewReader(conn)
+	_, body := exchangeRaw(t, conn, br, "GET / HTTP/1.1\r\nHost: shop.example\r\n\r\n", "GET")
+	require.Equal(t, "hello", body)
+	start := time.Now()
+	requireClosed(t, conn, br)
+	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
+	assert.Less(t, time.Since(start), 3*time.Second)
+}
+
+// TestBackendContentTypeNotSniffed: a backend answer without Content-Type
+// reaches the client without one, over HTTP/1.1 and HTTP/2: the gateway
+// does not guess (net/http's server would sniff "text/html" from the body,
+// turning a backend's untyped bytes into a page a browser renders).
+func TestBackendContentTypeNotSniffed(t *testing.T) {
+	eachFrontend(t, testBackendContentTypeNotSniffed)
+}
+
+func testBackendContentTypeNotSniffed(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	const page = "<html><script>alert(1)</script></html>"
+	srv := pki.StartBackend(t, rawBackend("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(page))+"\r\nConnection: close\r\n\r\n"+page), "api.internal")
+	gw := startWith(t, fe, probedConfig(pki, srv.Member()))
+	for _, c := range []*http.Client{newH1Client(t, pki), newClient(t, pki)} {
+		r := get(t, c, gw.URL("web", "shop.example")+"/upload/1")
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		assert.Equal(t, page, r.body)
+		assert.Empty(t, r.header.Values("Content-Type"), "%s", r.resp.Proto)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/e2etls/e2etls/backendtls/tlstest"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
+	"github.com/e2etls/e2etls/internal/httpwire"
 )
 
 // h2Backend serves the HTTP/2 frontend tests: /big is 1 MiB with a
@@ -70,7 +72,7 @@ func (b *h2Backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func startH2Gateway(t *testing.T, b *h2Backend, edit func(*gateway.Config)) (*gatewaytest.PKI, *gatewaytest.Gateway) {
+func startH2Gateway(t *testing.T, fe gateway.Frontend, b *h2Backend, edit func(*gateway.Config)) (*gatewaytest.PKI, *gatewaytest.Gateway) {
 	t.Helper()
 	pki := gatewaytest.NewPKI()
 	srv := pki.StartBackend(t, b, "api.internal")
@@ -78,7 +80,7 @@ func startH2Gateway(t *testing.T, b *h2Backend, edit func(*gateway.Config)) (*ga
 	if edit != nil {
 		edit(&cfg)
 	}
-	return pki, gatewaytest.Start(t, cfg)
+	return pki, startWith(t, fe, cfg)
 }
 
 // dialH2With is dialH2 with the client's SETTINGS.
@@ -124,9 +126,13 @@ func (c *h2Conn) frames(stop func(http2.Frame) bool) error {
 // larger than the gateway's windows arrives whole, as the gateway refunds
 // what it forwards.
 func TestHTTP2FlowControl(t *testing.T) {
+	eachFrontend(t, testHTTP2FlowControl)
+}
+
+func testHTTP2FlowControl(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	b := newH2Backend(t)
-	pki, gw := startH2Gateway(t, b, nil)
+	pki, gw := startH2Gateway(t, fe, b, nil)
 
 	t.Run("response held by a closed window", func(t *testing.T) {
 		c := dialH2With(t, pki, gw.Port("web"), http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
@@ -217,6 +223,10 @@ func upload(t *testing.T, pki *gatewaytest.PKI, gw *gatewaytest.Gateway) {
 // backend, whose transport reads the body in a goroutine of its own while
 // the handler holds the request (run with -race).
 func TestHTTP2TrailersToHTTP2Backend(t *testing.T) {
+	eachFrontend(t, testHTTP2TrailersToHTTP2Backend)
+}
+
+func testHTTP2TrailersToHTTP2Backend(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	b := newH2Backend(t)
 	pki := gatewaytest.NewPKI()
@@ -232,7 +242,7 @@ func TestHTTP2TrailersToHTTP2Backend(t *testing.T) {
 	port, _ := strconv.Atoi(srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
 	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
 	cfg.BackendHTTPSettings[0].HTTP2 = true
-	gw := gatewaytest.Start(t, cfg)
+	gw := startWith(t, fe, cfg)
 	for i := 0; i < 3; i++ {
 		upload(t, pki, gw)
 	}
@@ -276,9 +286,13 @@ func TestHTTP2TrailersToHTTP2Backend(t *testing.T) {
 // TestHTTP2ExpectContinue: a request with Expect: 100-continue gets 100
 // before it sends its body, when the gateway starts forwarding it.
 func TestHTTP2ExpectContinue(t *testing.T) {
+	eachFrontend(t, testHTTP2ExpectContinue)
+}
+
+func testHTTP2ExpectContinue(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	b := newH2Backend(t)
-	pki, gw := startH2Gateway(t, b, nil)
+	pki, gw := startH2Gateway(t, fe, b, nil)
 	c := dialH2With(t, pki, gw.Port("web"))
 	c.buf.Reset()
 	for _, f := range []hpack.HeaderField{
@@ -324,35 +338,55 @@ func TestHTTP2ExpectContinue(t *testing.T) {
 // serves the next request. Frames that break the connection's rules end
 // it with GOAWAY.
 func TestHTTP2MalformedRequests(t *testing.T) {
+	eachFrontend(t, testHTTP2MalformedRequests)
+}
+
+func testHTTP2MalformedRequests(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	backend := &countingBackend{name: "b"}
 	srv := pki.StartBackend(t, backend, "api.internal")
-	gw := gatewaytest.Start(t, probedConfig(pki, srv.Member()))
+	gw := startWith(t, fe, probedConfig(pki, srv.Member()))
 
 	field := func(name, value string) hpack.HeaderField { return hpack.HeaderField{Name: name, Value: value} }
+	// Each answer as "reset" (RST_STREAM PROTOCOL_ERROR) or "status reason"
+	// (reason: X-E2etls-Error, none for the server's own answers). An
+	// empty netHTTP column means as the own server.
 	for _, tt := range []struct {
-		name     string
-		fields   []hpack.HeaderField // replace the request's
-		extra    []hpack.HeaderField // added to a GET of /
-		data     []byte              // a body after the head, ending the stream
-		priority bool                // HEADERS with a priority on the stream itself
-		wantRST  bool
-		status   int
-		reason   string
+		name      string
+		fields    []hpack.HeaderField // replace the request's
+		extra     []hpack.HeaderField // added to a GET of /
+		data      []byte              // a body after the head, ending the stream
+		priority  bool                // HEADERS with a priority on the stream itself
+		want      string
+		netHTTP   string
+		forwarded bool // net/http passes it on to the backend
 	}{
-		{name: "connection field", extra: []hpack.HeaderField{field("connection", "keep-alive")}, wantRST: true},
-		{name: "transfer-encoding", extra: []hpack.HeaderField{field("transfer-encoding", "chunked")}, wantRST: true},
-		{name: "te other than trailers", extra: []hpack.HeaderField{field("te", "gzip")}, wantRST: true},
-		{name: "upper-case name", extra: []hpack.HeaderField{field("X-Upper", "1")}, wantRST: true},
-		{name: "no :path", fields: []hpack.HeaderField{field(":method", "GET"), field(":scheme", "https"), field(":authority", "shop.example")}, wantRST: true},
-		{name: "unknown pseudo field", extra: []hpack.HeaderField{field(":protocol", "websocket")}, wantRST: true},
-		{name: "content-length larger than the body", extra: []hpack.HeaderField{field("content-length", "10")}, data: []byte("abc"), wantRST: true},
-		{name: "content-length not a number", extra: []hpack.HeaderField{field("content-length", "+5")}, wantRST: true},
-		{name: "depends on itself", priority: true, wantRST: true},
-		{name: "host differs from :authority", extra: []hpack.HeaderField{field("host", "other.example")}, status: 400, reason: "bad-host"},
+		// net/http answers connection-specific fields with its own 400.
+		{name: "connection field", extra: []hpack.HeaderField{field("connection", "keep-alive")}, want: "reset", netHTTP: "400"},
+		{name: "transfer-encoding", extra: []hpack.HeaderField{field("transfer-encoding", "chunked")}, want: "reset", netHTTP: "400"},
+		{name: "te other than trailers", extra: []hpack.HeaderField{field("te", "gzip")}, want: "reset", netHTTP: "400"},
+		{name: "upper-case name", extra: []hpack.HeaderField{field("X-Upper", "1")}, want: "reset"},
+		{name: "no :path", fields: []hpack.HeaderField{field(":method", "GET"), field(":scheme", "https"), field(":authority", "shop.example")}, want: "reset"},
+		{name: "unknown pseudo field", extra: []hpack.HeaderField{field(":protocol", "websocket")}, want: "reset"},
+		// net/http runs the handler at HEADERS and ends the body with an
+		// error at END_STREAM, without a reset: the backend gets the head
+		// and the 3 bytes, then the connection breaks (its server reads
+		// an unexpected EOF); the client gets 502.
+		{name: "content-length larger than the body", extra: []hpack.HeaderField{field("content-length", "10")}, data: []byte("abc"),
+			want: "reset", netHTTP: "502 backend-unreachable", forwarded: true},
+		// net/http ignores a content-length it cannot parse on a stream
+		// without a body; the gateway forwards no content-length.
+		{name: "content-length not a number", extra: []hpack.HeaderField{field("content-length", "+5")}, want: "reset", netHTTP: "200", forwarded: true},
+		{name: "depends on itself", priority: true, want: "reset"},
+		// net/http routes by :authority and drops the host field.
+		{name: "host differs from :authority", extra: []hpack.HeaderField{field("host", "other.example")}, want: "400 bad-host", netHTTP: "200", forwarded: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			want, forwarded := tt.want, false
+			if fe == gateway.FrontendNetHTTP && tt.netHTTP != "" {
+				want, forwarded = tt.netHTTP, tt.forwarded
+			}
 			before := backend.hits.Load()
 			c := dialH2(t, pki, gw.Port("web"))
 			var block []byte
@@ -375,17 +409,18 @@ func TestHTTP2MalformedRequests(t *testing.T) {
 				require.NoError(t, c.fr.WriteData(1, true, tt.data))
 			}
 			o := c.await(1)
-			if tt.wantRST {
-				assert.True(t, o.reset, "want RST_STREAM, got %+v", o)
-				assert.Equal(t, http2.ErrCodeProtocol, o.rst)
-			} else {
-				assert.Equal(t, tt.status, o.status)
-				assert.Equal(t, tt.reason, o.reason)
+			got := strings.TrimSpace(strconv.Itoa(o.status) + " " + o.reason)
+			if o.reset && o.rst == http2.ErrCodeProtocol {
+				got = "reset"
 			}
+			assert.Equal(t, want, got, "%+v", o)
 			// The connection still serves.
 			require.NoError(t, c.send(3, c.block("/next"), true))
 			assert.Equal(t, 200, c.await(3).status)
-			assert.Equal(t, before+1, backend.hits.Load(), "only the good request was forwarded")
+			if forwarded {
+				before++
+			}
+			assert.Equal(t, before+1, backend.hits.Load(), "requests forwarded")
 		})
 	}
 
@@ -431,9 +466,13 @@ func TestHTTP2MalformedRequests(t *testing.T) {
 // idle timeout; Shutdown sends GOAWAY naming the last stream, lets that
 // stream finish, then closes the connection.
 func TestHTTP2IdleAndShutdown(t *testing.T) {
+	eachFrontend(t, testHTTP2IdleAndShutdown)
+}
+
+func testHTTP2IdleAndShutdown(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	b := newH2Backend(t)
-	pki, gw := startH2Gateway(t, b, func(cfg *gateway.Config) { cfg.IdleTimeout = 500 * time.Millisecond })
+	pki, gw := startH2Gateway(t, fe, b, func(cfg *gateway.Config) { cfg.IdleTimeout = 500 * time.Millisecond })
 
 	t.Run("idle timeout", func(t *testing.T) {
 		c := dialH2With(t, pki, gw.Port("web"))
@@ -488,9 +527,13 @@ func TestHTTP2IdleAndShutdown(t *testing.T) {
 // its response is written holds only its own connection: Shutdown returns
 // when its context ends, and Close ends the stalled write.
 func TestHTTP2ShutdownWithStalledClient(t *testing.T) {
+	eachFrontend(t, testHTTP2ShutdownWithStalledClient)
+}
+
+func testHTTP2ShutdownWithStalledClient(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	b := newH2Backend(t)
-	pki, gw := startH2Gateway(t, b, nil)
+	pki, gw := startH2Gateway(t, fe, b, nil)
 	c := dialH2With(t, pki, gw.Port("web"), http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1<<31 - 1})
 	require.NoError(t, c.fr.WriteWindowUpdate(0, 1<<31-1-65535))
 	require.NoError(t, c.send(1, c.block("/endless"), true))
@@ -524,4 +567,95 @@ func TestHTTP2ShutdownWithStalledClient(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close blocked behind the stalled write")
 	}
+}
+
+// TestHTTP2Settings: both frontends advertise the same HTTP/2 limits: 250
+// concurrent streams, a header list of httpwire.ServerHeaderBytes, frames
+// of 16 KiB (the default, so not sent), 256 KiB of request body buffered a
+// stream and 1 MiB a connection.
+func TestHTTP2Settings(t *testing.T) {
+	eachFrontend(t, testHTTP2Settings)
+}
+
+func testHTTP2Settings(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki, gw := startH2Gateway(t, fe, newH2Backend(t), nil)
+	c := dialH2With(t, pki, gw.Port("web"))
+	settings := map[http2.SettingID]uint32{}
+	var connWindow uint32
+	gotSettings := false
+	require.NoError(t, c.frames(func(f http2.Frame) bool {
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				gotSettings = true
+				f.ForeachSetting(func(s http2.Setting) error {
+					settings[s.ID] = s.Val
+					return nil
+				})
+			}
+		case *http2.WindowUpdateFrame:
+			if f.StreamID == 0 {
+				connWindow = 65535 + f.Increment
+			}
+		}
+		return gotSettings && connWindow != 0
+	}))
+	assert.Equal(t, uint32(httpwire.MaxConcurrentStreams), settings[http2.SettingMaxConcurrentStreams])
+	assert.Equal(t, uint32(httpwire.ServerHeaderBytes), settings[http2.SettingMaxHeaderListSize])
+	assert.Equal(t, uint32(256<<10), settings[http2.SettingInitialWindowSize])
+	if v, ok := settings[http2.SettingMaxFrameSize]; ok {
+		assert.Equal(t, uint32(16<<10), v)
+	}
+	assert.Equal(t, uint32(1<<20), connWindow)
+	// net/http also states HPACK's default table size (4096).
+	delete(settings, http2.SettingHeaderTableSize)
+	delete(settings, http2.SettingMaxFrameSize)
+	assert.Len(t, settings, 3, "%v", settings)
+}
+
+// TestHTTP2OverProhibitedSuite: a client that negotiates h2 over TLS 1.2
+// with a CBC suite the TLS policy allows (AppGwSslPolicy20220101, the
+// default, has ECDHE_ECDSA_WITH_AES_128_CBC_SHA256), one that RFC 9113
+// (appendix A) prohibits for HTTP/2: the own server serves it, as the
+// policy allows the suite; net/http's ends the connection with GOAWAY
+// INADEQUATE_SECURITY (RFC 9113 section 9.2.2 allows either).
+func TestHTTP2OverProhibitedSuite(t *testing.T) {
+	eachFrontend(t, testHTTP2OverProhibitedSuite)
+}
+
+func testHTTP2OverProhibitedSuite(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki, gw := startH2Gateway(t, fe, newH2Backend(t), nil)
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	conn, err := tls.DialWithDialer(d, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(gw.Port("web"))), &tls.Config{
+		ServerName: "shop.example", RootCAs: pki.Pool(), NextProtos: []string{"h2"},
+		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.Equal(t, "h2", conn.ConnectionState().NegotiatedProtocol)
+	c := &h2Conn{t: t, conn: conn, fr: http2.NewFramer(conn, conn), authority: "shop.example"}
+	c.fr.ReadMetaHeaders = hpack.NewDecoder(65536, nil)
+	c.enc = hpack.NewEncoder(&c.buf)
+	if fe == gateway.FrontendNetHTTP {
+		// net/http refuses before it reads the client's preface: the
+		// client writes nothing, so that the GOAWAY is not lost to a reset.
+		c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		f, err := c.fr.ReadFrame()
+		require.NoError(t, err)
+		goAway, ok := f.(*http2.GoAwayFrame)
+		require.True(t, ok, "want GOAWAY, got %v", f)
+		assert.Equal(t, http2.ErrCodeInadequateSecurity, goAway.ErrCode)
+		_, err = c.fr.ReadFrame()
+		assert.Error(t, err, "the connection ends")
+		return
+	}
+	_, err = io.WriteString(conn, http2.ClientPreface)
+	require.NoError(t, err)
+	require.NoError(t, c.fr.WriteSettings())
+	require.NoError(t, c.send(1, c.block("/"), true))
+	o := c.await(1)
+	assert.Equal(t, http.StatusOK, o.status, "%+v", o)
 }

@@ -144,3 +144,35 @@ func awaitFirstProbe(t *testing.T, gw *gateway.Gateway) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// frontends are the frontend servers the frontend suites run against: the
+// gateway's own, and net/http's, which is their reference.
+var frontends = []struct {
+	name string
+	fe   gateway.Frontend
+}{{"own", gateway.FrontendOwn}, {"nethttp", gateway.FrontendNetHTTP}}
+
+// eachFrontend runs f as a subtest per frontend. Where the two servers
+// differ, the test states each one's behaviour (see byFrontend).
+func eachFrontend(t *testing.T, f func(t *testing.T, fe gateway.Frontend)) {
+	t.Helper()
+	for _, x := range frontends {
+		t.Run(x.name, func(t *testing.T) { f(t, x.fe) })
+	}
+}
+
+// byFrontend returns own for the gateway's own servers and netHTTP for
+// net/http's: what a test expects where the two differ.
+func byFrontend[T any](fe gateway.Frontend, own, netHTTP T) T {
+	if fe == gateway.FrontendNetHTTP {
+		return netHTTP
+	}
+	return own
+}
+
+// startWith is gatewaytest.Start with cfg served by the frontend fe.
+func startWith(t *testing.T, fe gateway.Frontend, cfg gateway.Config) *gatewaytest.Gateway {
+	t.Helper()
+	cfg.Frontend = fe
+	return gatewaytest.Start(t, cfg)
+}

@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,6 +60,10 @@ func goGet(c *http.Client, url string) <-chan reply {
 }
 
 func TestShutdownDrains(t *testing.T) {
+	eachFrontend(t, testShutdownDrains)
+}
+
+func testShutdownDrains(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	g := newGate(t)
@@ -66,6 +72,7 @@ func TestShutdownDrains(t *testing.T) {
 	var logs logBuffer
 	cfg := basicConfig(pki, "api.internal", backend.Member())
 	cfg.Logger = logs.logger()
+	cfg.Frontend = fe
 	gw, err := gateway.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Close() })
@@ -116,12 +123,16 @@ func TestShutdownDrains(t *testing.T) {
 }
 
 func TestShutdownDeadline(t *testing.T) {
+	eachFrontend(t, testShutdownDeadline)
+}
+
+func testShutdownDeadline(t *testing.T, fe gateway.Frontend) {
 	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	g := newGate(t)
 	entered := make(chan struct{}, 1)
 	backend := pki.StartBackend(t, blockingEcho("b", g, entered), "api.internal")
-	gw := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
 	c := newClient(t, pki)
 
 	inflight := goGet(c, gw.URL("web", "shop.example")+"/block")
@@ -365,4 +376,49 @@ func TestHandlerMountsInOwnServer(t *testing.T) {
 	assert.Empty(t, resp2.Header.Get(gateway.ErrorHeader))
 	assert.Regexp(t, `^503 Service Unavailable \(request ID [0-9a-f]{32}\)\n$`, string(late))
 	assert.Contains(t, logs.String(), "the gateway is shutting down")
+}
+
+// TestShutdownEndsUpgradedConnections: an upgraded (WebSocket) connection
+// has no request in flight to drain: Shutdown returns at once and ends it,
+// on either frontend.
+func TestShutdownEndsUpgradedConnections(t *testing.T) {
+	eachFrontend(t, testShutdownEndsUpgradedConnections)
+}
+
+func testShutdownEndsUpgradedConnections(t *testing.T, fe gateway.Frontend) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := pki.StartBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			return // probes
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+		brw.Flush()
+		io.Copy(conn, brw) // echo until the gateway closes
+	}), "api.internal")
+	gw := startWith(t, fe, basicConfig(pki, "api.internal", backend.Member()))
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	_, err := io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping")
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	echo := make([]byte, 4)
+	_, err = io.ReadFull(br, echo)
+	require.NoError(t, err)
+	require.Equal(t, "ping", string(echo))
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, gw.Shutdown(ctx))
+	assert.Less(t, time.Since(start), time.Second)
+	requireClosed(t, conn, br)
 }

@@ -218,10 +218,7 @@ func FuzzRequestStream(f *testing.F) {
 // them): one net/http's server makes too (ReadRequest alone does not check
 // the Host header or the version), or one the parser is stricter for.
 func mayRefuse(ref *httpwire.Refusal, req *http.Request, raw string, n int) bool {
-	head, body, _ := strings.Cut(raw, "\r\n\r\n")
-	if !strings.Contains(raw, "\r\n\r\n") {
-		head, body, _ = strings.Cut(raw, "\n\n")
-	}
+	head, body := splitHead(raw)
 	switch ref {
 	case httpwire.RefuseNoHost:
 		return req.ProtoAtLeast(1, 1) && len(hostFields(head)) == 0 && req.Method != http.MethodConnect
@@ -309,6 +306,23 @@ func hostFields(head string) []string {
 		}
 	}
 	return hosts
+}
+
+// splitHead splits raw at the end of its head, the first empty line, which
+// ends with CRLF or a bare LF (as does each line before it).
+func splitHead(raw string) (head, body string) {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\n' {
+			continue
+		}
+		switch rest := raw[i+1:]; {
+		case strings.HasPrefix(rest, "\n"):
+			return raw[:i], rest[1:]
+		case strings.HasPrefix(rest, "\r\n"):
+			return raw[:i], rest[2:]
+		}
+	}
+	return raw, ""
 }
 
 func hasBareLF(s string) bool {
