@@ -38,8 +38,23 @@ func NetHTTP(h http.Handler, log *slog.Logger, t *httpwire.Timeouts) ConnServer 
 				MaxConcurrentStreams: httpwire.MaxConcurrentStreams,
 			},
 		},
-		conns: make(chan net.Conn),
-		done:  make(chan struct{}),
+		conns:  make(chan net.Conn),
+		done:   make(chan struct{}),
+		values: make(map[net.Conn]any),
+	}
+	// A connection's value (httpwire.ConnValue) reaches its requests
+	// through the connection's context, which net/http makes as it accepts
+	// the connection from connListener: ServeConn has recorded the value by
+	// then, and it is taken out here.
+	s.srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		s.mu.Lock()
+		v, ok := s.values[c]
+		delete(s.values, c)
+		s.mu.Unlock()
+		if !ok {
+			return ctx
+		}
+		return httpwire.WithConnValue(ctx, v)
 	}
 	// The TLS handshake is done: net/http's server sees a *tls.Conn that
 	// has negotiated its protocol and serves HTTP/2 on it when that is h2.
@@ -59,18 +74,29 @@ type netHTTP struct {
 	stopOnce sync.Once
 	done     chan struct{} // closed when the server stops
 	addr     net.Addr
+
+	mu     sync.Mutex
+	values map[net.Conn]any // connections handed over, until net/http takes their value
 }
 
 // ServeConn hands c to net/http's server, which serves it in a goroutine
-// of its own.
-func (s *netHTTP) ServeConn(c net.Conn) {
+// of its own; ctx's connection value (httpwire.ConnValue) goes with it.
+func (s *netHTTP) ServeConn(ctx context.Context, c net.Conn) {
 	s.once.Do(func() {
 		s.addr = c.LocalAddr()
 		go s.srv.Serve(connListener{s})
 	})
+	if v := httpwire.ConnValue(ctx); v != nil {
+		s.mu.Lock()
+		s.values[c] = v
+		s.mu.Unlock()
+	}
 	select {
 	case s.conns <- c:
 	case <-s.done:
+		s.mu.Lock()
+		delete(s.values, c)
+		s.mu.Unlock()
 		c.Close()
 	}
 }
