@@ -46,7 +46,7 @@ func CheckBackends(ctx context.Context, cfg Config) ([]BackendCheck, error) {
 		Hijacked: new(dataplane.Hijacked),
 	}}
 	cfg = withAffinityKey(cfg, []byte("check"))
-	resolved, _, srcErr := resolveSources(cfg)
+	resolved, _, srcErr := resolveSources(cfg, nil)
 	s, err := compile(resolved, 0, e)
 	if err = errors.Join(srcErr, err); err != nil {
 		return nil, err

@@ -67,7 +67,7 @@ type env struct {
 	dp       dataplane.Env
 	// accessLog is the access log the next compile uses (nil: the Logger).
 	accessLog *accesslog.Writer
-	auth     *clientAuthEnv // nil for a dry run
+	auth      *clientAuthEnv // nil for a dry run
 }
 
 // port is one frontend port, shared by the listeners on it.
@@ -101,7 +101,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	cfg = withAffinityKey(cfg, nil)
-	resolved, watched, srcErr := resolveSources(cfg)
+	resolved, watched, srcErr := resolveSources(cfg, nil)
 	if srcErr != nil {
 		return nil, srcErr
 	}
@@ -422,7 +422,7 @@ func (g *Gateway) release() {
 func (g *Gateway) Update(cfg Config) error {
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
-	ws, err := g.update(cfg, "update")
+	ws, err := g.update(cfg, nil, "update")
 	if err != nil {
 		return err
 	}
@@ -431,10 +431,11 @@ func (g *Gateway) Update(cfg Config) error {
 }
 
 // update is Update with updateMu held, without restarting the reload
-// loop: the loop calls it too. It returns the sources it read (nil if it
+// loop: the loop calls it too, with the versions in force of the sources
+// it does not reload pinned. It returns the sources it read (nil if it
 // read none because the gateway is closed or cfg changes the frontends),
 // even when it refuses cfg.
-func (g *Gateway) update(cfg Config, source string) ([]watched, error) {
+func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]watched, error) {
 	g.mu.Lock()
 	closed := g.closed
 	g.mu.Unlock()
@@ -446,7 +447,7 @@ func (g *Gateway) update(cfg Config, source string) ([]watched, error) {
 		return nil, err
 	}
 	cfg = withAffinityKey(cfg, old.Plan().AffinityKey)
-	resolved, ws, srcErr := resolveSources(cfg)
+	resolved, ws, srcErr := resolveSources(cfg, pinned)
 	if srcErr != nil {
 		g.reloaded(old.Plan().Observer, source, old.Generation(), srcErr)
 		return ws, srcErr

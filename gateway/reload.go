@@ -45,30 +45,48 @@ type ReloadStats struct {
 // configuration was built from, so that no change slips in between.
 type watched struct {
 	kind, name string
+	value      any // the value the configuration was built with
 	changed    <-chan struct{}
 	reporter   certsource.Reporter // nil if the source reports nothing
 	failures   uint64              // the reporter's count when read
 	failed     <-chan struct{}     // closed at the reporter's next failure
 }
 
-// resolveSources returns cfg with the current value of every certificate
-// source in place of the fixed field it stands for (cfg's slices are not
-// modified: those with a source are copied), the sources it read, and the
-// problems of sources set together with fixed values or yielding unusable
-// values.
-func resolveSources(cfg Config) (Config, []watched, error) {
-	var (
-		ws   []watched
-		errs problems
-	)
-	watch := func(kind, name string, src any, changed <-chan struct{}) {
-		w := watched{kind: kind, name: name, changed: changed}
-		if r, ok := src.(certsource.Reporter); ok {
-			w.reporter = r
-			w.failures, w.failed, _ = r.Failures()
-		}
-		ws = append(ws, w)
+func (w *watched) key() string { return w.kind + "\x00" + w.name }
+
+// resolver reads the sources of a configuration.
+type resolver struct {
+	// pinned are values to use instead of their sources' current ones (by
+	// watched.key): the last accepted versions of sources whose newest
+	// version was refused, so that a bad file does not hold back the good
+	// new files of other sources.
+	pinned map[string]any
+	ws     []watched
+	errs   problems
+}
+
+// current reads src, records it and returns the value to build with.
+func current[T any](r *resolver, kind, name string, src certsource.Source[T]) T {
+	v, changed := src.Current()
+	w := watched{kind: kind, name: name, value: v, changed: changed}
+	if rep, ok := src.(certsource.Reporter); ok {
+		w.reporter = rep
+		w.failures, w.failed, _ = rep.Failures()
 	}
+	if p, ok := r.pinned[w.key()]; ok {
+		v, w.value = p.(T), p
+	}
+	r.ws = append(r.ws, w)
+	return v
+}
+
+// resolveSources returns cfg with the current value of every certificate
+// source (or its pinned value) in place of the fixed field it stands for
+// (cfg's slices are not modified: those with a source are copied), the
+// sources it read, and the problems of sources set together with fixed
+// values or yielding unusable values.
+func resolveSources(cfg Config, pinned map[string]any) (Config, []watched, error) {
+	r := &resolver{pinned: pinned}
 	if slices.ContainsFunc(cfg.SSLCertificates, func(c SSLCertificate) bool { return c.Source != nil }) {
 		cfg.SSLCertificates = slices.Clone(cfg.SSLCertificates)
 		for i := range cfg.SSLCertificates {
@@ -76,17 +94,13 @@ func resolveSources(cfg Config) (Config, []watched, error) {
 			if c.Source == nil {
 				continue
 			}
-			path := "sslCertificate " + q(c.Name)
 			if len(c.Certificate.Certificate) > 0 || c.Certificate.PrivateKey != nil {
-				errs.add(path, "certificate and source are exclusive: set one")
+				r.errs.add("sslCertificate "+q(c.Name), "certificate and source are exclusive: set one")
 			}
-			v, changed := c.Source.Current()
-			watch(reloadSSLCertificate, c.Name, c.Source, changed)
-			if v == nil {
-				c.Certificate = tls.Certificate{}
-				continue
+			c.Certificate = tls.Certificate{}
+			if v := current(r, reloadSSLCertificate, c.Name, c.Source); v != nil {
+				c.Certificate = *v
 			}
-			c.Certificate = *v
 		}
 	}
 	named := func(kind string, list []NamedCertificate) []NamedCertificate {
@@ -101,10 +115,9 @@ func resolveSources(cfg Config) (Config, []watched, error) {
 			}
 			path := kind + " " + q(c.Name)
 			if c.Certificate != nil {
-				errs.add(path, "certificate and source are exclusive: set one")
+				r.errs.add(path, "certificate and source are exclusive: set one")
 			}
-			v, changed := c.Source.Current()
-			watch(kind, c.Name, c.Source, changed)
+			v := current(r, kind, c.Name, c.Source)
 			c.Certificate = nil
 			switch len(v) {
 			case 1:
@@ -112,7 +125,7 @@ func resolveSources(cfg Config) (Config, []watched, error) {
 			case 0:
 				// compile reports the missing certificate
 			default:
-				errs.add(path, "its source holds %d certificates: want exactly one", len(v))
+				r.errs.add(path, "its source holds %d certificates: want exactly one", len(v))
 			}
 		}
 		return list
@@ -127,29 +140,25 @@ func resolveSources(cfg Config) (Config, []watched, error) {
 				continue
 			}
 			if len(c.Certificates) > 0 {
-				errs.add("trustedClientCertificate "+q(c.Name), "certificates and source are exclusive: set one")
+				r.errs.add("trustedClientCertificate "+q(c.Name), "certificates and source are exclusive: set one")
 			}
-			v, changed := c.Source.Current()
-			watch(reloadTrustedClientCertificate, c.Name, c.Source, changed)
-			c.Certificates = v
+			c.Certificates = current(r, reloadTrustedClientCertificate, c.Name, c.Source)
 		}
 	}
 	if slices.ContainsFunc(cfg.SSLProfiles, func(p SSLProfile) bool { return p.ClientAuth.CRLSource != nil }) {
 		cfg.SSLProfiles = slices.Clone(cfg.SSLProfiles)
 		for i := range cfg.SSLProfiles {
-			ca := &cfg.SSLProfiles[i].ClientAuth
-			if ca.CRLSource == nil {
+			p := &cfg.SSLProfiles[i]
+			if p.ClientAuth.CRLSource == nil {
 				continue
 			}
-			if len(ca.CRLs) > 0 {
-				errs.add("sslProfile "+q(cfg.SSLProfiles[i].Name), "clientAuth: crls and crlSource are exclusive: set one")
+			if len(p.ClientAuth.CRLs) > 0 {
+				r.errs.add("sslProfile "+q(p.Name), "clientAuth: crls and crlSource are exclusive: set one")
 			}
-			v, changed := ca.CRLSource.Current()
-			watch(reloadCRL, cfg.SSLProfiles[i].Name, ca.CRLSource, changed)
-			ca.CRLs = v
+			p.ClientAuth.CRLs = current(r, reloadCRL, p.Name, p.ClientAuth.CRLSource)
 		}
 	}
-	return cfg, ws, errs.err()
+	return cfg, r.ws, r.errs.err()
 }
 
 // reloader runs the reload loop of the configuration in force: one
@@ -203,10 +212,16 @@ func (g *Gateway) stopReloads() {
 }
 
 // reloadLoop waits for a new version of any of cfg's sources, rebuilds the
-// configuration from their current values with the validation of Update
-// and swaps it in; a refused version (by its source or by validation)
-// leaves the configuration in force, and is logged and counted.
+// configuration with it and the versions in force of the other sources,
+// with the validation of Update, and swaps it in. A version refused, by
+// its source (certsource.Reporter) or by validation, is logged, counted
+// and reported, and the version in force stays, for that source only: a
+// later good version of another source is still taken.
 func (g *Gateway) reloadLoop(ctx context.Context, cfg Config, ws []watched) {
+	inForce := make(map[string]any, len(ws))
+	for _, w := range ws {
+		inForce[w.key()] = w.value
+	}
 	for {
 		chans := make([]<-chan struct{}, 0, 2*len(ws))
 		for _, w := range ws {
@@ -215,7 +230,7 @@ func (g *Gateway) reloadLoop(ctx context.Context, cfg Config, ws []watched) {
 		if certsource.WaitAny(ctx, chans...) != nil {
 			return
 		}
-		var kinds []string
+		var changed []string // keys
 		for i := range ws {
 			w := &ws[i]
 			if closed(w.failed) {
@@ -224,40 +239,86 @@ func (g *Gateway) reloadLoop(ctx context.Context, cfg Config, ws []watched) {
 					if last == nil {
 						last = errors.New("a new version was refused")
 					}
-					g.certificateReloaded(cfg, []string{w.kind}, fmt.Errorf("gateway: %s %q: %w", w.kind, w.name, last))
+					g.certificateReloaded(cfg, w.kind, fmt.Errorf("gateway: %s %q: %w", w.kind, w.name, last))
 				}
 				w.failures, w.failed = n, next
 			}
-			if closed(w.changed) && !slices.Contains(kinds, w.kind) {
-				kinds = append(kinds, w.kind)
+			if closed(w.changed) {
+				changed = append(changed, w.key())
 			}
 		}
-		if len(kinds) == 0 {
+		if len(changed) == 0 {
 			continue
 		}
-		g.updateMu.Lock()
-		if ctx.Err() != nil {
-			g.updateMu.Unlock()
-			return
-		}
-		next, err := g.update(cfg, "file")
-		g.updateMu.Unlock()
-		if next == nil {
-			return // closed: nothing was read
-		}
-		g.certificateReloaded(cfg, kinds, err)
-		// Taken or refused, wait for the next versions of the sources now
-		// read; failures a source reported since the last wait are still
-		// to be reported.
-		for i := range next {
-			for _, old := range ws {
-				if old.reporter != nil && next[i].reporter != nil && old.kind == next[i].kind && old.name == next[i].name {
-					next[i].failures, next[i].failed = old.failures, old.failed
+		accept := func(next []watched, err error) {
+			if err == nil {
+				for _, w := range next {
+					inForce[w.key()] = w.value
 				}
 			}
 		}
-		ws = next
+		// All new versions at once; if that is refused and several
+		// changed, each on its own, so that one bad version does not hold
+		// back the others.
+		last, ok, err := g.reloadWith(ctx, cfg, inForce, changed)
+		if !ok {
+			return
+		}
+		if err != nil && len(changed) > 1 {
+			for _, k := range changed {
+				next, ok, err := g.reloadWith(ctx, cfg, inForce, []string{k})
+				if !ok {
+					return
+				}
+				accept(next, err)
+				g.certificateReloaded(cfg, kindOf(next, k), err)
+				last = next
+			}
+		} else {
+			accept(last, err)
+			for _, k := range changed {
+				g.certificateReloaded(cfg, kindOf(last, k), err)
+			}
+		}
+		// Wait for versions newer than those just read; failures a source
+		// reported since the last wait are still to be reported.
+		for i := range last {
+			for _, old := range ws {
+				if old.reporter != nil && last[i].reporter != nil && old.key() == last[i].key() {
+					last[i].failures, last[i].failed = old.failures, old.failed
+				}
+			}
+		}
+		ws = last
 	}
+}
+
+// reloadWith rebuilds cfg from the current versions of the sources keys
+// and the versions in force of the others, and swaps it in if it is
+// valid. It reports false if the gateway closed or the loop was replaced.
+func (g *Gateway) reloadWith(ctx context.Context, cfg Config, inForce map[string]any, keys []string) (ws []watched, ok bool, err error) {
+	pinned := make(map[string]any, len(inForce))
+	for k, v := range inForce {
+		if !slices.Contains(keys, k) {
+			pinned[k] = v
+		}
+	}
+	g.updateMu.Lock()
+	defer g.updateMu.Unlock()
+	if ctx.Err() != nil {
+		return nil, false, nil
+	}
+	ws, err = g.update(cfg, pinned, "file")
+	return ws, ws != nil, err
+}
+
+func kindOf(ws []watched, key string) string {
+	for _, w := range ws {
+		if w.key() == key {
+			return w.kind
+		}
+	}
+	return ""
 }
 
 func closed(c <-chan struct{}) bool {
@@ -273,9 +334,9 @@ func closed(c <-chan struct{}) bool {
 }
 
 // certificateReloaded logs, counts and reports (Config.OnCertificateReload) the
-// outcome of a reload of sources of kinds: taken if err is nil, refused
-// otherwise.
-func (g *Gateway) certificateReloaded(cfg Config, kinds []string, err error) {
+// outcome of a new version of a source of kind: taken if err is nil,
+// refused otherwise.
+func (g *Gateway) certificateReloaded(cfg Config, kind string, err error) {
 	r := &g.reloads
 	r.mu.Lock()
 	if err != nil {
@@ -288,15 +349,13 @@ func (g *Gateway) certificateReloaded(cfg Config, kinds []string, err error) {
 	r.mu.Unlock()
 	if err != nil {
 		g.log.Error("gateway: new certificate version refused; the previous version stays in force",
-			slog.Any("kinds", kinds), slog.String("error", err.Error()))
+			slog.String("kind", kind), slog.String("error", err.Error()))
 	} else {
-		g.log.Info("gateway: certificates reloaded", slog.Any("kinds", kinds),
+		g.log.Info("gateway: certificate reloaded", slog.String("kind", kind),
 			slog.Uint64("generation", g.cur.Load().Generation()))
 	}
 	if cfg.OnCertificateReload != nil {
-		for _, k := range kinds {
-			cfg.OnCertificateReload(k, err)
-		}
+		cfg.OnCertificateReload(kind, err)
 	}
 }
 
