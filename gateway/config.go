@@ -71,16 +71,6 @@ type Config struct {
 	// trustedClientCertificates). Nil means none.
 	TrustedClientCertificates []TrustedClientCertificate
 
-	// OnCertificateReload is called each time the gateway takes a new
-	// version of a certificate source (err nil) or refuses one (err says
-	// why; the previous version stays in force): kind is "sslCertificate",
-	// "trustedRootCertificate", "authenticationCertificate",
-	// "trustedClientCertificate" or "crl", for a metric. It is called from
-	// the gateway's reload goroutine, never concurrently with itself, and
-	// must not block. Nil means no call; Gateway.CertificateReloads counts
-	// either way, and every refusal is logged.
-	OnCertificateReload func(kind string, err error)
-
 	// SSLPolicy is the TLS policy of every listener and every backend
 	// connection unless a listener or setting overrides it. The zero value
 	// means policy.Default() (AppGwSslPolicy20220101).

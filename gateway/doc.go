@@ -133,8 +133,8 @@
 // source reports it) or that makes the configuration invalid (a key that
 // does not match its certificate, a CRL of an untrusted CA) is refused: the
 // version in force stays, for that source only, and the refusal is logged
-// at Error, counted ([Gateway.CertificateReloads]) and reported
-// (Config.OnCertificateReload, for a metric).
+// at Error, counted ([Gateway.CertificateReloads]) and reported to
+// Config.Observer (observe.Reload with Source "file", for a metric).
 //
 // # Frontend servers
 //

@@ -102,16 +102,13 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	cfg = withAffinityKey(cfg, nil)
 	resolved, watched, srcErr := resolveSources(cfg, nil)
-	if srcErr != nil {
-		return nil, srcErr
-	}
 	alog, err := g.newAccessLog(cfg.AccessLog)
 	if err != nil {
 		return nil, err
 	}
 	g.env.accessLog = alog
 	s, err := compile(resolved, 1, g.env)
-	if err != nil {
+	if err = errors.Join(srcErr, err); err != nil {
 		if alog != nil {
 			alog.Close()
 		}
@@ -448,10 +445,6 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 	}
 	cfg = withAffinityKey(cfg, old.Plan().AffinityKey)
 	resolved, ws, srcErr := resolveSources(cfg, pinned)
-	if srcErr != nil {
-		g.reloaded(old.Plan().Observer, source, old.Generation(), srcErr)
-		return ws, srcErr
-	}
 	alog, oldLog := g.accessLog, (*accesslog.Writer)(nil)
 	if cfg.AccessLog != g.accessLogCfg {
 		var err error
@@ -463,7 +456,7 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 	}
 	g.env.accessLog = alog
 	s, err := compile(resolved, old.Generation()+1, g.env)
-	if err != nil {
+	if err = errors.Join(srcErr, err); err != nil {
 		if alog != g.accessLog && alog != nil {
 			alog.Close()
 		}

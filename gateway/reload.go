@@ -13,7 +13,7 @@ import (
 	"github.com/e2etls/e2etls/certsource"
 )
 
-// Kinds of certificate sources, as Config.OnCertificateReload names them.
+// Kinds of certificate sources, as the log names them.
 const (
 	reloadSSLCertificate            = "sslCertificate"
 	reloadTrustedRootCertificate    = "trustedRootCertificate"
@@ -239,7 +239,9 @@ func (g *Gateway) reloadLoop(ctx context.Context, cfg Config, ws []watched) {
 					if last == nil {
 						last = errors.New("a new version was refused")
 					}
-					g.certificateReloaded(cfg, w.kind, fmt.Errorf("gateway: %s %q: %w", w.kind, w.name, last))
+					err := fmt.Errorf("gateway: %s %q: %w", w.kind, w.name, last)
+					g.certificateReloaded(w.kind, err)
+					g.reloaded(cfg.Observer, "file", g.cur.Load().Generation(), err)
 				}
 				w.failures, w.failed = n, next
 			}
@@ -271,13 +273,13 @@ func (g *Gateway) reloadLoop(ctx context.Context, cfg Config, ws []watched) {
 					return
 				}
 				accept(next, err)
-				g.certificateReloaded(cfg, kindOf(next, k), err)
+				g.certificateReloaded(kindOf(next, k), err)
 				last = next
 			}
 		} else {
 			accept(last, err)
 			for _, k := range changed {
-				g.certificateReloaded(cfg, kindOf(last, k), err)
+				g.certificateReloaded(kindOf(last, k), err)
 			}
 		}
 		// Wait for versions newer than those just read; failures a source
@@ -333,10 +335,10 @@ func closed(c <-chan struct{}) bool {
 	}
 }
 
-// certificateReloaded logs, counts and reports (Config.OnCertificateReload) the
-// outcome of a new version of a source of kind: taken if err is nil,
-// refused otherwise.
-func (g *Gateway) certificateReloaded(cfg Config, kind string, err error) {
+// certificateReloaded logs and counts the outcome of a new version of a
+// source of kind: taken if err is nil, refused otherwise. (The observer is
+// told by update, or, for a version its source refused, by the loop.)
+func (g *Gateway) certificateReloaded(kind string, err error) {
 	r := &g.reloads
 	r.mu.Lock()
 	if err != nil {
@@ -354,15 +356,12 @@ func (g *Gateway) certificateReloaded(cfg Config, kind string, err error) {
 		g.log.Info("gateway: certificate reloaded", slog.String("kind", kind),
 			slog.Uint64("generation", g.cur.Load().Generation()))
 	}
-	if cfg.OnCertificateReload != nil {
-		cfg.OnCertificateReload(kind, err)
-	}
 }
 
 // CertificateReloads returns what the gateway did with new versions of
 // its certificate sources: reloads taken, versions refused and the last
-// refusal, for a metric or a health check. See also
-// Config.OnCertificateReload.
+// refusal, for a health check. Config.Observer is told of each as well
+// (observe.Reload with Source "file").
 func (g *Gateway) CertificateReloads() ReloadStats {
 	g.reloads.mu.Lock()
 	defer g.reloads.mu.Unlock()

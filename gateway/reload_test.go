@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/e2etls/e2etls/certsource"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
+	"github.com/e2etls/e2etls/observe"
 )
 
 // writeAtomic writes data to a temporary file and renames it over name,
@@ -146,20 +148,10 @@ func rotationUnderLoad(t *testing.T, fe gateway.Frontend) {
 		t.Cleanup(func() { w.Close() })
 	}
 
-	var (
-		hookMu sync.Mutex
-		hooked []string // kind, and "!" for a refusal
-	)
+	reloads := &reloadObserver{}
 	cfg := m.config(gateway.SSLProfile{Name: "clients", ClientAuth: gateway.ClientAuth{CRLSource: crlSrc}})
 	cfg.Frontend = fe
-	cfg.OnCertificateReload = func(kind string, err error) {
-		hookMu.Lock()
-		defer hookMu.Unlock()
-		if err != nil {
-			kind = "!" + kind
-		}
-		hooked = append(hooked, kind)
-	}
+	cfg.Observer = reloads
 	cfg.SSLCertificates = []gateway.SSLCertificate{{Name: "front", Source: frontSrc}}
 	cfg.TrustedRootCertificates = []gateway.NamedCertificate{{Name: "root", Source: rootSrc}}
 	cfg.AuthenticationCertificates = []gateway.NamedCertificate{{Name: "backend", Source: authSrc}}
@@ -195,14 +187,14 @@ func rotationUnderLoad(t *testing.T, fe gateway.Frontend) {
 		partners + "/f":  fresh(partnerClient, "http/1.1"),
 		partners + "/g?": fresh(partnerClient, "h2"),
 	})
-	reloads := func() uint64 { return gw.CertificateReloads().Reloads }
+	taken := func() uint64 { return gw.CertificateReloads().Reloads }
 	failures := func() uint64 { return gw.CertificateReloads().Failures }
 	rotate := func(what string, change func()) {
 		t.Helper()
 		l.waitOK(t, 30)
-		before := reloads()
+		before := taken()
 		change()
-		waitFor(t, what+" to be taken", func() bool { return reloads() > before })
+		waitFor(t, what+" to be taken", func() bool { return taken() > before })
 	}
 
 	// The listener's certificate: a new leaf, both files renamed in place.
@@ -246,9 +238,20 @@ func rotationUnderLoad(t *testing.T, fe gateway.Frontend) {
 	assert.EqualValues(t, 2, stats.Failures)
 	require.Error(t, stats.LastError)
 	assert.Contains(t, stats.LastError.Error(), `sslProfile "clients": clientAuth: clientauth: CRLs: revocation: CRL 0 (issuer "CN=Unrelated Root", number 3) is from a CA that is not trusted here`)
-	hookMu.Lock()
-	assert.Equal(t, []string{"sslCertificate", "trustedRootCertificate", "authenticationCertificate", "trustedClientCertificate", "crl", "!sslCertificate", "!crl"}, hooked)
-	hookMu.Unlock()
+	// The observer was told of each, as reloads from files.
+	events := reloads.get()
+	require.Len(t, events, 7)
+	for i, ev := range events {
+		assert.Equal(t, "file", ev.Source)
+		if i < 5 {
+			assert.NoError(t, ev.Err)
+			assert.EqualValues(t, i+2, ev.Generation, "each reload is a new generation")
+		} else {
+			assert.Error(t, ev.Err)
+		}
+	}
+	assert.Contains(t, events[5].Err.Error(), `gateway: sslCertificate "front": certsource: reloading`)
+	assert.Contains(t, events[6].Err.Error(), `CRL 0 (issuer "CN=Unrelated Root", number 3)`)
 
 	// Each new version took effect. The new listener certificate:
 	r := get(t, fresh(m.alice, "h2"), web+"/")
@@ -261,25 +264,25 @@ func rotationUnderLoad(t *testing.T, fe gateway.Frontend) {
 	// The partners' CA, replaced by another: the old one's clients are
 	// refused, the new one's served.
 	partner2 := tlstest.NewRoot(ecOpts("Partner Root 2"))
-	before := reloads()
+	before := taken()
 	writeAtomic(t, file("partners.pem"), partner2.CertPEM())
-	waitFor(t, "the new partner CA", func() bool { return reloads() > before })
+	waitFor(t, "the new partner CA", func() bool { return taken() > before })
 	r = get(t, fresh(partnerClient, "h2"), partners+"/")
 	assert.Equal(t, http.StatusBadRequest, r.status)
 	r = get(t, fresh(partner2.NewClientLeaf(ecOpts("partner 2")), "h2"), partners+"/")
 	assert.Equal(t, http.StatusOK, r.status, r.body)
 	// Another authentication certificate: the backend is no longer
 	// allowed on /v1.
-	before = reloads()
+	before = taken()
 	writeAtomic(t, file("backend.pem"), m.pki.Leaf("api.internal").CertPEM())
-	waitFor(t, "the new authentication certificate", func() bool { return reloads() > before })
+	waitFor(t, "the new authentication certificate", func() bool { return taken() > before })
 	r = get(t, fresh(m.alice, "h2"), web+"/v1/x")
 	assert.Equal(t, http.StatusBadGateway, r.status)
 	assert.Equal(t, string(gateway.CodeLeafNotAllowed), r.header.Get(gateway.ErrorHeader))
 	// Another trusted root: the backend is no longer trusted.
-	before = reloads()
+	before = taken()
 	writeAtomic(t, file("root.pem"), tlstest.NewRoot(ecOpts("Another Root")).CertPEM())
-	waitFor(t, "the new trusted root", func() bool { return reloads() > before })
+	waitFor(t, "the new trusted root", func() bool { return taken() > before })
 	r = get(t, fresh(m.alice, "h2"), web+"/")
 	assert.Equal(t, http.StatusBadGateway, r.status)
 	// The backend's issuer is no longer known: backendtls tells a missing
@@ -376,4 +379,23 @@ func (s *pushSource) setTLS(c *tls.Certificate) {
 		close(s.changed)
 	}
 	s.changed = make(chan struct{})
+}
+
+// reloadObserver records the observer's Reload events.
+type reloadObserver struct {
+	observe.Nop
+	mu     sync.Mutex
+	events []observe.Reload
+}
+
+func (o *reloadObserver) Reload(r observe.Reload) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, r)
+}
+
+func (o *reloadObserver) get() []observe.Reload {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.events)
 }
