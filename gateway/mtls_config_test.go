@@ -177,7 +177,8 @@ func TestClientCertificateTicketsBoundToProfile(t *testing.T) {
 // TestClientCertificateHandler: the gateway's Handler in a server of
 // someone else's verifies each request's own r.TLS under the listener's
 // profile, since no frontend of the gateway's verified the connection: the
-// check cannot be skipped.
+// check cannot be skipped. Without detailed errors, a refused client still
+// reads the one sentence about its certificate.
 func TestClientCertificateHandler(t *testing.T) {
 	checkLeaks(t)
 	m := newMTLS(t)
@@ -199,12 +200,22 @@ func TestClientCertificateHandler(t *testing.T) {
 
 	r := get(t, m.client(t, m.alice, "h2"), url)
 	assert.Equal(t, http.StatusOK, r.status, r.body)
-	for _, cert := range []*tlstest.Cert{nil, m.untrusted} {
+	for _, tt := range []struct {
+		cert    *tlstest.Cert
+		refused refusal
+	}{{nil, refusedNoCert}, {m.untrusted, refusedUntrusted}} {
 		before := m.hits.Load()
-		r = get(t, m.client(t, cert, "h2"), url)
+		r = get(t, m.client(t, tt.cert, "h2"), url)
 		assert.Equal(t, http.StatusBadRequest, r.status, r.body)
 		assert.Equal(t, before, m.hits.Load())
+		// Without detailed errors (New's default) the client still reads
+		// the sentence about its own certificate, and no code.
+		id := r.header.Get("X-Request-Id")
+		require.NotEmpty(t, id)
+		assert.Equal(t, "400 Bad Request: "+tt.refused.message+" (request ID "+id+")\n", r.body)
+		assert.Empty(t, r.header.Get(gateway.ErrorHeader))
 	}
+	assert.Contains(t, logs.String(), "reason=client-certificate-untrusted")
 }
 
 func portOf(a net.Addr) string {
