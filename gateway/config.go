@@ -523,9 +523,10 @@ type ClientAuth struct {
 	// to a backend. clientauth.Passthrough (the Gateway API's
 	// AllowInsecureFallback) lets every request through and tells the
 	// backend what was found: X-Forwarded-Client-Cert (below) only for a
-	// verified certificate, and the client_certificate server variables
-	// for rewrite rules. In Passthrough mode without trusted client
-	// certificates, certificates are asked for but not verified.
+	// verified certificate (Azure's client_certificate server variables
+	// are computed for rewrite rules, which the configuration does not
+	// hold yet). In Passthrough mode without trusted client certificates,
+	// certificates are asked for but not verified.
 	Mode clientauth.Mode
 	// VerifyClientCertIssuerDN also requires the client certificate's
 	// issuer to be the issuer DN of its trusted chain (Azure's

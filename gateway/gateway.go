@@ -217,7 +217,10 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 // heads before a handler runs; here only the request target and header
 // size limits are checked, after your server parsed the request), and its
 // own timeouts. X-Forwarded-Proto and X-Forwarded-Port come from the
-// connection the request arrived on. After Shutdown or Close the handler
+// connection the request arrived on. On a listener with client
+// authentication (an SSL profile), each request is verified from its own
+// r.TLS: your server must ask for client certificates
+// (tls.RequestClientCert), or in Strict mode every request is refused. After Shutdown or Close the handler
 // answers 503.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
