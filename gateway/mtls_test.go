@@ -139,12 +139,17 @@ type refusal struct {
 }
 
 var (
-	refusedNoCert    = refusal{"No required SSL certificate was sent", "client-certificate-no-certificate"}
+	refusedNoCert    = refusal{"No required SSL certificate was sent", gateway.ClientCertificateCode(clientauth.ReasonNoCertificate)}
 	refusedUntrusted = refusal{"The client certificate is not trusted", "client-certificate-untrusted"}
 	refusedExpired   = refusal{"The client certificate has expired", "client-certificate-expired"}
 	refusedIssuerDN  = refusal{"The client certificate was not issued by an allowed issuer", "client-certificate-issuer-dn-mismatch"}
 	refusedRevoked   = refusal{"The client certificate has been revoked", "client-certificate-revoked"}
 )
+
+func TestClientCertificateCode(t *testing.T) {
+	assert.Equal(t, gateway.ErrorCode("client-certificate-no-certificate"), refusedNoCert.code)
+	assert.Equal(t, refusedRevoked.code, gateway.ClientCertificateCode(clientauth.ReasonRevoked))
+}
 
 // TestClientCertificateStrict: in Strict mode, over HTTP/1.1 and HTTP/2,
 // with the own and the net/http frontends, a client with a valid

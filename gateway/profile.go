@@ -13,6 +13,15 @@ import (
 	"github.com/e2etls/e2etls/revocation"
 )
 
+// ClientCertificateCode is the ErrorCode of a request refused for its
+// client certificate (400): "client-certificate-" followed by the
+// clientauth.Reason's name, such as "client-certificate-expired" or
+// "client-certificate-no-certificate". It is the access log's reason and,
+// with detailed errors, the ErrorHeader of the answer.
+func ClientCertificateCode(r clientauth.Reason) ErrorCode {
+	return ErrorCode(dataplane.ClientCertificateCode(r))
+}
+
 // profile is an SSL profile resolved for its listeners.
 type profile struct {
 	name   string
