@@ -24,6 +24,15 @@
 //   - [github.com/e2etls/e2etls/probe]: HTTPS health probes and health state.
 //   - [github.com/e2etls/e2etls/rewrite]: Azure's rewrite rule sets (header and
 //     URL rewrites on conditions over server variables), compiled once. No I/O.
+//   - [github.com/e2etls/e2etls/clientauth]: client certificates at the
+//     front door (mutual TLS): Azure's SSL profile client authentication,
+//     verdicts with typed reasons, the client_certificate server variables
+//     and Envoy's X-Forwarded-Client-Cert.
+//   - [github.com/e2etls/e2etls/revocation]: CRLs and an OCSP client with a
+//     cache, for client certificates.
+//   - [github.com/e2etls/e2etls/certsource]: certificates, CA bundles and
+//     CRLs that change while the gateway runs (files watched; Vault or Key
+//     Vault plug in).
 //   - [github.com/e2etls/e2etls/gateway]: the gateway's public face:
 //     configuration and its validation, New, Serve, Update, Shutdown, Handler,
 //     backend health and the dry run.

@@ -45,8 +45,13 @@
 //
 // # Reloading a gateway
 //
-// The gateway runs one loop per set of sources (a goroutine it owns and
-// stops on Shutdown), which the tests of this package run with a CRL file:
+// Give a source to the gateway's configuration (gateway.SSLCertificate's
+// Source, and the like), and it takes every new version itself. A source
+// that also implements [Reporter] (a Watcher does) tells the gateway about
+// the versions it kept out, which the gateway logs and counts with those
+// its validation refuses. The gateway runs one loop per configuration (a
+// goroutine it owns and stops on Update and Shutdown), which the tests of
+// this package run with a CRL file:
 //
 //	for {
 //		cert, certChanged := certs.Current()

@@ -21,6 +21,18 @@ type Source[T any] interface {
 	Current() (T, <-chan struct{})
 }
 
+// Reporter is implemented by sources that keep bad versions out
+// themselves, as a [Watcher] keeps out files that do not parse, so that
+// whoever uses the source (the gateway) can log and count them: the
+// source's Current stays the last good value and its channel stays open,
+// so without Reporter a bad version would go unnoticed.
+type Reporter interface {
+	// Failures returns how many bad versions the source has kept out, a
+	// channel closed when it keeps out another, and the error of the last
+	// one (nil if none). Like Current's, the three come together.
+	Failures() (n uint64, next <-chan struct{}, last error)
+}
+
 // Static returns a Source whose value never changes.
 func Static[T any](v T) Source[T] { return static[T]{v} }
 

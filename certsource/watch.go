@@ -84,6 +84,7 @@ type Watcher[T any] struct {
 	mu      sync.Mutex
 	value   T
 	changed chan struct{}
+	failed  chan struct{} // closed at the next failure reported
 	sums    []digest
 	stats   Stats
 
@@ -112,7 +113,7 @@ func Watch[T any](parse func([]File) (T, error), opts Options, files ...string) 
 	}
 	w := &Watcher[T]{
 		files: append([]string(nil), files...), parse: parse, opts: opts,
-		seen: make([]fileState, len(files)), changed: make(chan struct{}),
+		seen: make([]fileState, len(files)), changed: make(chan struct{}), failed: make(chan struct{}),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	contents, sums, err := w.readAll()
@@ -156,6 +157,15 @@ func (w *Watcher[T]) Current() (T, <-chan struct{}) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.value, w.changed
+}
+
+// Failures implements [Reporter]: the number of bad versions reported
+// (kept out) so far, a channel closed at the next, and the last one's
+// error.
+func (w *Watcher[T]) Failures() (n uint64, next <-chan struct{}, last error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stats.Failures, w.failed, w.stats.LastError
 }
 
 // Files returns the names of the watched files.
@@ -208,6 +218,8 @@ func (w *Watcher[T]) Poll() (bool, error) {
 		w.mu.Lock()
 		w.stats.Failures++
 		w.stats.LastError = err
+		close(w.failed)
+		w.failed = make(chan struct{})
 		w.mu.Unlock()
 		if w.opts.OnError != nil {
 			w.opts.OnError(err)

@@ -111,12 +111,36 @@ func TestBadVersionReportedOnceAndKeptOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
+	var rep Reporter = w
+	n0, failed, last := rep.Failures()
+	if n0 != 0 || last != nil || failed == nil {
+		t.Fatalf("Failures before any: %d, %v", n0, last)
+	}
+	_, changed := w.Current()
 
 	write(t, file, []byte("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"))
 	if ok, err := w.Poll(); ok || err != nil {
 		t.Fatalf("first sight of a bad version: %v, %v (it must wait one poll)", ok, err)
 	}
+	select {
+	case <-failed:
+		t.Fatal("Failures signalled before the bad version was reported")
+	default:
+	}
 	ok, err := w.Poll()
+	select {
+	case <-failed:
+	default:
+		t.Fatal("the report did not close the channel of Failures")
+	}
+	select {
+	case <-changed:
+		t.Fatal("a bad version closed the channel of Current")
+	default:
+	}
+	if n, next, last := rep.Failures(); n != 1 || last == nil || last.Error() != err.Error() || next == failed {
+		t.Fatalf("Failures after the report: %d, %v", n, last)
+	}
 	if ok || err == nil || !strings.HasPrefix(err.Error(), "certsource: reloading "+file+": "+file+": ") || !strings.HasSuffix(err.Error(), "(the previous version stays in force)") {
 		t.Fatalf("second sight: %v, %v", ok, err)
 	}

@@ -275,6 +275,19 @@ func New(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
+// CheckChain reports the problems of one trusted client CA chain, as New
+// reports them for an entry of TrustedClientCertificates (every certificate
+// a CA, none expired at now, a root, every issuer in the chain), joined,
+// without the entry's index: for a configuration that names its chains.
+func CheckChain(chain []*x509.Certificate, now time.Time) error {
+	_, problems := compileEntry(chain, now)
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = errors.New("clientauth: " + p)
+	}
+	return errors.Join(errs...)
+}
+
 // compileEntry checks one trusted chain and extracts its issuer DN.
 func compileEntry(chain []*x509.Certificate, now time.Time) (entry, []string) {
 	var e entry

@@ -65,7 +65,10 @@
 // removes the header, so that a client cannot forge it. All are pure
 // functions of the verdict.
 //
-// # Wiring (for the gateway's frontend)
+// # Wiring
+//
+// Package gateway does this for its listeners (gateway.SSLProfile); a
+// server of your own would do the same:
 //
 //  1. Per listener with an SSL profile: v, err := clientauth.New(cfg);
 //     refuse the configuration on error. On the listener's tls.Config (or
@@ -75,11 +78,13 @@
 //     (Config.OCSP.Cache) across the listener's successive Configs.
 //  2. After each handshake (tls.Conn.HandshakeContext returned nil, resumed
 //     or not), before reading a request: verdict := v.Verify(ctx, &state);
-//     keep the verdict with the connection. With HTTP/2, a connection is
-//     verified once; a request whose Host belongs to a listener with
-//     another SSL profile than the one the connection was verified under
-//     (connection coalescing, Gateway API GEP-91) must get 421 Misdirected
-//     Request.
+//     keep the verdict with the connection (the gateway's frontend does it
+//     in a hook that runs before the connection reaches an HTTP server, and
+//     attaches the verdict to the connection's context). With HTTP/2, a
+//     connection is verified once; a request whose Host belongs to a
+//     listener with another SSL profile than the one the connection was
+//     verified under (connection coalescing, Gateway API GEP-91) must get
+//     421 Misdirected Request.
 //  3. For each request: if !verdict.Allowed, answer 400 with
 //     verdict.Message() in the gateway's error page, log verdict.Reason
 //     and verdict (LogValue), and send nothing to a backend.
@@ -88,8 +93,9 @@
 //     unless a forward mode is configured), then set them from
 //     verdict.ServerVariable and XFCC.Apply(header, verdict.Forwardable()).
 //  5. On a change of the trusted CAs or the CRLs (certsource), build a new
-//     Verifier, keep the old one if New fails, and drain the connections
-//     verified under the old one as Update drains connections today.
+//     Verifier, keep the old one if New fails, and verify again (or drain)
+//     the connections verified under the old one: the gateway verifies each
+//     again at its next request.
 //
 // # Security
 //

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -45,8 +46,9 @@ func CheckBackends(ctx context.Context, cfg Config) ([]BackendCheck, error) {
 		Hijacked: new(dataplane.Hijacked),
 	}}
 	cfg = withAffinityKey(cfg, []byte("check"))
-	s, err := compile(cfg, 0, e)
-	if err != nil {
+	resolved, _, srcErr := resolveSources(cfg, nil)
+	s, err := compile(resolved, 0, e)
+	if err = errors.Join(srcErr, err); err != nil {
 		return nil, err
 	}
 	var out []BackendCheck

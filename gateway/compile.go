@@ -104,6 +104,9 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		errs.add("config", "no listeners: a gateway needs at least one")
 	}
 
+	// SSL profiles and trusted client certificates (profile.go).
+	profs := compileProfiles(&errs, cfg, e.auth)
+
 	// Listener certificates.
 	for _, c := range cfg.SSLCertificates {
 		if err := checkKeyPair(c.Certificate); err != nil {
@@ -136,9 +139,10 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		if l.Address != "" && !isIP(l.Address) {
 			errs.add(path, "address %q is not an IP address", l.Address)
 		}
+		prof := profs.listener(&errs, path, l)
 		pol := l.SSLPolicy
 		if pol.IsZero() {
-			pol = gwPolicy
+			pol = prof.policyOr(gwPolicy)
 		} else if err := pol.Validate(); err != nil {
 			errs.wrap(path+": sslPolicy", err)
 		}
@@ -164,6 +168,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 					tc.NextProtos = frontend.ProtocolsHTTP1
 				}
 				pl.TLS = tc
+				prof.apply(&pl, tc, e.auth)
 			}
 		case HTTP:
 			if l.SSLCertificate != "" {

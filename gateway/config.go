@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/e2etls/e2etls/backendtls"
+	"github.com/e2etls/e2etls/certsource"
+	"github.com/e2etls/e2etls/clientauth"
 	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/policy"
 )
@@ -59,6 +61,15 @@ type Config struct {
 	// AuthenticationCertificates are the v1-style exact backend leaf
 	// certificates that backend settings reference by name. Nil means none.
 	AuthenticationCertificates []NamedCertificate
+
+	// SSLProfiles are Azure's SSL profiles, which listeners reference by
+	// name: a TLS policy and client authentication (mutual TLS at the
+	// front door). Nil means none.
+	SSLProfiles []SSLProfile
+	// TrustedClientCertificates are the CA chains that SSL profiles trust
+	// to issue client certificates, referenced by name (Azure's
+	// trustedClientCertificates). Nil means none.
+	TrustedClientCertificates []TrustedClientCertificate
 
 	// SSLPolicy is the TLS policy of every listener and every backend
 	// connection unless a listener or setting overrides it. The zero value
@@ -206,16 +217,28 @@ type SSLCertificate struct {
 	// Name is how listeners reference it. Required.
 	Name string
 	// Certificate is the leaf, its intermediates and its private key.
-	// Required; the key must match the leaf.
+	// Required unless Source is set; the key must match the leaf.
 	Certificate tls.Certificate
+	// Source, when set, provides the certificate instead of Certificate,
+	// which must then be empty, and the gateway takes each new version it
+	// yields (see "Certificates that reload themselves" in the package
+	// documentation): certsource.WatchKeyPair watches a certificate file
+	// and a key file; implement certsource.Source to plug in Vault or Key
+	// Vault. Nil means the fixed Certificate.
+	Source certsource.Source[*tls.Certificate]
 }
 
 // NamedCertificate is a trusted root or authentication certificate.
 type NamedCertificate struct {
 	// Name is how backend settings reference it. Required.
 	Name string
-	// Certificate is the certificate. Required.
+	// Certificate is the certificate. Required unless Source is set.
 	Certificate *x509.Certificate
+	// Source, when set, provides the certificate instead of Certificate,
+	// which must then be nil; each version must hold exactly one
+	// certificate (certsource.WatchCertificates watches a file). Nil means
+	// the fixed Certificate.
+	Source certsource.Source[[]*x509.Certificate]
 }
 
 // Listener is a frontend: a port, a protocol and the host names it accepts.
@@ -241,9 +264,17 @@ type Listener struct {
 	// certificate, else the first HTTPS listener's.
 	RequireSNI bool
 	// SSLPolicy overrides Config.SSLPolicy for this listener. The zero value
-	// means Config.SSLPolicy. Multi-site listeners on one port may differ:
-	// the policy is chosen by SNI.
+	// means the SSL profile's policy, else Config.SSLPolicy. Not allowed
+	// together with an SSL profile that has a policy. Multi-site listeners
+	// on one port may differ: the policy is chosen by SNI.
 	SSLPolicy policy.Policy
+	// SSLProfile names the SSL profile of an HTTPS listener: its TLS
+	// policy and client authentication. Empty means none: no client
+	// certificate is asked for. Listeners on one port may have different
+	// profiles (chosen by SNI); a request whose Host belongs to a listener
+	// with another profile than the one its connection's handshake chose
+	// gets 421 Misdirected Request.
+	SSLProfile string
 }
 
 // Rule routes what a listener receives. Exactly one of (Pool and
@@ -476,4 +507,109 @@ type Probe struct {
 	// Body, when set, must appear in the response body (at most 4,090
 	// characters). Empty means the body is not checked.
 	Body string
+}
+
+// SSLProfile is Azure's SSL profile: a TLS policy and client
+// authentication that listeners share by name. A profile with trusted
+// client certificates (or in Passthrough mode) asks every client for a
+// certificate during the handshake and verifies it after every handshake,
+// resumed or not, before any request is read (package clientauth).
+type SSLProfile struct {
+	// Name is how listeners reference it. Required.
+	Name string
+	// SSLPolicy is the TLS policy of the profile's listeners. The zero
+	// value means Config.SSLPolicy.
+	SSLPolicy policy.Policy
+	// TrustedClientCertificates name entries of
+	// Config.TrustedClientCertificates: the CA chains that may issue
+	// client certificates. Empty, in Strict mode, means the profile asks
+	// for no client certificate (it only sets the policy).
+	TrustedClientCertificates []string
+	// ClientAuth is how clients are authenticated (Azure's
+	// clientAuthConfiguration). Its zero value is Strict mode with no
+	// further check: a client must present a certificate that chains to a
+	// trusted client CA.
+	ClientAuth ClientAuth
+}
+
+// ClientAuth is an SSL profile's client authentication: Azure's
+// clientAuthConfiguration, with CRLs, allowed identities and
+// X-Forwarded-Client-Cert besides.
+type ClientAuth struct {
+	// Mode is Azure's verifyClientAuthMode. The zero value,
+	// clientauth.Strict, answers a request without a valid certificate
+	// with 400 Bad Request and one sentence saying what is wrong with it
+	// (no certificate, untrusted, expired, revoked, ...), and sends nothing
+	// to a backend. clientauth.Passthrough (the Gateway API's
+	// AllowInsecureFallback) lets every request through and tells the
+	// backend what was found: X-Forwarded-Client-Cert (below) only for a
+	// verified certificate (Azure's client_certificate server variables
+	// are computed for rewrite rules, which the configuration does not
+	// hold yet). In Passthrough mode without trusted client certificates,
+	// certificates are asked for but not verified.
+	Mode clientauth.Mode
+	// VerifyClientCertIssuerDN also requires the client certificate's
+	// issuer to be the issuer DN of its trusted chain (Azure's
+	// verifyClientCertIssuerDN: the subject of the chain's CA farthest
+	// from its root). False means any CA of the trusted chains may have
+	// issued it.
+	VerifyClientCertIssuerDN bool
+	// VerifyClientRevocation is Azure's verifyClientRevocation:
+	// clientauth.RevocationOCSP asks the OCSP responder the certificate
+	// names (or OCSPResponderURL), with answers cached until their next
+	// update. The zero value, clientauth.RevocationNone, asks nothing.
+	VerifyClientRevocation clientauth.RevocationCheck
+	// OCSPResponderURL, when set, is the OCSP responder asked instead of
+	// the ones certificates name. Empty means the certificate's own.
+	OCSPResponderURL string
+	// OCSPTimeout bounds one OCSP query. Zero means 5 s.
+	OCSPTimeout time.Duration
+	// CRLs are revocation lists of the trusted client CAs: a client
+	// certificate listed in its issuer's CRL is refused, and with CRLs
+	// given, a certificate whose issuer has none is of unknown status.
+	// Each CRL must be signed by a trusted client CA. Nil means no CRL
+	// unless CRLSource is set.
+	CRLs []*x509.RevocationList
+	// CRLSource, when set, provides the CRLs instead of CRLs, which must
+	// then be nil, and the gateway takes each new version
+	// (certsource.WatchCRLs watches CRL files). Nil means the fixed CRLs.
+	CRLSource certsource.Source[[]*x509.RevocationList]
+	// AllowStaleCRLs accepts a CRL past its next update as current. False,
+	// the default, makes the status of a certificate under a stale CRL
+	// unknown (see RevocationSoftFail).
+	AllowStaleCRLs bool
+	// RevocationSoftFail lets a certificate whose revocation status could
+	// not be established through (responder unreachable, stale CRL). False,
+	// the default, refuses it (hard fail), as Azure does. A revoked
+	// certificate is refused either way.
+	RevocationSoftFail bool
+	// AllowedIdentities, when set, are the client identities allowed:
+	// DNS names, URIs (SPIFFE IDs) and IP addresses matched against the
+	// certificate's subject alternative names; any one suffices. Empty
+	// means any verified client.
+	AllowedIdentities []backendtls.SAN
+	// ForwardClientCert is what becomes of the X-Forwarded-Client-Cert
+	// header (Envoy's modes and fields). Its zero value removes whatever a
+	// client sent and adds nothing; clientauth.XFCCSanitizeSet replaces it
+	// with the verified client certificate's details. If its By is empty,
+	// By is the URI SANs of each listener's certificate, as Envoy does.
+	// Listeners without a profile always remove the header.
+	ForwardClientCert clientauth.XFCC
+}
+
+// TrustedClientCertificate is one CA chain trusted to issue client
+// certificates (Azure's trustedClientCertificates entry: one uploaded
+// file each).
+type TrustedClientCertificate struct {
+	// Name is how SSL profiles reference it. Required.
+	Name string
+	// Certificates are a self-signed root CA and, optionally,
+	// intermediate CAs under it; every one must be a CA. Required unless
+	// Source is set.
+	Certificates []*x509.Certificate
+	// Source, when set, provides the chain instead of Certificates, which
+	// must then be empty, and the gateway takes each new version
+	// (certsource.WatchCertificates watches a PEM file). Nil means the
+	// fixed Certificates.
+	Source certsource.Source[[]*x509.Certificate]
 }

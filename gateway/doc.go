@@ -88,6 +88,54 @@
 // reason from a probe as from traffic: [MemberHealth].ReasonCode is the
 // name the data path puts in X-E2etls-Error ("untrusted-root", ...).
 //
+// # Client certificates (mutual TLS)
+//
+// An [SSLProfile] (Azure's) gives its listeners a TLS policy and client
+// authentication: the CA chains trusted to issue client certificates
+// ([TrustedClientCertificate], by name), Azure's verifyClientCertIssuerDN
+// and verifyClientRevocation (OCSP), CRLs, allowed identities (typed SANs)
+// and the X-Forwarded-Client-Cert header. A strict mTLS listener:
+//
+//	cfg.TrustedClientCertificates = []gateway.TrustedClientCertificate{{Name: "clients", Certificates: []*x509.Certificate{clientRoot}}}
+//	cfg.SSLProfiles = []gateway.SSLProfile{{Name: "mtls", TrustedClientCertificates: []string{"clients"}}}
+//	cfg.Listeners[0].SSLProfile = "mtls"
+//
+// The handshake asks for a certificate and completes with any or none;
+// the verdict (package clientauth) is reached after every handshake,
+// resumed or not, before any request of the connection is read, and kept
+// with the connection. In Strict mode (the default) a request without a
+// valid certificate gets 400 Bad Request whose body says, in one sentence,
+// what is wrong with the client's own certificate ("No required SSL
+// certificate was sent", "The client certificate has been revoked"); the
+// error header and the access log carry the reason
+// ("client-certificate-revoked"), and nothing reaches a backend. In
+// Passthrough mode every request goes on and the backend is told what was
+// found. A request whose Host belongs to a listener with another profile
+// than the one its connection's handshake chose gets 421 (HTTP/2
+// connection coalescing). When an Update or a reload replaces a profile's
+// trust, each open connection is verified again at its next request.
+// Whatever a client sends in X-Forwarded-Client-Cert is removed unless the
+// profile's ForwardClientCert mode says otherwise.
+//
+// # Certificates that reload themselves
+//
+// A listener certificate, a trusted root, an authentication certificate, a
+// trusted client CA chain and a profile's CRLs may each be given by a
+// certsource.Source instead of a fixed value (SSLCertificate.Source,
+// NamedCertificate.Source, TrustedClientCertificate.Source,
+// ClientAuth.CRLSource): certsource.WatchKeyPair, WatchCertificates and
+// WatchCRLs watch files (Kubernetes Secret updates included), and any
+// store (Vault, Key Vault) can implement Source. The gateway reads each
+// source when the configuration is applied and then waits for new
+// versions; each is applied as an Update with that value would be,
+// atomically, connections verified under replaced trust being verified
+// again or drained as Update does. A version that does not parse (its
+// source reports it) or that makes the configuration invalid (a key that
+// does not match its certificate, a CRL of an untrusted CA) is refused: the
+// version in force stays, for that source only, and the refusal is logged
+// at Error, counted ([Gateway.CertificateReloads]) and reported to
+// Config.Observer (observe.Reload with Source "file", for a metric).
+//
 // # Frontend servers
 //
 // The gateway does each frontend TLS handshake itself and dispatches the

@@ -21,7 +21,9 @@ const (
 	// CodeNoListener: no listener on the port accepts the request's host (404).
 	CodeNoListener ErrorCode = dataplane.CodeNoListener
 	// CodeMisdirected: the connection's certificate does not cover the
-	// request's host, which another listener serves (421).
+	// request's host, which another listener serves, or that listener has
+	// another SSL profile than the one the connection was set up under
+	// (421).
 	CodeMisdirected ErrorCode = dataplane.CodeMisdirected
 	// CodeNoHealthyBackend: the pool has no member in rotation (502).
 	CodeNoHealthyBackend ErrorCode = dataplane.CodeNoHealthyBackend

@@ -57,6 +57,8 @@ type Gateway struct {
 
 	bg   sync.WaitGroup // retirement of old generations
 	stop chan struct{}  // closed by Shutdown and Close
+
+	reloads reloader // certificate sources (reload.go)
 }
 
 // env is what outlives a configuration generation.
@@ -65,6 +67,7 @@ type env struct {
 	dp       dataplane.Env
 	// accessLog is the access log the next compile uses (nil: the Logger).
 	accessLog *accesslog.Writer
+	auth      *clientAuthEnv // nil for a dry run
 }
 
 // port is one frontend port, shared by the listeners on it.
@@ -93,18 +96,19 @@ func New(cfg Config) (*Gateway, error) {
 		Dialer:   upstream.NewDialer(cfg.DialContext, cfg.Resolver),
 		Log:      g.log,
 		Hijacked: new(dataplane.Hijacked),
-	}}
+	}, auth: newClientAuthEnv()}
 	if err := checkFrontend(cfg); err != nil {
 		return nil, err
 	}
 	cfg = withAffinityKey(cfg, nil)
+	resolved, watched, srcErr := resolveSources(cfg, nil)
 	alog, err := g.newAccessLog(cfg.AccessLog)
 	if err != nil {
 		return nil, err
 	}
 	g.env.accessLog = alog
-	s, err := compile(cfg, 1, g.env)
-	if err != nil {
+	s, err := compile(resolved, 1, g.env)
+	if err = errors.Join(srcErr, err); err != nil {
 		if alog != nil {
 			alog.Close()
 		}
@@ -121,6 +125,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.warnInsecure(cfg)
 	g.monitor = s.StartProbes()
+	g.startReloads(cfg, watched)
 	return g, nil
 }
 
@@ -175,6 +180,10 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 		fp.HTTP1, fp.HTTP2 = frontend.Own(h, dataplane.Refuser(&g.cur), g.log, g.timeouts)
 	}
 	if https {
+		// Every request carries its connection's SSL profile and client
+		// certificate verdict, computed after the handshake (clientcert.go
+		// in internal/dataplane).
+		fp.AfterHandshake = dataplane.HandshakeHook(&g.cur, num)
 		// The per-listener configs GetConfigForClient returns set no
 		// session ticket keys, so crypto/tls uses this long-lived config's,
 		// which it rotates itself: clients resume across listeners on the
@@ -208,7 +217,10 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 // heads before a handler runs; here only the request target and header
 // size limits are checked, after your server parsed the request), and its
 // own timeouts. X-Forwarded-Proto and X-Forwarded-Port come from the
-// connection the request arrived on. After Shutdown or Close the handler
+// connection the request arrived on. On a listener with client
+// authentication (an SSL profile), each request is verified from its own
+// r.TLS: your server must ask for client certificates
+// (tls.RequestClientCert), or in Strict mode every request is refused. After Shutdown or Close the handler
 // answers 503.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -316,6 +328,7 @@ func (g *Gateway) ListenAndServe() error {
 // connections (WebSocket) are closed once the rest have drained or ctx ends.
 // It stops the health probes. It returns ctx's error if ctx ends first.
 func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.stopReloads()
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
 	ports, first := g.markClosed()
@@ -337,6 +350,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 // Close closes every listener and connection at once, without draining, and
 // stops the health probes.
 func (g *Gateway) Close() error {
+	g.stopReloads()
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
 	ports, first := g.markClosed()
@@ -400,38 +414,58 @@ func (g *Gateway) release() {
 // what only a new Gateway can change: the frontend ports (adding,
 // removing, re-addressing one, or changing its protocol), Frontend, and,
 // with the net/http frontend, the timeouts.
+//
+// Certificate sources (SSLCertificate.Source and the like) are read now,
+// and from then on each new version they yield is applied as an Update
+// with the new value would be: the reload is refused, logged and counted
+// if the configuration it gives is invalid (see CertificateReloads).
 func (g *Gateway) Update(cfg Config) error {
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
+	ws, err := g.update(cfg, nil, "update")
+	if err != nil {
+		return err
+	}
+	g.startReloads(cfg, ws)
+	return nil
+}
+
+// update is Update with updateMu held, without restarting the reload
+// loop: the loop calls it too, with the versions in force of the sources
+// it does not reload pinned. It returns the sources it read (nil if it
+// read none because the gateway is closed or cfg changes the frontends),
+// even when it refuses cfg.
+func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]watched, error) {
 	g.mu.Lock()
 	closed := g.closed
 	g.mu.Unlock()
 	if closed {
-		return ErrGatewayClosed
+		return nil, ErrGatewayClosed
 	}
 	old := g.cur.Load()
 	if err := g.sameFrontends(cfg); err != nil {
-		return err
+		return nil, err
 	}
 	cfg = withAffinityKey(cfg, old.Plan().AffinityKey)
+	resolved, ws, srcErr := resolveSources(cfg, pinned)
 	alog, oldLog := g.accessLog, (*accesslog.Writer)(nil)
 	if cfg.AccessLog != g.accessLogCfg {
 		var err error
 		if alog, err = g.newAccessLog(cfg.AccessLog); err != nil {
-			g.reloaded(cfg.Observer, old.Generation(), err)
-			return err
+			g.reloaded(cfg.Observer, source, old.Generation(), err)
+			return ws, err
 		}
 		oldLog = g.accessLog
 	}
 	g.env.accessLog = alog
-	s, err := compile(cfg, old.Generation()+1, g.env)
-	if err != nil {
+	s, err := compile(resolved, old.Generation()+1, g.env)
+	if err = errors.Join(srcErr, err); err != nil {
 		if alog != g.accessLog && alog != nil {
 			alog.Close()
 		}
 		g.env.accessLog = g.accessLog
-		g.reloaded(old.Plan().Observer, old.Generation(), err)
-		return err
+		g.reloaded(old.Plan().Observer, source, old.Generation(), err)
+		return ws, err
 	}
 	g.accessLog, g.accessLogCfg = alog, cfg.AccessLog
 	g.env.dp.Dialer.SetObserver(cfg.Observer)
@@ -458,14 +492,14 @@ func (g *Gateway) Update(cfg Config) error {
 		}
 	})
 	g.log.Info("gateway: configuration updated", slog.Uint64("generation", s.Generation()))
-	g.reloaded(cfg.Observer, s.Generation(), nil)
-	return nil
+	g.reloaded(cfg.Observer, source, s.Generation(), nil)
+	return ws, nil
 }
 
 // reloaded tells o of an Update's outcome.
-func (g *Gateway) reloaded(o observe.Observer, gen uint64, err error) {
+func (g *Gateway) reloaded(o observe.Observer, source string, gen uint64, err error) {
 	if o != nil {
-		o.Reload(observe.Reload{Source: "update", Generation: gen, Err: err})
+		o.Reload(observe.Reload{Source: source, Generation: gen, Err: err})
 	}
 }
 

@@ -115,8 +115,9 @@ type BackendHandshake struct {
 
 // Reload is a configuration change.
 type Reload struct {
-	// Source is "update" (Gateway.Update) or "file" (a watched
-	// certificate or CRL file).
+	// Source is "update" (Gateway.Update) or "file" (a new version of a
+	// certificate source: a watched certificate, CA or CRL file, or a
+	// certsource.Source of one's own).
 	Source string
 	// Generation is the configuration generation now serving.
 	Generation uint64

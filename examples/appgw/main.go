@@ -10,8 +10,11 @@
 //
 // It serves until SIGTERM or SIGINT, then drains in-flight requests and
 // exits 0. SIGHUP reloads the file through Gateway.Update: a bad file is
-// logged and the running configuration keeps serving. An invalid file exits
-// 2 before serving, printing every problem with its place.
+// logged and the running configuration keeps serving. The file and the
+// certificate, key and CRL files it names are also watched (-watch, every
+// 5 s): a certificate rotated on disk is applied without a signal, the same
+// way. An invalid file exits 2 before serving, printing every problem with
+// its place.
 //
 // With -check it validates the file, prints every property it accepted
 // and ignored, dry-runs backend trust for every member (the same handshake
@@ -78,6 +81,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	accessLogPath := fs.String("access-log", "-", "where the access log goes: - (stdout), a file path (appended; SIGHUP reopens it), or off")
 	accessLogFormat := fs.String("access-log-format", "text", "access log format: text (logfmt) or json")
 	metricsAddr := fs.String("metrics-addr", "", "if set (e.g. 127.0.0.1:9090), serve Prometheus metrics at /metrics there")
+	watchEvery := fs.Duration("watch", 5*time.Second, "how often the configuration file and the certificate, key and CRL files it names are checked: a change is applied as SIGHUP would apply it; 0 turns watching off")
 	detailedErrors := fs.Bool("detailed-errors", false, "say why in the gateway's own error responses (member, reason, advice): for debugging; clients otherwise get a generic page with a request ID")
 	certs := certFlag{}
 	fs.Var(certs, "cert", "NAME=FILE: a local file for the certificate NAME that the document cannot carry (Key Vault, publicCertData only); repeatable")
@@ -179,6 +183,12 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		}
 	}()
 
+	watch, err := newFileWatch(doc.Files, *watchEvery, load, logger)
+	if err != nil {
+		logger.Warn("appgw: not watching the configuration's files; SIGHUP reloads them", slog.String("error", err.Error()))
+	}
+	defer watch.close()
+
 	served := make(chan error, 1)
 	go func() { served <- gw.ListenAndServe() }()
 	logger.Info("appgw: serving", slog.String("config", *configPath))
@@ -192,6 +202,8 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 			logger.Error("appgw: serving failed", slog.String("error", err.Error()))
 			gw.Close()
 			return 1
+		case <-watch.changed():
+			watch.apply(gw, *configPath, extras)
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				if err := alog.reopen(); err != nil {

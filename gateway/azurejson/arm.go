@@ -55,7 +55,7 @@ var collections = []string{
 	"sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 	"frontendIPConfigurations", "frontendPorts", "httpListeners", "backendAddressPools",
 	"backendHttpSettingsCollection", "probes", "requestRoutingRules", "urlPathMaps",
-	"redirectConfigurations",
+	"redirectConfigurations", "sslProfiles", "trustedClientCertificates",
 }
 
 // gateway converts the gateway resource v (path is where it is in the
@@ -141,6 +141,8 @@ func (a *armDecoder) gateway(v *value, path string, envSpec *kindSpec) gateway.C
 	for _, s := range a.subs(props, "redirectConfigurations", &redirectSpec) {
 		cfg.Redirects = append(cfg.Redirects, a.redirect(s))
 	}
+	a.trustedClientCertificates(props)
+	a.sslProfiles(props)
 	for name, decode := range pending {
 		if decode != nil && props.has(name) {
 			decode(a, props, name)
@@ -486,6 +488,7 @@ func (a *armDecoder) listener(s *sub) gateway.Listener {
 	if name := a.ref(o, "sslCertificate", "sslCertificates"); name != "" {
 		l.SSLCertificate = name
 	}
+	l.SSLProfile = a.ref(o, "sslProfile", "sslProfiles")
 	host, hosts := o.str("hostName"), o.strings("hostNames")
 	switch {
 	case host != "" && len(hosts) > 0:

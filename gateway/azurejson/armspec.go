@@ -52,10 +52,8 @@ const (
 	whyLoadDist = "load distribution policies; members are used round-robin"
 	whyJWT      = "Entra ID JWT validation"
 
-	whySSLProfile = "SSL profiles (per-listener TLS policies and client certificate authentication)"
-	whyClientCA   = "trusted client certificates (mutual TLS with clients)"
-	whyRewrite    = "rewrite rule sets (header and URL rewrites)"
-	whyErrorPage  = "custom error pages"
+	whyRewrite   = "rewrite rule sets (header and URL rewrites)"
+	whyErrorPage = "custom error pages"
 )
 
 // pending are the Azure features being added to the gateway now. Each is
@@ -65,8 +63,6 @@ const (
 // names it) then stop being refused, and the decoders of the objects that
 // hold them read them.
 var pending = map[string]func(a *armDecoder, props *object, key string){
-	"sslProfiles":               nil, // per-listener TLS policy and client certificates
-	"trustedClientCertificates": nil, // client certificate authorities for mutual TLS
 	"rewriteRuleSets":           nil, // header and URL rewrites
 	"customErrorConfigurations": nil, // custom error pages
 }
@@ -135,7 +131,7 @@ var gatewayProps = kindSpec{
 		"sslPolicy", "sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 		"frontendIPConfigurations", "frontendPorts", "httpListeners", "backendAddressPools",
 		"backendHttpSettingsCollection", "probes", "requestRoutingRules", "urlPathMaps",
-		"redirectConfigurations", "enableHttp2",
+		"redirectConfigurations", "enableHttp2", "sslProfiles", "trustedClientCertificates",
 	},
 	ignored: []field{
 		{name: "sku", reason: "the SKU, tier and instance count of the Azure deployment"},
@@ -150,8 +146,6 @@ var gatewayProps = kindSpec{
 		{name: "globalConfiguration", reason: "request and response buffering in Azure; the gateway streams bodies"},
 	},
 	refused: []field{
-		{name: "sslProfiles", reason: whySSLProfile, feature: "sslProfiles"},
-		{name: "trustedClientCertificates", reason: whyClientCA, feature: "trustedClientCertificates"},
 		{name: "rewriteRuleSets", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "customErrorConfigurations", reason: whyErrorPage, feature: "customErrorConfigurations"},
 		{name: "webApplicationFirewallConfiguration", reason: whyWAF},
@@ -214,14 +208,13 @@ var frontendPortSpec = kindSpec{
 var listenerSpec = kindSpec{
 	honoured: []string{
 		"frontendIPConfiguration", "frontendPort", "protocol", "hostName", "hostNames",
-		"sslCertificate", "requireServerNameIndication",
+		"sslCertificate", "requireServerNameIndication", "sslProfile",
 	},
 	ignored: []field{
 		{name: "provisioningState", reason: whyState},
 		{name: "requestRoutingRules", reason: whyBackRef},
 	},
 	refused: []field{
-		{name: "sslProfile", reason: whySSLProfile, feature: "sslProfiles"},
 		{name: "customErrorConfigurations", reason: whyErrorPage, feature: "customErrorConfigurations"},
 		{name: "firewallPolicy", reason: whyWAF},
 	},

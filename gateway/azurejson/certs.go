@@ -32,7 +32,7 @@ func (a *armDecoder) sslCertificate(s *sub) gateway.SSLCertificate {
 				a.note(v.off, join(o.path, k), k, "replaced by the local file "+quote(file)+" (Options.CertificateFiles)")
 			}
 		}
-		data, err := readFile(file)
+		data, err := a.readLocal(file)
 		if err == nil {
 			c.Certificate, err = parseKeyPairFile(data)
 		}
@@ -108,7 +108,7 @@ func (a *armDecoder) namedCertificate(s *sub, keyVault bool) gateway.NamedCertif
 			}
 		}
 		var data []byte
-		if data, err = readFile(file); err == nil {
+		if data, err = a.readLocal(file); err == nil {
 			certs, err = parseCertData(string(data))
 		}
 		if err != nil {

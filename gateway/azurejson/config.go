@@ -30,6 +30,7 @@ func (d *decoder) config(root *value) gateway.Config {
 		"sslPolicy", "sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 		"httpListeners", "backendAddressPools", "backendHttpSettings", "probes",
 		"requestRoutingRules", "urlPathMaps", "redirectConfigurations",
+		"trustedClientCertificates", "sslProfiles",
 		"affinityKey", "readHeaderTimeout", "idleTimeout")
 	if top == nil {
 		return gateway.Config{}
@@ -56,9 +57,16 @@ func (d *decoder) config(root *value) gateway.Config {
 		cfg.AuthenticationCertificates = append(cfg.AuthenticationCertificates, o.namedCertificate())
 	}
 
+	for _, o := range top.objects("trustedClientCertificates", "name", "certFile", "data") {
+		cfg.TrustedClientCertificates = append(cfg.TrustedClientCertificates, o.trustedClientCertificate())
+	}
+	for _, o := range top.objects("sslProfiles", "name", "sslPolicy", "trustedClientCertificates", "clientAuthConfiguration") {
+		cfg.SSLProfiles = append(cfg.SSLProfiles, o.sslProfile())
+	}
+
 	for _, o := range top.objects("httpListeners",
 		"name", "protocol", "address", "port", "hostName", "hostNames",
-		"sslCertificate", "requireServerNameIndication", "sslPolicy") {
+		"sslCertificate", "requireServerNameIndication", "sslPolicy", "sslProfile") {
 		cfg.Listeners = append(cfg.Listeners, o.listener())
 	}
 	for _, o := range top.objects("backendAddressPools", "name", "backendAddresses") {
@@ -237,6 +245,7 @@ func (o *object) listener() gateway.Listener {
 		Port:           o.integer("port"),
 		SSLCertificate: o.ref("sslCertificate", "sslCertificates"),
 		RequireSNI:     o.boolean("requireServerNameIndication"),
+		SSLProfile:     o.ref("sslProfile", "sslProfiles"),
 	}
 	if o.has("address") {
 		if _, err := netip.ParseAddr(l.Address); err != nil && l.Address != "" {

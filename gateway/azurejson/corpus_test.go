@@ -152,7 +152,7 @@ func TestCorpusPortalDefaults(t *testing.T) {
 		DisableHTTP2: true,
 	}, doc.Config)
 	// Every empty collection of a feature not supported yet is accepted.
-	for _, p := range []string{"sslProfiles", "trustedClientCertificates", "rewriteRuleSets", "customErrorConfigurations", "privateLinkConfigurations", "backendSettingsCollection", "listeners", "routingRules", "loadDistributionPolicies"} {
+	for _, p := range []string{"rewriteRuleSets", "customErrorConfigurations", "privateLinkConfigurations", "backendSettingsCollection", "listeners", "routingRules", "loadDistributionPolicies"} {
 		assert.Contains(t, ignoredAt(doc, ""), p)
 	}
 	assert.Contains(t, ignoredAt(doc, "settings-80"), "affinityCookieName")

@@ -93,6 +93,20 @@
 //     certificate in base64 DER, PEM or a base64 PKCS#7 bundle. A trusted
 //     root's keyVaultSecretId is refused unless CertificateFiles maps its
 //     name to a local file.
+//   - trustedClientCertificates: data, a CA chain (a root and any
+//     intermediates) as Azure stores it: the base64 of a PEM file holding
+//     the chain, or of one DER certificate (a .cer file); PEM and PKCS#7
+//     are read too. validatedCertData and clientCertIssuerDN, Azure's
+//     read-only copies, are ignored. CertificateFiles may map the name to
+//     a local file instead.
+//
+// Mutual TLS (SSL profiles): an sslProfiles element becomes a
+// [gateway.SSLProfile] with its sslPolicy, its trustedClientCertificates
+// (references) and its clientAuthConfiguration: verifyClientAuthMode
+// ("Strict", the default, or "Passthrough"), verifyClientCertIssuerDN and
+// verifyClientRevocation ("None", the default, or "OCSP"). A listener's
+// sslProfile reference gives it the profile. A profile without trusted
+// client certificates only sets its listeners' TLS policy, as in Azure.
 //
 // Backend TLS, with Azure's meaning (REST API 2025-03-01): sniName is the
 // SNI sent to every member and the name their certificates must be for,
@@ -136,13 +150,12 @@
 //     authenticationCertificates, frontendIPConfigurations, frontendPorts,
 //     httpListeners, backendAddressPools, backendHttpSettingsCollection,
 //     probes, requestRoutingRules, urlPathMaps, redirectConfigurations,
-//     enableHttp2.
+//     enableHttp2, sslProfiles, trustedClientCertificates.
 //     Ignored: sku, autoscaleConfiguration, gatewayIPConfigurations,
 //     operationalState, provisioningState, resourceGuid,
 //     defaultPredefinedSslPolicy, privateEndpointConnections,
 //     forceFirewallPolicyAssociation, globalConfiguration.
-//     Refused when used: sslProfiles, trustedClientCertificates,
-//     rewriteRuleSets, customErrorConfigurations,
+//     Refused when used: rewriteRuleSets, customErrorConfigurations,
 //     webApplicationFirewallConfiguration, firewallPolicy,
 //     privateLinkConfigurations, backendSettingsCollection, listeners,
 //     routingRules, loadDistributionPolicies, entraJWTValidationConfigs,
@@ -169,10 +182,9 @@
 //     Ignored: provisioningState, httpListeners.
 //   - httpListeners.
 //     Honoured: frontendIPConfiguration, frontendPort, protocol, hostName,
-//     hostNames, sslCertificate, requireServerNameIndication.
+//     hostNames, sslCertificate, requireServerNameIndication, sslProfile.
 //     Ignored: provisioningState, requestRoutingRules.
-//     Refused when used: sslProfile, customErrorConfigurations,
-//     firewallPolicy.
+//     Refused when used: customErrorConfigurations, firewallPolicy.
 //   - backendAddressPools.
 //     Honoured: backendAddresses.
 //     Ignored: provisioningState, requestRoutingRules, pathRules,
@@ -216,6 +228,16 @@
 //     includeQueryString.
 //     Ignored: provisioningState, requestRoutingRules, urlPathMaps,
 //     pathRules.
+//   - sslProfiles.
+//     Honoured: sslPolicy, clientAuthConfiguration,
+//     trustedClientCertificates.
+//     Ignored: provisioningState, httpListeners.
+//   - clientAuthConfiguration of an SSL profile.
+//     Honoured: verifyClientCertIssuerDN, verifyClientRevocation,
+//     verifyClientAuthMode.
+//   - trustedClientCertificates.
+//     Honoured: data.
+//     Ignored: validatedCertData, clientCertIssuerDN, provisioningState.
 //   - Every element of a collection.
 //     Honoured: name.
 //     Ignored: id, etag, type, resourceGroup.
@@ -261,7 +283,12 @@
 //     WriteOptions.CertificatePassword and written with it (a template's
 //     sslCertificatePassword parameter instead); without a password the
 //     configuration is refused, and no key is ever written unprotected.
-//     Trusted root certificates as data, base64 DER.
+//     Trusted root certificates as data, base64 DER; trusted client
+//     certificates as data, the base64 of their chain in PEM. A certificate
+//     given by a source (certsource) is written as its current version.
+//   - SSL profiles with their policy, trusted client certificates and
+//     clientAuthConfiguration (always with all three values), and the
+//     listeners' sslProfile references.
 //   - Defaults Azure cannot leave open are written out as e2etls applies
 //     them: requestTimeout 20, a probe's path "/", interval and timeout 30,
 //     unhealthyThreshold 3, drainTimeoutInSec 30 when draining is enabled,
@@ -277,7 +304,11 @@
 // never silently. They are AffinityKey, ReadHeaderTimeout, IdleTimeout,
 // Frontend, DetailedErrors; AuthenticationCertificates and their uses (Standard_v2 has
 // none: a self-signed backend certificate can be its own trusted root); a
-// listener's SSLPolicy (Azure needs an SSL profile for it); a member's
+// listener's SSLPolicy (Azure needs an SSL profile for it); an SSL
+// profile's OCSPResponderURL, OCSPTimeout, CRLs, CRLSource,
+// AllowStaleCRLs, RevocationSoftFail, AllowedIdentities and
+// ForwardClientCert (Azure checks revocation by OCSP only, fails hard, and
+// tells the backend with rewrite rules); a member's
 // Port; a backend setting's PinnedPublicKeys, Identity, SubjectAltNames,
 // Verifier, ClientCertificate, SSLPolicy, HTTP2 and InsecureSkipVerify; a
 // TLS policy
@@ -337,8 +368,9 @@
 //   - sslPolicy (object, see "TLS policies"): the TLS policy of every
 //     listener and backend connection that does not override it. Default
 //     AppGwSslPolicy20220101.
-//   - sslCertificates, trustedRootCertificates, authenticationCertificates
-//     (arrays): see "Certificates".
+//   - sslCertificates, trustedRootCertificates, authenticationCertificates,
+//     trustedClientCertificates (arrays): see "Certificates".
+//   - sslProfiles (array of objects): see "SSL profiles".
 //   - httpListeners, backendAddressPools, backendHttpSettings, probes,
 //     requestRoutingRules, urlPathMaps, redirectConfigurations (arrays of
 //     objects): see the sections below.
@@ -392,6 +424,44 @@
 //
 // Exactly one of certFile and data is required.
 //
+// trustedClientCertificates are the CA chains that SSL profiles trust to
+// issue client certificates ([gateway.TrustedClientCertificate]):
+//
+//   - name (string, required): how SSL profiles reference it.
+//   - certFile (string): a file holding the chain, a root CA and any
+//     intermediates, in PEM (or one certificate in DER or base64 DER).
+//   - data (string): the chain as ARM's "data" holds it: the base64 of a
+//     PEM file or of a DER certificate, or PEM itself.
+//
+// Exactly one of certFile and data is required.
+//
+// # SSL profiles
+//
+// sslProfiles give the listeners that name them a TLS policy and client
+// authentication, mutual TLS ([gateway.SSLProfile]):
+//
+//   - name (string, required): how listeners reference it.
+//   - sslPolicy (object, see "TLS policies"): the policy of its listeners.
+//     Default: the top-level policy.
+//   - trustedClientCertificates (array of names): the CA chains client
+//     certificates must chain to. Default: none, and (in Strict mode) the
+//     profile asks for no client certificate.
+//   - clientAuthConfiguration (object): verifyClientAuthMode ("Strict", a
+//     client without a valid certificate gets 400, or "Passthrough", every
+//     request goes on and the backend is told; default Strict),
+//     verifyClientCertIssuerDN (boolean: the client certificate's issuer
+//     must be the issuer DN of its trusted chain; default false) and
+//     verifyClientRevocation ("None" or "OCSP"; default None), as in
+//     Azure; and as extensions crlFiles (array of file names: CRLs of the
+//     trusted CAs, PEM or DER), allowStaleCRLs and revocationSoftFail
+//     (booleans), ocspResponderUrl (string), ocspTimeout (seconds),
+//     allowedIdentities (array of strings such as
+//     "URI:spiffe://example.org/client", "DNS:client.example" or
+//     "IP:10.0.0.1", see [backendtls.ParseSAN]) and forwardClientCert (an
+//     object: mode, Envoy's "SANITIZE", "FORWARD_ONLY", "APPEND_FORWARD",
+//     "SANITIZE_SET" or "ALWAYS_FORWARD_ONLY", and the booleans subject,
+//     cert, chain, uri and dns, what an element carries besides Hash).
+//
 // # Listeners
 //
 // httpListeners are the frontends ([gateway.Listener]):
@@ -410,6 +480,8 @@
 //     names no listener on the port. Default false.
 //   - sslPolicy (object; extension on a listener): overrides the top-level
 //     policy for this listener.
+//   - sslProfile (string): the name of an sslProfiles entry: the
+//     listener's policy and client authentication. Https only.
 //
 // # Backend address pools
 //

@@ -29,6 +29,9 @@ var specsForDoc = []struct {
 	{"urlPathMaps", &urlPathMapSpec},
 	{"pathRules of a URL path map", &pathRuleSpec},
 	{"redirectConfigurations", &redirectSpec},
+	{"sslProfiles", &sslProfileSpec},
+	{"clientAuthConfiguration of an SSL profile", &clientAuthSpec},
+	{"trustedClientCertificates", &trustedClientCertSpec},
 	{"Every element of a collection", &envelope},
 }
 

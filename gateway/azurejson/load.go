@@ -119,6 +119,13 @@ type Document struct {
 	// Ignored lists every property accepted and ignored, in document
 	// order.
 	Ignored []Note
+	// Files are the local files the configuration was read from, each
+	// once, in the order read: the document (ReadFile), the certificate,
+	// key and CRL files a flat document names, and the files of
+	// Options.CertificateFiles that were used. A program that reloads the
+	// configuration when its files change watches these (examples/appgw
+	// does). A parameters file, given as bytes, is not among them.
+	Files []string
 }
 
 // Load reads the flat, resource or template document at path (see
@@ -153,7 +160,12 @@ func ReadFile(path string, opts Options) (*Document, error) {
 	if opts.BaseDir == "" {
 		opts.BaseDir = filepath.Dir(path)
 	}
-	return Read(data, opts)
+	doc, err := Read(data, opts)
+	if err != nil {
+		return nil, err
+	}
+	doc.Files = slices.Compact(append([]string{path}, doc.Files...))
+	return doc, nil
 }
 
 // Read converts a document into a gateway configuration. The document's
@@ -166,12 +178,24 @@ func ReadFile(path string, opts Options) (*Document, error) {
 // checked here, in every shape; checks of the configuration as a whole are
 // left to [gateway.New].
 func Read(data []byte, opts Options) (*Document, error) {
-	return read(data, opts, func(name string) ([]byte, error) {
+	var files []string
+	doc, err := read(data, opts, func(name string) ([]byte, error) {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(opts.BaseDir, name)
 		}
+		files = append(files, name)
 		return readFile(name)
 	})
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool)
+	doc.Files = slices.DeleteFunc(append(files, doc.Files...), func(f string) bool {
+		dup := seen[f]
+		seen[f] = true
+		return dup
+	})
+	return doc, nil
 }
 
 // read is Read with the flat format's files read by readFile, which
@@ -209,6 +233,7 @@ func read(data []byte, opts Options, readFile func(name string) ([]byte, error))
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	doc.Ignored = d.notes
+	doc.Files = d.files
 	return doc, nil
 }
 

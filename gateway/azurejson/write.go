@@ -197,6 +197,8 @@ var collectionOf = map[string]string{
 	"sslCertificate":            "sslCertificates",
 	"trustedRootCertificate":    "trustedRootCertificates",
 	"authenticationCertificate": "authenticationCertificates",
+	"trustedClientCertificate":  "trustedClientCertificates",
+	"sslProfile":                "sslProfiles",
 	"listener":                  "httpListeners",
 	"pool":                      "backendAddressPools",
 	"backendHttpSetting":        "backendHttpSettingsCollection",
@@ -373,6 +375,8 @@ func (w *writer) gateway() armGatewayProps {
 	w.collect("sslCertificate", len(cfg.SSLCertificates), func(i int) string { return cfg.SSLCertificates[i].Name })
 	w.collect("trustedRootCertificate", len(cfg.TrustedRootCertificates), func(i int) string { return cfg.TrustedRootCertificates[i].Name })
 	w.collect("authenticationCertificate", len(cfg.AuthenticationCertificates), func(i int) string { return cfg.AuthenticationCertificates[i].Name })
+	w.collect("trustedClientCertificate", len(cfg.TrustedClientCertificates), func(i int) string { return cfg.TrustedClientCertificates[i].Name })
+	w.collect("sslProfile", len(cfg.SSLProfiles), func(i int) string { return cfg.SSLProfiles[i].Name })
 	w.collect("listener", len(cfg.Listeners), func(i int) string { return cfg.Listeners[i].Name })
 	w.collect("pool", len(cfg.Pools), func(i int) string { return cfg.Pools[i].Name })
 	w.collect("backendHttpSetting", len(cfg.BackendHTTPSettings), func(i int) string { return cfg.BackendHTTPSettings[i].Name })
@@ -420,6 +424,8 @@ func (w *writer) gateway() armGatewayProps {
 	for _, c := range cfg.AuthenticationCertificates {
 		w.unsupported("authenticationCertificate "+strconv.Quote(c.Name), whyNoAuthCerts)
 	}
+	p.TrustedClientCertificates = w.trustedClientCertificates()
+	p.SSLProfiles = w.sslProfiles()
 	p.FrontendIPConfigurations, p.FrontendPorts, p.HTTPListeners = w.listeners()
 	for _, pool := range cfg.Pools {
 		p.BackendAddressPools = append(p.BackendAddressPools, w.pool(pool))
@@ -510,6 +516,11 @@ func (w *writer) sslCertificates() []armElem {
 	}
 	for _, c := range w.cfg.SSLCertificates {
 		path := "sslCertificate " + strconv.Quote(c.Name)
+		if c.Source != nil && len(c.Certificate.Certificate) == 0 {
+			if cur, _ := c.Source.Current(); cur != nil {
+				c.Certificate = *cur // its current version
+			}
+		}
 		if len(c.Certificate.OCSPStaple) > 0 {
 			w.unsupported(path+": Certificate.OCSPStaple", "an OCSP staple given with the certificate; Azure staples its own")
 		}
@@ -563,6 +574,11 @@ func encodePFX(c tls.Certificate, password string) ([]byte, error) {
 // namedCertificate writes a trusted root certificate: the certificate in
 // base64 DER.
 func (w *writer) namedCertificate(coll, kind string, c gateway.NamedCertificate) armElem {
+	if c.Source != nil && c.Certificate == nil {
+		if cur, _ := c.Source.Current(); len(cur) == 1 {
+			c.Certificate = cur[0] // its current version
+		}
+	}
 	var data string
 	if c.Certificate != nil {
 		data = base64.StdEncoding.EncodeToString(c.Certificate.Raw)
@@ -584,7 +600,7 @@ func (w *writer) listeners() (fronts, ports, listeners []armElem) {
 	for _, l := range w.cfg.Listeners {
 		path := "listener " + strconv.Quote(l.Name)
 		if !l.SSLPolicy.IsZero() {
-			w.unsupported(path+": SSLPolicy", "a listener's own TLS policy needs an SSL profile, which azurejson does not write yet; the listener gets the gateway's policy")
+			w.unsupported(path+": SSLPolicy", "a listener's own TLS policy needs an SSL profile in Azure: give the listener a profile (SSLProfiles) with that policy; without, the listener gets the gateway's policy")
 		}
 		if l.Port > maxV2Port {
 			w.failf(path, "Port %d: Standard_v2 listens on ports 1-%d (Azure keeps the ports above for itself)", l.Port, maxV2Port)
@@ -619,6 +635,7 @@ func (w *writer) listeners() (fronts, ports, listeners []armElem) {
 			props.HostNames = w.lits(l.HostNames)
 		}
 		props.SSLCertificate = w.ref(path, "SSLCertificate", "sslCertificate", l.SSLCertificate)
+		props.SSLProfile = w.ref(path, "SSLProfile", "sslProfile", l.SSLProfile)
 		listeners = append(listeners, w.elem("httpListeners", l.Name, props))
 	}
 	if publicUsed || w.opts.PublicIPAddressID != "" {
@@ -922,6 +939,8 @@ type armGatewayProps struct {
 	GatewayIPConfigurations       []armElem     `json:"gatewayIPConfigurations"`
 	SSLCertificates               []armElem     `json:"sslCertificates,omitempty"`
 	TrustedRootCertificates       []armElem     `json:"trustedRootCertificates,omitempty"`
+	TrustedClientCertificates     []armElem     `json:"trustedClientCertificates,omitempty"`
+	SSLProfiles                   []armElem     `json:"sslProfiles,omitempty"`
 	FrontendIPConfigurations      []armElem     `json:"frontendIPConfigurations"`
 	FrontendPorts                 []armElem     `json:"frontendPorts"`
 	HTTPListeners                 []armElem     `json:"httpListeners"`
@@ -968,6 +987,7 @@ type armListenerProps struct {
 	HostName                    string   `json:"hostName,omitempty"`
 	HostNames                   []string `json:"hostNames,omitempty"`
 	SSLCertificate              *armRef  `json:"sslCertificate,omitempty"`
+	SSLProfile                  *armRef  `json:"sslProfile,omitempty"`
 	RequireServerNameIndication bool     `json:"requireServerNameIndication,omitempty"`
 }
 

@@ -630,10 +630,11 @@ func TestWriterKnowsEveryField(t *testing.T) {
 		reflect.TypeFor[gateway.Config](): {
 			"Listeners", "Rules", "URLPathMaps", "Redirects", "Pools", "BackendHTTPSettings", "Probes",
 			"SSLCertificates", "TrustedRootCertificates", "AuthenticationCertificates", "SSLPolicy", "DisableHTTP2", // written
+			"SSLProfiles", "TrustedClientCertificates", // written
 			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", // refused
 			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", // wiring
 		},
-		reflect.TypeFor[gateway.Listener]():   {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy"},
+		reflect.TypeFor[gateway.Listener]():   {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy", "SSLProfile"},
 		reflect.TypeFor[gateway.Rule]():       {"Name", "Listener", "Priority", "Pool", "BackendHTTPSetting", "URLPathMap", "Redirect"},
 		reflect.TypeFor[gateway.URLPathMap](): {"Name", "DefaultPool", "DefaultBackendHTTPSetting", "DefaultRedirect", "PathRules"},
 		reflect.TypeFor[gateway.PathRule]():   {"Name", "Paths", "Pool", "BackendHTTPSetting", "Redirect"},
@@ -651,8 +652,14 @@ func TestWriterKnowsEveryField(t *testing.T) {
 			"Name", "Protocol", "Host", "PickHostNameFromBackendHTTPSettings", "Path", "Port", "Interval", "Timeout",
 			"UnhealthyThreshold", "StatusCodes", "Body",
 		},
-		reflect.TypeFor[gateway.SSLCertificate]():   {"Name", "Certificate"},
-		reflect.TypeFor[gateway.NamedCertificate](): {"Name", "Certificate"},
+		reflect.TypeFor[gateway.SSLCertificate]():   {"Name", "Certificate", "Source"}, // a Source as its current version
+		reflect.TypeFor[gateway.NamedCertificate](): {"Name", "Certificate", "Source"},
+		reflect.TypeFor[gateway.SSLProfile]():       {"Name", "SSLPolicy", "TrustedClientCertificates", "ClientAuth"},
+		reflect.TypeFor[gateway.ClientAuth](): {
+			"Mode", "VerifyClientCertIssuerDN", "VerifyClientRevocation", // written
+			"OCSPResponderURL", "OCSPTimeout", "CRLs", "CRLSource", "AllowStaleCRLs", "RevocationSoftFail", "AllowedIdentities", "ForwardClientCert", // refused
+		},
+		reflect.TypeFor[gateway.TrustedClientCertificate](): {"Name", "Certificates", "Source"},
 	}
 	for typ, fields := range known {
 		var got []string

@@ -23,4 +23,10 @@
 // Listener ports in the Config are placeholders: Start binds a free
 // loopback port for each distinct one and rewrites the listeners to it, so
 // X-Forwarded-Port and redirects name the port really served.
+//
+// Mutual TLS: [PKI.ClientCertificate] mints a client certificate,
+// [PKI.TrustedClientCertificate] trusts the PKI's root for client
+// certificates (an SSL profile names it), and [PKI.ClientWithCertificate]
+// is a client that presents a certificate, of this PKI or any other, to
+// test refusals too.
 package gatewaytest

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -169,6 +171,52 @@ func (p *PKI) SSLCertificate(name string, hostNames ...string) gateway.SSLCertif
 // TrustedRoot returns the PKI's root as a trusted root certificate named name.
 func (p *PKI) TrustedRoot(name string) gateway.NamedCertificate {
 	return gateway.NamedCertificate{Name: name, Certificate: p.Root.Certificate}
+}
+
+// ClientCertificate mints a client certificate issued by the PKI's root
+// for commonName, for TLS client authentication (its extended key usage is
+// clientAuth), with sans as its subject alternative names: DNS names, IP
+// addresses, or URIs such as SPIFFE IDs (any name with "://"). Present it
+// with [PKI.ClientWithCertificate]; trust it with
+// [PKI.TrustedClientCertificate].
+func (p *PKI) ClientCertificate(commonName string, sans ...string) *tlstest.Cert {
+	o := tlstest.Options{CommonName: commonName, KeyType: tlstest.ECDSAP256}
+	for _, n := range sans {
+		switch ip := net.ParseIP(n); {
+		case ip != nil:
+			o.IPAddresses = append(o.IPAddresses, ip)
+		case strings.Contains(n, "://"):
+			u, err := url.Parse(n)
+			if err != nil {
+				panic("gatewaytest: ClientCertificate: " + err.Error())
+			}
+			o.URIs = append(o.URIs, u)
+		default:
+			o.DNSNames = append(o.DNSNames, n)
+		}
+	}
+	return p.Root.NewClientLeaf(o)
+}
+
+// TrustedClientCertificate returns the PKI's root as a trusted client CA
+// chain named name, for Config.TrustedClientCertificates and an
+// SSLProfile's TrustedClientCertificates.
+func (p *PKI) TrustedClientCertificate(name string) gateway.TrustedClientCertificate {
+	return gateway.TrustedClientCertificate{Name: name, Certificates: []*x509.Certificate{p.Root.Certificate}}
+}
+
+// ClientWithCertificate returns [PKI.Client] presenting cert, with the
+// intermediates of its chain, whenever a server asks for a client
+// certificate, even if its issuer is not among the CAs the server names
+// (crypto/tls would then send none): cert may come from any CA, to test
+// refusals.
+func (p *PKI) ClientWithCertificate(cert *tlstest.Cert) *http.Client {
+	c := p.Client()
+	chain := cert.FullChain()
+	c.Transport.(*http.Transport).TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		return &chain, nil
+	}
+	return c
 }
 
 // Pool returns a certificate pool holding the PKI's root.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/e2etls/e2etls/clientauth"
 	"github.com/e2etls/e2etls/internal/accesslog"
 	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/policy"
@@ -30,10 +31,11 @@ type exchange struct {
 	setting     string
 	member      string
 	backendTLS  *tls.ConnectionState
-	backendTime time.Duration // to the response head of the attempt that answered
-	lastByte    time.Duration // to the end of its body
-	connect     time.Duration // the new connection of the attempt that answered, if any
-	status      int           // the backend's
+	client      *clientauth.Verdict // the client certificate's, on a listener with client authentication
+	backendTime time.Duration       // to the response head of the attempt that answered
+	lastByte    time.Duration       // to the end of its body
+	connect     time.Duration       // the new connection of the attempt that answered, if any
+	status      int                 // the backend's
 	reason      string
 	msg         string // the failure's account, as detailed errors give it
 	err         error
@@ -243,6 +245,7 @@ func (s *Snapshot) logExchange(r *http.Request, x *exchange, level slog.Level) {
 	if x.backendTLS != nil {
 		attrs = append(attrs, slog.String("backend_tls", tlsSummary(x.backendTLS)))
 	}
+	attrs = clientCertificateAttrs(attrs, x)
 	if x.reason != "" {
 		attrs = append(attrs, slog.String("reason", x.reason))
 	}

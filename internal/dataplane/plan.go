@@ -55,6 +55,13 @@ type Listener struct {
 	TLS *tls.Config
 	// Certificate names the listener's certificate, "" for HTTP.
 	Certificate string
+	// Profile names the listener's SSL profile, "" for none. A request
+	// whose connection was set up under another profile's configuration
+	// than its Host's listener's gets 421 (see clientcert.go).
+	Profile string
+	// ClientAuth is the client authentication of the listener's profile;
+	// nil when the listener asks for no client certificate.
+	ClientAuth *ClientAuth
 }
 
 // Rule is a routing rule.

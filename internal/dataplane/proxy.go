@@ -113,6 +113,9 @@ func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
 	} else {
 		x.scheme, x.port = connectionOf(r)
 	}
+	if !s.checkClientCertificate(in, w, r, x, rt.Listener) {
+		return
+	}
 	if rt.Redirect != nil {
 		w.Header().Set("Location", rt.Redirect.Location)
 		w.Header().Set("Server", ServerName)
@@ -229,6 +232,7 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 	}
 	forwardedHeaders(out.Header, r, x.scheme, x.port)
 	out.Header[RequestIDHeader] = []string{x.requestID}
+	forwardClientCert(out.Header, x)
 	*out.URL = url.URL{Path: path, RawQuery: r.URL.RawQuery}
 	if path == r.URL.Path {
 		out.URL.RawPath = r.URL.RawPath

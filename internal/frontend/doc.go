@@ -5,7 +5,10 @@
 // HTTP connections to the other. The servers are given as ConnServers:
 // the gateway's own (internal/h1 and internal/h2, see Own) or net/http's
 // (NetHTTP). A client that speaks plain HTTP to a TLS port gets a short
-// 400 answer.
+// 400 answer. After each handshake, and before the connection is handed
+// over, Port.AfterHandshake (the gateway's client certificate check)
+// computes a value that every request of the connection carries in its
+// context (httpwire.ConnValue), whichever server serves it.
 //
 // It imports nothing of this module but the wire servers it can build and
 // httpwire.

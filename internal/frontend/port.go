@@ -20,8 +20,10 @@ var ErrClosed = errors.New("frontend: port closed")
 // handshake (or plain, on an HTTP port).
 type ConnServer interface {
 	// ServeConn serves c until it closes. It may return before (a server
-	// that serves connections in goroutines of its own).
-	ServeConn(c net.Conn)
+	// that serves connections in goroutines of its own). Every request's
+	// context on c carries ctx's values (httpwire.ConnValue); ctx never
+	// ends.
+	ServeConn(ctx context.Context, c net.Conn)
 	// Shutdown stops serving: idle connections close, active ones finish
 	// their requests. It returns ctx's error if ctx ends first.
 	Shutdown(ctx context.Context) error
@@ -64,6 +66,14 @@ type Port struct {
 	// the SNI the client sent, "" if none or unknown), and how long it
 	// took. It runs in the connection's goroutine and must not block.
 	OnHandshake func(cs *tls.ConnectionState, sni string, err error, took time.Duration)
+	// AfterHandshake, when set, runs after every successful TLS
+	// handshake, resumed or not, in the connection's goroutine and before
+	// the connection is handed to a server: no byte of a request is read
+	// before it returns, and what it returns is attached to the context of
+	// every request on the connection (httpwire.ConnValue), whichever
+	// server serves it. The gateway verifies client certificates here. ctx
+	// ends when the port stops. Nil means nothing is attached.
+	AfterHandshake func(ctx context.Context, c *tls.Conn) any
 
 	once      sync.Once
 	ctx       context.Context // ends when the port stops: handshakes in progress end
@@ -144,7 +154,7 @@ func isTemporary(err error) bool {
 
 func (p *Port) servePlain(c net.Conn) {
 	p.wg.Done()
-	p.HTTP1.ServeConn(c)
+	p.HTTP1.ServeConn(context.Background(), c)
 }
 
 func (p *Port) handshake(raw net.Conn) {
@@ -167,12 +177,18 @@ func (p *Port) handshake(raw net.Conn) {
 		p.OnHandshake(&cs, cs.ServerName, nil, time.Since(start))
 	}
 	tc.SetDeadline(time.Time{})
+	// The connection's context carries values only: it must not end when
+	// the port stops, or Shutdown would cut the requests it lets finish.
+	ctx := context.Background()
+	if p.AfterHandshake != nil {
+		ctx = httpwire.WithConnValue(ctx, p.AfterHandshake(p.ctx, tc))
+	}
 	p.wg.Done()
 	if tc.ConnectionState().NegotiatedProtocol == "h2" {
-		p.HTTP2.ServeConn(tc)
+		p.HTTP2.ServeConn(ctx, tc)
 		return
 	}
-	p.HTTP1.ServeConn(tc)
+	p.HTTP1.ServeConn(ctx, tc)
 }
 
 // handshakeFailed logs a failed handshake, as net/http does, and answers a

@@ -46,6 +46,7 @@ func NetHTTP(h http.Handler, log *slog.Logger, t *httpwire.Timeouts) ConnServer 
 		conns:  make(chan net.Conn),
 		done:   make(chan struct{}),
 		served: make(chan struct{}),
+		values: make(map[net.Conn]any),
 	}
 	s.srv = &http.Server{
 		Handler:           s,
@@ -63,6 +64,20 @@ func NetHTTP(h http.Handler, log *slog.Logger, t *httpwire.Timeouts) ConnServer 
 			MaxReceiveBufferPerStream:     256 << 10,
 			MaxReceiveBufferPerConnection: 1 << 20,
 		},
+	}
+	// A connection's value (httpwire.ConnValue) reaches its requests
+	// through the connection's context, which net/http makes as it accepts
+	// the connection from connListener: ServeConn has recorded the value by
+	// then, and it is taken out here.
+	s.srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		s.mu.Lock()
+		v, ok := s.values[c]
+		delete(s.values, c)
+		s.mu.Unlock()
+		if !ok {
+			return ctx
+		}
+		return httpwire.WithConnValue(ctx, v)
 	}
 	// The TLS handshake is done: net/http's server sees a *tls.Conn that
 	// has negotiated its protocol and serves HTTP/2 on it when that is h2.
@@ -94,16 +109,21 @@ type netHTTP struct {
 	started bool // srv.Serve runs (or ran)
 	stopped bool
 	addr    net.Addr
+	values  map[net.Conn]any // connections handed over, until net/http takes their value
 }
 
 // ServeConn hands c to net/http's server, which serves it in a goroutine
-// of its own. The first call starts the server.
-func (s *netHTTP) ServeConn(c net.Conn) {
+// of its own; ctx's connection value (httpwire.ConnValue) goes with it.
+// The first call starts the server.
+func (s *netHTTP) ServeConn(ctx context.Context, c net.Conn) {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
 		c.Close()
 		return
+	}
+	if v := httpwire.ConnValue(ctx); v != nil {
+		s.values[c] = v
 	}
 	if !s.started {
 		s.started = true
@@ -136,6 +156,9 @@ func (s *netHTTP) ServeConn(c net.Conn) {
 		if h2 {
 			s.forgetPreface(c)
 		}
+		s.mu.Lock()
+		delete(s.values, c)
+		s.mu.Unlock()
 		c.Close()
 	}
 }

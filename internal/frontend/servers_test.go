@@ -180,7 +180,7 @@ func TestNetHTTPStopsItsGoroutines(t *testing.T) {
 			// A connection handed over after the stop is closed.
 			a, b := net.Pipe()
 			defer b.Close()
-			s.ServeConn(a)
+			s.ServeConn(context.Background(), a)
 			_, err := a.Write([]byte("x"))
 			assert.True(t, errors.Is(err, io.ErrClosedPipe), "%v", err)
 		})

@@ -81,9 +81,11 @@ type conn struct {
 }
 
 // ServeConn serves nc, a handshaken connection (a *tls.Conn, or plain TCP
-// for an HTTP listener), until it closes. It runs in the caller's
-// goroutine; after Shutdown or Close it closes nc at once.
-func (s *Server) ServeConn(nc net.Conn) {
+// for an HTTP listener), until it closes. Every request's context derives
+// from ctx, which carries the connection's values (httpwire.ConnValue) and
+// must not end before nc does. It runs in the caller's goroutine; after
+// Shutdown or Close it closes nc at once.
+func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	s.init()
 	c := &conn{s: s, nc: nc, remote: nc.RemoteAddr().String()}
 	if !s.conns.Add(c) {
@@ -96,7 +98,7 @@ func (s *Server) ServeConn(nc net.Conn) {
 	} else {
 		c.keep = true
 	}
-	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	c.ctx, c.cancel = context.WithCancelCause(ctx)
 	c.template = (&http.Request{}).WithContext(c.ctx)
 	c.req = new(http.Request)
 	c.header = make(http.Header, 16)

@@ -145,9 +145,11 @@ type stream struct {
 	handlerDone  bool
 }
 
-// serveConn serves an HTTP/2 connection until it closes. It runs in the
+// ServeConn serves an HTTP/2 connection until it closes. Every stream's
+// request context derives from ctx, which carries the connection's values
+// (httpwire.ConnValue) and must not end before nc does. It runs in the
 // goroutine that did the handshake.
-func (s *Server) ServeConn(nc net.Conn) {
+func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	s.init()
 	c := &conn{s: s, conn: nc, remote: nc.RemoteAddr().String(),
 		streams: make(map[uint32]*stream), sendWindow: h2DefaultWindow, initWindow: h2DefaultWindow,
@@ -157,7 +159,7 @@ func (s *Server) ServeConn(nc net.Conn) {
 		cs := tc.ConnectionState()
 		c.tls = &cs
 	}
-	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	c.ctx, c.cancel = context.WithCancelCause(ctx)
 	c.zero = (&http.Request{}).WithContext(c.ctx)
 	c.fr = http2.NewFramer(connWriter{c}, nc)
 	c.fr.SetMaxReadFrameSize(h2DefaultFrameSize)
