@@ -54,8 +54,6 @@ const (
 
 	whySSLProfile = "SSL profiles (per-listener TLS policies and client certificate authentication)"
 	whyClientCA   = "trusted client certificates (mutual TLS with clients)"
-	whyRewrite    = "rewrite rule sets (header and URL rewrites)"
-	whyErrorPage  = "custom error pages"
 )
 
 // pending are the Azure features being added to the gateway now. Each is
@@ -67,8 +65,6 @@ const (
 var pending = map[string]func(a *armDecoder, props *object, key string){
 	"sslProfiles":               nil, // per-listener TLS policy and client certificates
 	"trustedClientCertificates": nil, // client certificate authorities for mutual TLS
-	"rewriteRuleSets":           nil, // header and URL rewrites
-	"customErrorConfigurations": nil, // custom error pages
 }
 
 // envelope are the members every sub-resource may have besides its
@@ -135,7 +131,7 @@ var gatewayProps = kindSpec{
 		"sslPolicy", "sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 		"frontendIPConfigurations", "frontendPorts", "httpListeners", "backendAddressPools",
 		"backendHttpSettingsCollection", "probes", "requestRoutingRules", "urlPathMaps",
-		"redirectConfigurations", "enableHttp2",
+		"redirectConfigurations", "enableHttp2", "rewriteRuleSets", "customErrorConfigurations",
 	},
 	ignored: []field{
 		{name: "sku", reason: "the SKU, tier and instance count of the Azure deployment"},
@@ -152,8 +148,6 @@ var gatewayProps = kindSpec{
 	refused: []field{
 		{name: "sslProfiles", reason: whySSLProfile, feature: "sslProfiles"},
 		{name: "trustedClientCertificates", reason: whyClientCA, feature: "trustedClientCertificates"},
-		{name: "rewriteRuleSets", reason: whyRewrite, feature: "rewriteRuleSets"},
-		{name: "customErrorConfigurations", reason: whyErrorPage, feature: "customErrorConfigurations"},
 		{name: "webApplicationFirewallConfiguration", reason: whyWAF},
 		{name: "firewallPolicy", reason: whyWAF},
 		{name: "privateLinkConfigurations", reason: "Azure Private Link"},
@@ -214,7 +208,7 @@ var frontendPortSpec = kindSpec{
 var listenerSpec = kindSpec{
 	honoured: []string{
 		"frontendIPConfiguration", "frontendPort", "protocol", "hostName", "hostNames",
-		"sslCertificate", "requireServerNameIndication",
+		"sslCertificate", "requireServerNameIndication", "customErrorConfigurations",
 	},
 	ignored: []field{
 		{name: "provisioningState", reason: whyState},
@@ -222,7 +216,6 @@ var listenerSpec = kindSpec{
 	},
 	refused: []field{
 		{name: "sslProfile", reason: whySSLProfile, feature: "sslProfiles"},
-		{name: "customErrorConfigurations", reason: whyErrorPage, feature: "customErrorConfigurations"},
 		{name: "firewallPolicy", reason: whyWAF},
 	},
 }
@@ -279,36 +272,38 @@ var probeSpec = kindSpec{
 var ruleSpec = kindSpec{
 	honoured: []string{
 		"ruleType", "priority", "httpListener", "backendAddressPool", "backendHttpSettings",
-		"urlPathMap", "redirectConfiguration",
+		"urlPathMap", "redirectConfiguration", "rewriteRuleSet",
 	},
 	ignored: []field{{name: "provisioningState", reason: whyState}},
 	refused: []field{
-		{name: "rewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "loadDistributionPolicy", reason: whyLoadDist},
 		{name: "entraJWTValidationConfig", reason: whyJWT},
 	},
 }
 
 var urlPathMapSpec = kindSpec{
-	honoured: []string{"defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules"},
+	honoured: []string{"defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules", "defaultRewriteRuleSet"},
 	ignored: []field{
 		{name: "provisioningState", reason: whyState},
 		{name: "requestRoutingRules", reason: whyBackRef},
 	},
 	refused: []field{
-		{name: "defaultRewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "defaultLoadDistributionPolicy", reason: whyLoadDist},
 	},
 }
 
 var pathRuleSpec = kindSpec{
-	honoured: []string{"paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration"},
+	honoured: []string{"paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration", "rewriteRuleSet"},
 	ignored:  []field{{name: "provisioningState", reason: whyState}},
 	refused: []field{
-		{name: "rewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "loadDistributionPolicy", reason: whyLoadDist},
 		{name: "firewallPolicy", reason: whyWAF},
 	},
+}
+
+var rewriteRuleSetSpec = kindSpec{
+	honoured: []string{"rewriteRules"},
+	ignored:  []field{{name: "provisioningState", reason: whyState}},
 }
 
 var redirectSpec = kindSpec{

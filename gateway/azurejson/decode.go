@@ -17,6 +17,7 @@ import (
 type decoder struct {
 	src      *source
 	readFile func(name string) ([]byte, error) // name as written in the file
+	baseDir  string                            // Options.BaseDir
 	problems []problem
 	notes    []Note
 
@@ -49,7 +50,7 @@ type nameRef struct {
 var flatCollections = []string{
 	"sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 	"httpListeners", "backendAddressPools", "backendHttpSettings", "probes",
-	"urlPathMaps", "redirectConfigurations",
+	"urlPathMaps", "redirectConfigurations", "rewriteRuleSets",
 }
 
 // collectFlatNames records the element names of the flat document top's

@@ -29,6 +29,7 @@ var specsForDoc = []struct {
 	{"urlPathMaps", &urlPathMapSpec},
 	{"pathRules of a URL path map", &pathRuleSpec},
 	{"redirectConfigurations", &redirectSpec},
+	{"rewriteRuleSets", &rewriteRuleSetSpec},
 	{"Every element of a collection", &envelope},
 }
 
