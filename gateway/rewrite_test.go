@@ -1,8 +1,12 @@
 package gateway_test
 
 import (
+	"bufio"
+	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -301,7 +305,9 @@ func TestCustomErrorPages(t *testing.T) {
 			CustomErrorPages: []gateway.CustomErrorPage{{StatusCode: 503, PageURL: file}}},
 	}
 	cfg.SSLCertificates = []gateway.SSLCertificate{pki.SSLCertificate("front", "shop.example", "other.example", "plain.example")}
-	cfg.CustomErrorPages = []gateway.CustomErrorPage{{StatusCode: 502, PageURL: pages.URL + "/maintenance.html"}}
+	badRequest := filepath.Join(dir, "400.html")
+	require.NoError(t, os.WriteFile(badRequest, []byte("<!DOCTYPE html><h1>bad request</h1>"), 0o644))
+	cfg.CustomErrorPages = []gateway.CustomErrorPage{{StatusCode: 502, PageURL: pages.URL + "/maintenance.html"}, {StatusCode: 400, PageURL: badRequest}}
 	cfg.Rules = []gateway.Rule{
 		{Name: "web", Listener: "web", Pool: "app", BackendHTTPSetting: "tls"},
 		{Name: "other", Listener: "other", Pool: "app", BackendHTTPSetting: "tls"},
@@ -318,6 +324,15 @@ func TestCustomErrorPages(t *testing.T) {
 	assert.Regexp(t, `^[0-9a-f]{32}$`, r.header.Get("X-Request-Id"))
 	assert.Contains(t, logs.String(), "reason=hostname-mismatch", "the log keeps the account")
 	assert.Contains(t, logs.String(), "status=502")
+
+	// A request the frontend refuses before routing it gets the global
+	// page, whatever listener its Host names.
+	conn := dialTLS(t, pki, gw.Port("web"), "shop.example", tls.VersionTLS13, "http/1.1")
+	io.WriteString(conn, "POST / HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+	raw := readRaw(t, bufio.NewReader(conn))
+	assert.Equal(t, http.StatusBadRequest, raw.status)
+	assert.Equal(t, "ambiguous-length", raw.reason)
+	assert.Equal(t, "<!DOCTYPE html><h1>bad request</h1>", raw.body)
 
 	// A member that failed verification is out of rotation: the next 502s
 	// are the gateway's own too (no-healthy-backend), with the same pages.
@@ -392,4 +407,84 @@ func TestCustomErrorPagesRefused(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.Equal(t, 1, strings.Count(err.Error(), "customErrorPage 404"), "each problem once")
+}
+
+// TestRewritePathOverride: a URL rewrite without reroute keeps the request
+// on its route, and the backend setting's path override applies to the
+// rewritten path as to a client's.
+func TestRewritePathOverride(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := startEcho(t, pki, "app", "api.internal")
+	cfg := basicConfig(pki, "api.internal", backend.Member())
+	cfg.BackendHTTPSettings[0].Path = "/app/"
+	cfg.URLPathMaps = []gateway.URLPathMap{{Name: "m", DefaultPool: "app", DefaultBackendHTTPSetting: "tls", DefaultRewriteRuleSet: "v2",
+		PathRules: []gateway.PathRule{{Name: "images", Paths: []string{"/images/*"}, Pool: "app", BackendHTTPSetting: "tls", RewriteRuleSet: "v2"}}}}
+	cfg.Rules = []gateway.Rule{{Name: "all", Listener: "web", URLPathMap: "m"}}
+	cfg.RewriteRuleSets = []rewrite.RuleSet{{Name: "v2", Rules: []rewrite.Rule{{Name: "v2", Sequence: 1,
+		Conditions: []rewrite.Condition{{Variable: "var_uri_path", Pattern: `^/(images|old)/(.*)$`}},
+		Actions:    rewrite.ActionSet{URL: &rewrite.URLAction{ModifiedPath: "/{var_uri_path_1}/v2/{var_uri_path_2}"}},
+	}}}}
+	gw := gatewaytest.Start(t, cfg)
+	c := newClient(t, pki)
+	for _, tt := range []struct{ path, want string }{
+		{"/old/a", "/app/old/v2/a"},        // the default: the override is prepended
+		{"/images/a.png", "/app/v2/a.png"}, // still the path rule: its literal "/images/" replaced
+		{"/other", "/app/other"},           // no rewrite: the override as always
+		{"/old/../images/x", "/app/v2/x"},  // cleaned before routing and rewriting
+	} {
+		r := get(t, c, gw.URL("web", "shop.example")+tt.path)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		assert.Equal(t, tt.want, r.echo.Path, tt.path)
+	}
+}
+
+// TestCustomErrorPagesGeneric: without detailed errors, the page is all
+// the client learns (with the request's ID); requests the gateway answers
+// before routing them (a refused request head, the 503 of a gateway
+// shutting down) get the global page.
+func TestCustomErrorPagesGeneric(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := startEcho(t, pki, "wrong", "wrong.internal")
+	dir := t.TempDir()
+	page := func(name, body string) string {
+		file := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(file, []byte(body), 0o644))
+		return file
+	}
+	var logs logBuffer
+	cfg := basicConfig(pki, "api.internal", backend.Member())
+	cfg.Logger = logs.logger()
+	cfg.CustomErrorPages = []gateway.CustomErrorPage{
+		{StatusCode: 502, PageURL: page("502.html", "<!DOCTYPE html><p>bad gateway, sorry</p>")},
+		{StatusCode: 503, PageURL: page("503.html", "<!DOCTYPE html><p>closing</p>")},
+		{StatusCode: 400, PageURL: page("400.htm", "<!DOCTYPE html><p>bad request</p>")},
+	}
+	gw, err := gateway.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { gw.Close() })
+	srv := httptest.NewServer(gw.Handler())
+	t.Cleanup(srv.Close)
+	client := srv.Client()
+	t.Cleanup(client.CloseIdleConnections)
+
+	r := get(t, client, srv.URL+"/")
+	require.Equal(t, http.StatusBadGateway, r.status)
+	assert.Equal(t, "<!DOCTYPE html><p>bad gateway, sorry</p>", r.body)
+	assert.Empty(t, r.header.Get(gateway.ErrorHeader), "no reason header without detailed errors")
+	id := r.header.Get("X-Request-Id")
+	assert.Regexp(t, `^[0-9a-f]{32}$`, id)
+	assert.Contains(t, logs.String(), "reason=hostname-mismatch")
+	assert.Contains(t, logs.String(), "request_id="+id, "the log record is the response's")
+
+	// A request head over the limits, refused before routing.
+	r = get(t, client, srv.URL+"/", "X-Big", strings.Repeat("a", 40<<10))
+	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, r.status, "431 has no page: Azure allows none")
+	assert.NotContains(t, r.body, "<p>")
+
+	require.NoError(t, gw.Shutdown(t.Context()))
+	r = get(t, client, srv.URL+"/late")
+	assert.Equal(t, http.StatusServiceUnavailable, r.status)
+	assert.Equal(t, "<!DOCTYPE html><p>closing</p>", r.body, "answered before routing: the global page")
 }
