@@ -46,7 +46,7 @@ func iisBackend(name string) http.Handler {
 //     rebuilt from the condition's capture groups, X-Forwarded-For without
 //     ports, the tenant of the host name in a request header, "parameter
 //     based path selection" (category=shoes rerouted to the shoes path
-//     rule), and a Host header from the client's X-Set-Host;
+//     rule), and a response header when a request header is present;
 //   - /article/*: a friendly URL rewritten to the query string the
 //     backend wants;
 //   - /loop*: a set that reroutes to its own path rule forever;
@@ -100,6 +100,11 @@ func rewriteConfig(pki *gatewaytest.PKI, generic, shoes, client *gatewaytest.Bac
 				Actions: rewrite.ActionSet{RequestHeaders: []rewrite.HeaderAction{
 					{Name: "X-Tenant", Value: "{http_req_Host_1}"},
 				}}},
+			{Name: "private-if-authorized", Sequence: 600,
+				Conditions: []rewrite.Condition{{Variable: "http_req_Authorization", Pattern: ".+"}},
+				Actions: rewrite.ActionSet{ResponseHeaders: []rewrite.HeaderAction{
+					{Name: "Cache-Control", Value: "private"},
+				}}},
 		}},
 		{Name: "friendly", Rules: []rewrite.Rule{{Name: "article", Sequence: 100,
 			Conditions: []rewrite.Condition{{Variable: "var_uri_path", Pattern: `^/article/(.*)/(.*)$`, IgnoreCase: true}},
@@ -140,6 +145,13 @@ func TestRewriteAzureExamples(t *testing.T) {
 		assert.Equal(t, "generic", r.echo.Server)
 		assert.Equal(t, "max-age=31536000", r.header.Get("Strict-Transport-Security"))
 		assert.Empty(t, r.header.Values("Server"), "the backend's Server header is removed")
+	})
+	t.Run("presence of a request header", func(t *testing.T) {
+		r := get(t, c, base+"/cart", "Authorization", "Bearer x")
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		assert.Equal(t, "private", r.header.Get("Cache-Control"))
+		r = get(t, c, base+"/cart")
+		assert.Empty(t, r.header.Values("Cache-Control"))
 	})
 	t.Run("Location of a backend redirect", func(t *testing.T) {
 		r := get(t, c, base+"/login-redirect")
@@ -204,6 +216,7 @@ func TestRewriteAzureExamples(t *testing.T) {
 // TestRewriteRefused: what no rule may do is refused by New, every problem
 // at once, each with its place.
 func TestRewriteRefused(t *testing.T) {
+	checkLeaks(t)
 	pki := gatewaytest.NewPKI()
 	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: 1})
 	set := func(name string, req, resp []rewrite.HeaderAction) rewrite.RuleSet {
@@ -456,6 +469,12 @@ func TestCustomErrorPagesGeneric(t *testing.T) {
 	var logs logBuffer
 	cfg := basicConfig(pki, "api.internal", backend.Member())
 	cfg.Logger = logs.logger()
+	// A response rewrite applies to what is proxied, not to the gateway's
+	// own answers.
+	cfg.RewriteRuleSets = []rewrite.RuleSet{{Name: "hsts", Rules: []rewrite.Rule{{Name: "hsts", Actions: rewrite.ActionSet{
+		ResponseHeaders: []rewrite.HeaderAction{{Name: "Strict-Transport-Security", Value: "max-age=31536000"}},
+	}}}}}
+	cfg.Rules[0].RewriteRuleSet = "hsts"
 	cfg.CustomErrorPages = []gateway.CustomErrorPage{
 		{StatusCode: 502, PageURL: page("502.html", "<!DOCTYPE html><p>bad gateway, sorry</p>")},
 		{StatusCode: 503, PageURL: page("503.html", "<!DOCTYPE html><p>closing</p>")},
@@ -473,6 +492,7 @@ func TestCustomErrorPagesGeneric(t *testing.T) {
 	require.Equal(t, http.StatusBadGateway, r.status)
 	assert.Equal(t, "<!DOCTYPE html><p>bad gateway, sorry</p>", r.body)
 	assert.Empty(t, r.header.Get(gateway.ErrorHeader), "no reason header without detailed errors")
+	assert.Empty(t, r.header.Values("Strict-Transport-Security"), "the gateway's own answer is not rewritten")
 	id := r.header.Get("X-Request-Id")
 	assert.Regexp(t, `^[0-9a-f]{32}$`, id)
 	assert.Contains(t, logs.String(), "reason=hostname-mismatch")
