@@ -508,3 +508,43 @@ func TestCustomErrorPagesGeneric(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, r.status)
 	assert.Equal(t, "<!DOCTYPE html><p>closing</p>", r.body, "answered before routing: the global page")
 }
+
+// TestRewriteRedirects: a rule's redirect (the Gateway API's
+// RequestRedirect) is answered by the gateway with the set's response
+// headers; a reroute onto a path rule that redirects gets that redirect.
+func TestRewriteRedirects(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := startEcho(t, pki, "app", "api.internal")
+	cfg := basicConfig(pki, "api.internal", backend.Member())
+	cfg.Redirects = []gateway.Redirect{{Name: "archive", Status: 302, TargetURL: "https://archive.example/"}}
+	cfg.URLPathMaps = []gateway.URLPathMap{{Name: "m", DefaultPool: "app", DefaultBackendHTTPSetting: "tls", DefaultRewriteRuleSet: "moves",
+		PathRules: []gateway.PathRule{{Name: "old", Paths: []string{"/old/*"}, Redirect: "archive"}}}}
+	cfg.Rules = []gateway.Rule{{Name: "all", Listener: "web", URLPathMap: "m"}}
+	cfg.RewriteRuleSets = []rewrite.RuleSet{{Name: "moves", Rules: []rewrite.Rule{
+		{Name: "gone", Sequence: 1,
+			Conditions: []rewrite.Condition{{Variable: "var_uri_path", Pattern: "^/gone/(.*)$"}},
+			Actions:    rewrite.ActionSet{Redirect: &rewrite.RedirectAction{Status: 308, Scheme: "https", Host: "new.example", Path: "/moved/{var_uri_path_1}"}}},
+		{Name: "legacy", Sequence: 2,
+			Conditions: []rewrite.Condition{{Variable: "var_uri_path", Pattern: "^/legacy$"}},
+			Actions:    rewrite.ActionSet{URL: &rewrite.URLAction{ModifiedPath: "/old/x", Reroute: true}}},
+		{Name: "mark", Sequence: 3, Actions: rewrite.ActionSet{ResponseHeaders: []rewrite.HeaderAction{{Name: "X-Moves", Value: "checked"}}}},
+	}}}
+	gw := gatewaytest.Start(t, cfg)
+	c := newClient(t, pki)
+	base := gw.URL("web", "shop.example")
+
+	r := get(t, c, base+"/gone/a?q=1")
+	assert.Equal(t, http.StatusPermanentRedirect, r.status)
+	assert.Equal(t, "https://new.example/moved/a?q=1", r.header.Get("Location"))
+	assert.Equal(t, "checked", r.header.Get("X-Moves"), "the set's response headers apply to its redirect")
+
+	r = get(t, c, base+"/legacy")
+	assert.Equal(t, http.StatusFound, r.status)
+	assert.Equal(t, "https://archive.example/", r.header.Get("Location"))
+
+	r = get(t, c, base+"/stays")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, "checked", r.header.Get("X-Moves"))
+	assert.Equal(t, "/stays", r.echo.Path)
+}
