@@ -100,6 +100,14 @@ func TestHealthShowsARefusedCertificate(t *testing.T) {
 	require.NotNil(t, h[0].Certificate, "no certificate in the health report")
 	assert.Equal(t, "CN=api.internal", h[0].Certificate.Subject)
 	assert.Equal(t, "CN=gatewaytest root", h[0].Certificate.Issuer)
+	assert.True(t, h[0].Certificate.Refused, "the report says the certificate was refused")
+
+	// A trusted one, after the backend changes it, is no longer marked.
+	backend.SetCertificate(pki.Leaf("api.internal").FullChain())
+	gw.ProbeNow(ctx)
+	h = gw.BackendHealth()
+	assert.Equal(t, "Healthy", h[0].State)
+	assert.False(t, h[0].Certificate.Refused)
 }
 
 // TestIdempotentRequestRetriedAfterBrokenConnection: a member that takes the

@@ -221,8 +221,8 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 // answers 503.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := g.cur.Acquire()
-		defer s.Release()
+		s, tok := g.cur.Acquire()
+		defer s.Release(tok)
 		if g.stopping.Load() {
 			s.Refuse(w, r, refuseShuttingDown)
 			return

@@ -48,6 +48,9 @@ type CertificateSummary struct {
 	Subject  string    `json:"subject"`
 	Issuer   string    `json:"issuer"`
 	NotAfter time.Time `json:"notAfter"`
+	// Refused is set when the certificate failed verification (see the
+	// member's Reason).
+	Refused bool `json:"refused,omitempty"`
 }
 
 // BackendHealth reports every member of every pool under every backend
@@ -60,6 +63,9 @@ func (g *Gateway) BackendHealth() []MemberHealth {
 			State: r.Health.State.String(), Reason: r.Health.Reason, ReasonCode: r.Code,
 			Probe: cmp.Or(r.Probe, "default"), LastCheck: r.Health.LastCheck, Latency: r.Health.Latency,
 			Certificate: peerSummary(r.Certificate),
+		}
+		if mh.Certificate != nil {
+			mh.Certificate.Refused = r.CertificateRefused
 		}
 		if r.Stale != "" {
 			if mh.Reason != "" {
@@ -80,24 +86,78 @@ func peerSummary(c *x509.Certificate) *CertificateSummary {
 	return &CertificateSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotAfter: c.NotAfter}
 }
 
+// MarshalJSON writes the health with its latency in words with a unit
+// ("1.25ms"), as time.Duration prints it: a bare number of nanoseconds is
+// what a reader gets wrong.
+func (h MemberHealth) MarshalJSON() ([]byte, error) {
+	type plain MemberHealth
+	return json.Marshal(struct {
+		plain
+		Latency string `json:"latency"`
+	}{plain(h), h.Latency.String()})
+}
+
 // HealthHandler serves BackendHealth as JSON when the request asks for it
-// (Accept: application/json, or ?format=json) and as a small HTML page
-// otherwise.
+// (Accept: application/json, or ?format=json): the members, and the
+// listeners' certificates. Otherwise it serves a page for people: each
+// member's state and reason, and each certificate's expiry as a countdown,
+// marked from 30 days before it (warning) and from 7 days (alarm).
 func (g *Gateway) HealthHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rows := g.BackendHealth()
+		listeners := g.ListenerCertificates()
 		w.Header().Set("Cache-Control", "no-store")
 		if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
 			w.Header().Set("Content-Type", "application/json")
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
-			enc.Encode(rows)
+			enc.Encode(struct {
+				Members   []MemberHealth        `json:"members"`
+				Listeners []ListenerCertificate `json:"listeners"`
+			}{rows, listeners})
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		healthPage.Execute(w, rows)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		now := time.Now()
+		healthPage.Execute(w, healthView{Members: rows, Listeners: listeners, Now: now})
 	})
 }
+
+// healthView is what the health page shows.
+type healthView struct {
+	Members   []MemberHealth
+	Listeners []ListenerCertificate
+	Now       time.Time
+}
+
+// expiry words how long a certificate has left, and its class on the page.
+type expiry struct {
+	Text, Class string
+}
+
+func expiryOf(notAfter, now time.Time) expiry {
+	left := notAfter.Sub(now)
+	days := int(left.Hours() / 24)
+	switch {
+	case left <= 0:
+		return expiry{"expired " + ago(-left), "alarm"}
+	case left < 7*24*time.Hour:
+		return expiry{"expires in " + within(left), "alarm"}
+	case left < 30*24*time.Hour:
+		return expiry{fmt.Sprintf("expires in %d days", days), "warning"}
+	}
+	return expiry{fmt.Sprintf("expires in %d days", days), "ok"}
+}
+
+func within(d time.Duration) string {
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+func ago(d time.Duration) string { return within(d) + " ago" }
 
 var healthPage = template.Must(template.New("health").Funcs(template.FuncMap{
 	"ms": func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) },
@@ -105,16 +165,36 @@ var healthPage = template.Must(template.New("health").Funcs(template.FuncMap{
 		if t.IsZero() {
 			return "never"
 		}
-		return t.UTC().Format(time.RFC3339)
+		return t.UTC().Format("2006-01-02 15:04:05 MST")
+	},
+	"expiry": expiryOf,
+	"age": func(t, now time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return fmt.Sprintf("%.0f s ago", now.Sub(t).Seconds())
 	},
 }).Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Backend health</title>
-<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-.Healthy{color:#070}.Unhealthy{color:#b00}.Unknown{color:#777}</style></head>
+<html><head><meta charset="utf-8"><title>e2etls backend health</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.Healthy{color:#070;font-weight:bold}.Unhealthy{color:#b00;font-weight:bold}.Unknown{color:#777}
+.ok{color:#070}.warning{background:#fff3cd;color:#8a6100;font-weight:bold}.alarm{background:#f8d7da;color:#a00;font-weight:bold}
+.reason{max-width:40em}.small{color:#666;font-size:90%}
+</style></head>
 <body><h1>Backend health</h1>
+<p class="small">As of {{t .Now}}. Certificates are marked from 30 days before they expire, and in red from 7 days. The same as JSON: <a href="?format=json">?format=json</a>.</p>
 <table><tr><th>Pool</th><th>Setting</th><th>Member</th><th>State</th><th>Reason</th><th>Probe</th><th>Last check</th><th>Latency</th><th>Certificate</th></tr>
-{{range .}}<tr><td>{{.Pool}}</td><td>{{.Setting}}</td><td>{{.Member}}</td><td class="{{.State}}">{{.State}}</td><td>{{.Reason}}</td><td>{{.Probe}}</td><td>{{t .LastCheck}}</td><td>{{ms .Latency}}</td>
-<td>{{with .Certificate}}{{.Subject}}<br>issued by {{.Issuer}}<br>expires {{t .NotAfter}}{{end}}</td></tr>
+{{$now := .Now}}{{range .Members}}<tr><td>{{.Pool}}</td><td>{{.Setting}}</td><td>{{.Member}}</td><td class="{{.State}}">{{.State}}</td>
+<td class="reason">{{.Reason}}{{with .ReasonCode}}<br><span class="small">{{.}}</span>{{end}}</td><td>{{.Probe}}</td>
+<td>{{t .LastCheck}}<br><span class="small">{{age .LastCheck $now}}</span></td><td>{{ms .Latency}}</td>
+<td>{{with .Certificate}}{{$e := expiry .NotAfter $now}}{{if .Refused}}<span class="alarm">refused</span> {{end}}<span class="{{$e.Class}}">{{$e.Text}}</span><br>{{.Subject}}<br><span class="small">issued by {{.Issuer}}<br>not after {{t .NotAfter}}</span>{{else}}<span class="small">none seen yet</span>{{end}}</td></tr>
+{{end}}</table>
+<h2>Listener certificates</h2>
+<table><tr><th>Listener</th><th>Certificate</th><th>Subject</th><th>Expiry</th></tr>
+{{range .Listeners}}{{$e := expiry .NotAfter $now}}<tr><td>{{.Listener}}</td><td>{{.Certificate}}</td><td>{{.Subject}}<br><span class="small">issued by {{.Issuer}}</span></td>
+<td><span class="{{$e.Class}}">{{$e.Text}}</span><br><span class="small">not after {{t .NotAfter}}</span></td></tr>
 {{end}}</table></body></html>
 `))
 

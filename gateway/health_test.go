@@ -170,9 +170,15 @@ func TestBackendHealthReport(t *testing.T) {
 			assert.Equal(t, http.StatusOK, rec.Code)
 			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
-			var got []map[string]any
-			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got), rec.Body.String())
+			var doc struct {
+				Members   []map[string]any `json:"members"`
+				Listeners []map[string]any `json:"listeners"`
+			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &doc), rec.Body.String())
+			got := doc.Members
 			require.Len(t, got, 4)
+			require.Len(t, doc.Listeners, 2)
+			assert.Equal(t, "CN=shop.example", doc.Listeners[0]["subject"])
 			var sick map[string]any
 			for _, row := range got {
 				if row["member"] == bb.Addr && row["backendHttpSetting"] == "tls" {
@@ -186,6 +192,10 @@ func TestBackendHealthReport(t *testing.T) {
 			assert.Equal(t, "healthz", sick["probe"])
 			assert.Contains(t, sick["reason"], "status code 503")
 			assert.NotEmpty(t, sick["lastCheck"])
+			// The latency carries its unit.
+			lat, err := time.ParseDuration(sick["latency"].(string))
+			require.NoError(t, err, "latency %v", sick["latency"])
+			assert.Positive(t, lat)
 			cert, _ := sick["certificate"].(map[string]any)
 			assert.Equal(t, "CN=api.internal", cert["subject"])
 			assert.Equal(t, "CN=gatewaytest root", cert["issuer"])
@@ -199,9 +209,13 @@ func TestBackendHealthReport(t *testing.T) {
 		body := rec.Body.String()
 		assert.Contains(t, body, "<table>")
 		assert.Equal(t, 4, strings.Count(body, "<tr><td>app</td>"))
-		assert.Contains(t, body, `<td class="Unhealthy">Unhealthy</td><td>status code 503 did not match the probe: expected 200-399</td>`)
+		assert.Contains(t, body, `<td class="Unhealthy">Unhealthy</td>`+"\n"+`<td class="reason">status code 503 did not match the probe: expected 200-399<br><span class="small">status</span></td>`)
 		assert.Contains(t, body, "<td>"+bb.Addr+"</td>")
-		assert.Contains(t, body, "CN=api.internal<br>issued by CN=gatewaytest root")
+		assert.Contains(t, body, `CN=api.internal<br><span class="small">issued by CN=gatewaytest root`)
+		// tlstest's certificates expire a day after they are made: in
+		// red, as hours.
+		assert.Regexp(t, `<span class="alarm">expires in 2[34] hours</span>`, body)
+		assert.Contains(t, body, "<h2>Listener certificates</h2>")
 	})
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,23 +46,35 @@ type Stats struct {
 }
 
 // Writer is an asynchronous access log. It is safe for concurrent use.
+//
+// Records are appended to one of several batches, each behind a lock of
+// its own and picked at random, so that requests served on many cores at
+// once do not queue for one lock; the order of records in the file is
+// therefore only roughly the order of requests (each has its time).
 type Writer struct {
 	out  io.Writer
 	opts Options
 
-	mu       sync.Mutex
-	batch    []byte
-	records  int // in batch
-	inFlight int // bytes being written
-	closed   bool
+	shards  []shard
+	pending atomic.Int64 // bytes in the batches and in the write in progress
+	closed  atomic.Bool
 
 	kick chan struct{} // a full batch waits
 	done chan struct{} // closed by Close
+	once sync.Once
 	wg   sync.WaitGroup
 
 	written, dropped atomic.Uint64
 	reported         uint64 // dropped count at the last warning (flusher only)
 	lastErr          error  // the last write error (flusher only, read after Close)
+}
+
+// shard is one batch of records.
+type shard struct {
+	mu      sync.Mutex
+	batch   []byte
+	records int
+	_       [32]byte // the next shard on another cache line
 }
 
 // New returns a Writer to out and starts its goroutine; Close stops it.
@@ -80,8 +94,11 @@ func New(out io.Writer, opts Options) *Writer {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	w := &Writer{out: out, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{}),
-		batch: make([]byte, 0, opts.BatchSize)}
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < 64 {
+		n *= 2
+	}
+	w := &Writer{out: out, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{}), shards: make([]shard, n)}
 	w.wg.Add(1)
 	go w.run()
 	return w
@@ -99,17 +116,22 @@ func (w *Writer) Log(r *Record) {
 	} else {
 		b = r.appendText(b)
 	}
-	w.mu.Lock()
 	switch {
-	case w.closed || len(w.batch)+w.inFlight+len(b) > w.opts.MaxPending:
-		w.mu.Unlock()
+	case w.closed.Load():
+		w.dropped.Add(1)
+	case w.pending.Add(int64(len(b))) > int64(w.opts.MaxPending):
+		w.pending.Add(-int64(len(b)))
 		w.dropped.Add(1)
 	default:
-		w.batch = append(w.batch, b...)
-		w.records++
-		full := len(w.batch) >= w.opts.BatchSize
-		w.mu.Unlock()
-		if full {
+		sh := &w.shards[0]
+		if len(w.shards) > 1 {
+			sh = &w.shards[rand.Uint32()&uint32(len(w.shards)-1)]
+		}
+		sh.mu.Lock()
+		sh.batch = append(sh.batch, b...)
+		sh.records++
+		sh.mu.Unlock()
+		if w.pending.Load() >= int64(w.opts.BatchSize) {
 			select {
 			case w.kick <- struct{}{}:
 			default:
@@ -130,15 +152,11 @@ func (w *Writer) Stats() Stats {
 // Close writes what is queued and stops the Writer; later records are
 // dropped. It returns the last write error, if any.
 func (w *Writer) Close() error {
-	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return nil
-	}
-	w.closed = true
-	w.mu.Unlock()
-	close(w.done)
-	w.wg.Wait()
+	w.once.Do(func() {
+		w.closed.Store(true)
+		close(w.done)
+		w.wg.Wait()
+	})
 	return w.lastErr
 }
 
@@ -165,31 +183,32 @@ func (w *Writer) run() {
 	}
 }
 
-// flush writes the batch, swapping in spare as the next one; it returns
-// the buffer to use as the next spare.
+// flush writes every shard's batch, swapping in spare as the next one; it
+// returns the buffer to use as the next spare.
 func (w *Writer) flush(spare []byte) []byte {
-	w.mu.Lock()
-	b, n := w.batch, w.records
-	w.batch, w.records = spare[:0], 0
-	w.inFlight = len(b)
-	w.mu.Unlock()
-	if len(b) > 0 {
-		if _, err := w.out.Write(b); err != nil {
-			w.lastErr = err
-			w.dropped.Add(uint64(n))
-			w.opts.Log.LogAttrs(context.Background(), slog.LevelError, "gateway: writing the access log failed",
-				slog.Int("records", n), slog.String("error", err.Error()))
-		} else {
-			w.written.Add(uint64(n))
+	for i := range w.shards {
+		sh := &w.shards[i]
+		sh.mu.Lock()
+		b, n := sh.batch, sh.records
+		sh.batch, sh.records = spare[:0], 0
+		sh.mu.Unlock()
+		if len(b) > 0 {
+			if _, err := w.out.Write(b); err != nil {
+				w.lastErr = err
+				w.dropped.Add(uint64(n))
+				w.opts.Log.LogAttrs(context.Background(), slog.LevelError, "gateway: writing the access log failed",
+					slog.Int("records", n), slog.String("error", err.Error()))
+			} else {
+				w.written.Add(uint64(n))
+			}
+			w.pending.Add(-int64(len(b)))
 		}
+		if cap(b) > 4*w.opts.BatchSize {
+			b = make([]byte, 0, w.opts.BatchSize) // do not keep a burst's buffer
+		}
+		spare = b
 	}
-	w.mu.Lock()
-	w.inFlight = 0
-	w.mu.Unlock()
-	if cap(b) > 4*w.opts.BatchSize {
-		b = make([]byte, 0, w.opts.BatchSize) // do not keep a burst's buffer
-	}
-	return b
+	return spare
 }
 
 func (w *Writer) warnDropped() {

@@ -251,11 +251,8 @@ func (s *Snapshot) logExchange(r *http.Request, x *exchange, level slog.Level) {
 	switch {
 	case x.err != nil:
 		attrs = append(attrs, slog.Any("error", x.err)) // the error value, for handlers that branch on it
-		if x.msg != "" {
-			attrs = append(attrs, slog.String("detail", x.msg))
-		}
 	case x.msg != "":
-		attrs = append(attrs, slog.String("detail", x.msg))
+		attrs = append(attrs, slog.String("error", x.msg))
 	}
 	s.env.Log.LogAttrs(ctx, level, "request", attrs...)
 }

@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -22,23 +23,39 @@ func (c *Current) Load() *Snapshot { return c.p.Load() }
 // Store makes s current.
 func (c *Current) Store(s *Snapshot) { c.p.Store(s) }
 
-// Acquire returns the current snapshot with a request counted in it; the
-// caller calls Release when the request is done. Counting and then
-// checking that it is still current means a snapshot that Update has
-// retired, and found idle, never serves again.
-func (c *Current) Acquire() *Snapshot {
+// Acquire returns the current snapshot with a request counted in it, and
+// the token the caller gives Release when the request is done. Counting
+// and then checking that it is still current means a snapshot that Update
+// has retired, and found idle, never serves again.
+func (c *Current) Acquire() (*Snapshot, Token) {
 	for {
 		s := c.p.Load()
-		s.inflight.Add(1)
-		if c.p.Load() == s {
-			return s
+		t := Token(0)
+		if len(s.inflight) > 1 {
+			t = Token(rand.Uint32() & uint32(len(s.inflight)-1))
 		}
-		s.inflight.Add(-1)
+		s.inflight[t].n.Add(1)
+		if c.p.Load() == s {
+			return s, t
+		}
+		s.inflight[t].n.Add(-1)
 	}
 }
 
+// Token is where Acquire counted a request.
+type Token uint32
+
 // Release ends a request counted by Acquire.
-func (s *Snapshot) Release() { s.inflight.Add(-1) }
+func (s *Snapshot) Release(t Token) { s.inflight[t].n.Add(-1) }
+
+// inFlight counts the requests the snapshot serves.
+func (s *Snapshot) inFlight() int64 {
+	var n int64
+	for i := range s.inflight {
+		n += s.inflight[i].n.Load()
+	}
+	return n
+}
 
 // PortHandler serves the requests of one frontend port of the gateway's
 // own frontend from c's current snapshot. With guard set, requests whose
@@ -46,8 +63,8 @@ func (s *Snapshot) Release() { s.inflight.Add(-1) }
 // servers that do not check them (net/http's) need it.
 func PortHandler(c *Current, port int, guard bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := c.Acquire()
-		defer s.Release()
+		s, tok := c.Acquire()
+		defer s.Release(tok)
 		if guard {
 			if ref := httpwire.CheckHead(r); ref != nil {
 				s.Refuse(w, r, ref)
@@ -62,8 +79,8 @@ func PortHandler(c *Current, port int, guard bool) http.Handler {
 // RefuseFunc of the gateway's own servers.
 func Refuser(c *Current) httpwire.RefuseFunc {
 	return func(w http.ResponseWriter, r *http.Request, ref *httpwire.Refusal) {
-		s := c.Acquire()
-		defer s.Release()
+		s, tok := c.Acquire()
+		defer s.Release(tok)
 		s.Refuse(w, r, ref)
 	}
 }

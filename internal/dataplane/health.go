@@ -117,6 +117,8 @@ type MemberReport struct {
 	// by the last failed verification (probe or traffic), else the one its
 	// last TLS probe saw; nil before any handshake.
 	Certificate *x509.Certificate
+	// CertificateRefused is set when Certificate failed verification.
+	CertificateRefused bool
 	// Stale explains a DNS lookup that fails while the last good address
 	// is used, "" when there is none.
 	Stale string
@@ -130,15 +132,15 @@ func (s *Snapshot) Report() []MemberReport {
 		for _, m := range bs.members {
 			st := m.status
 			st.mu.Lock()
-			code, seen := st.code, st.seen
+			code, seen, refused := st.code, st.seen, st.refused
 			st.mu.Unlock()
 			sn := m.health.Snapshot()
 			if seen == nil {
-				seen = sn.Peer
+				seen, refused = sn.Peer, false
 			}
 			r := MemberReport{
 				Pool: bs.pool, Setting: bs.setting.Name, Member: m.HostKey, Address: m.Address,
-				Probe: bs.setting.ProbeName, Health: sn, Certificate: seen,
+				Probe: bs.setting.ProbeName, Health: sn, Certificate: seen, CertificateRefused: refused && seen != nil,
 				Stale: s.env.Dialer.Resolver().StaleReason(m.Address),
 			}
 			if sn.Reason != "" {
@@ -216,7 +218,7 @@ func Retire(s, next *Snapshot, stop <-chan struct{}, wg *sync.WaitGroup, done fu
 				return
 			case <-tick.C:
 				s.pool.CloseIdle(false)
-				if s.inflight.Load() == 0 {
+				if s.inFlight() == 0 {
 					return
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,8 +44,16 @@ type Snapshot struct {
 	sets     map[Target]*backendSet
 	setList  []*backendSet // in a stable order, for health reports
 	pool     *upstream.Pool
-	fwd      []forwarded  // per listener
-	inflight atomic.Int64 // requests being served from this snapshot
+	fwd      []forwarded // per listener
+	inflight []inflight  // requests being served from this snapshot, in shards
+}
+
+// inflight counts requests in one shard: a request adds to a shard picked
+// at random and takes from the same one, so that requests on many cores do
+// not all write one cache line twice.
+type inflight struct {
+	n atomic.Int64
+	_ [56]byte
 }
 
 // forwarded is what a listener's requests carry in X-Forwarded-Proto and
@@ -91,6 +100,11 @@ type memberStatus struct {
 // each with its place.
 func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 	s := &Snapshot{plan: plan, env: env, sets: make(map[Target]*backendSet), pool: upstream.NewPool(env.Dialer)}
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < 64 {
+		n *= 2
+	}
+	s.inflight = make([]inflight, n)
 	var errs []error
 	for _, l := range plan.Listeners {
 		f := forwarded{scheme: "http", port: strconv.Itoa(l.Port)}
@@ -244,12 +258,11 @@ func (s *Snapshot) buildProbe(m *member) error {
 }
 
 // seeLeaf records the leaf certificate the member presented to a
-// handshake (probe or traffic), trusted or refused.
-func (m *member) seeLeaf(c *x509.Certificate) { m.status.see(c) }
-
-func (st *memberStatus) see(c *x509.Certificate) {
+// handshake (probe or traffic), and whether it was trusted.
+func (m *member) seeLeaf(c *x509.Certificate, trusted bool) {
+	st := m.status
 	st.mu.Lock()
-	st.seen, st.refused = c, false
+	st.seen, st.refused = c, !trusted
 	st.mu.Unlock()
 }
 

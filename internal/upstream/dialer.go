@@ -92,7 +92,7 @@ func (d *Dialer) Handshake(ctx context.Context, m *Member, port int, tc *tls.Con
 	tconn, err := backendtls.Handshake(ctx, conn, tc)
 	leaf := presentedLeaf(tconn, err)
 	if leaf != nil && m.SeenLeaf != nil {
-		m.SeenLeaf(leaf)
+		m.SeenLeaf(leaf, err == nil)
 	}
 	if op := d.observer.Load(); op != nil {
 		ev := observe.BackendHandshake{Pool: m.Pool, Setting: m.Setting, Member: m.HostKey, Use: use.String(),

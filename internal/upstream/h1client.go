@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"math/rand/v2"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,15 +17,33 @@ import (
 // calling goroutine (no read and write loops to hand off to), writes each
 // request head with one buffered write, and keeps as many idle connections
 // per endpoint as the load needs, up to maxIdle.
+//
+// An endpoint's idle connections are split into shards, each behind a
+// lock of its own, so that requests served on many cores at once do not
+// queue for one lock twice per request: a request takes a connection from
+// a shard chosen at random (the others when it is empty) and gives it back
+// to that shard.
 type h1Client struct {
 	dial    func(ctx context.Context, ep *Endpoint) (net.Conn, error)
 	maxIdle int
 	idleFor time.Duration
+	shards  int
 
-	mu        sync.Mutex
-	idle      map[*Endpoint][]*backendConn // per endpoint, oldest first
-	lastSweep time.Time
-	closed    bool
+	pools     sync.Map     // *Endpoint -> *idlePool, for sweeps and closing
+	lastSweep atomic.Int64 // unix nanoseconds
+	closed    atomic.Bool
+}
+
+// idlePool is one endpoint's idle connections.
+type idlePool struct {
+	shards []idleShard
+}
+
+// idleShard is a share of an endpoint's idle connections, oldest first.
+type idleShard struct {
+	mu   sync.Mutex
+	list []*backendConn
+	_    [40]byte // the next shard's lock on another cache line
 }
 
 // backendConn is one pooled HTTP/1.1 connection to an endpoint.
@@ -35,6 +55,7 @@ type backendConn struct {
 	tls      *tls.ConnectionState // nil for plain HTTP
 	lastUsed time.Time
 	reused   bool // served a request before
+	shard    int  // the shard of its endpoint's idle pool it returns to
 
 	abort     func()      // ends the exchange in progress: its read or write fails
 	drained   atomic.Bool // the member's drain time ended: the connection is done
@@ -77,26 +98,53 @@ func (bc *backendConn) close() {
 }
 
 func newH1Client(dial func(ctx context.Context, ep *Endpoint) (net.Conn, error)) *h1Client {
-	return &h1Client{dial: dial, maxIdle: 1024, idleFor: 90 * time.Second, idle: make(map[*Endpoint][]*backendConn)}
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < 64 {
+		n *= 2
+	}
+	return &h1Client{dial: dial, maxIdle: 1024, idleFor: 90 * time.Second, shards: n}
+}
+
+// pool returns ep's idle pool, making it on first use.
+func (c *h1Client) pool(ep *Endpoint) *idlePool {
+	if p := ep.idle.Load(); p != nil {
+		return p
+	}
+	p := &idlePool{shards: make([]idleShard, c.shards)}
+	if !ep.idle.CompareAndSwap(nil, p) {
+		return ep.idle.Load()
+	}
+	c.pools.Store(ep, p)
+	return p
 }
 
 // get returns an idle connection to ep, or dials one by deadline.
 func (c *h1Client) get(ctx context.Context, ep *Endpoint, deadline time.Time, trip *Trip) (*backendConn, error) {
+	p := c.pool(ep)
 	now := time.Now()
-	var expired []*backendConn
-	c.mu.Lock()
-	for list := c.idle[ep]; len(list) > 0; list = c.idle[ep] {
-		bc := list[len(list)-1]
-		list[len(list)-1] = nil
-		c.idle[ep] = list[:len(list)-1]
-		if now.Sub(bc.lastUsed) < c.idleFor && !bc.drained.Load() {
-			c.mu.Unlock()
-			closeAll(expired)
-			return bc, nil
-		}
-		expired = append(expired, bc)
+	first := 0
+	if len(p.shards) > 1 {
+		first = int(rand.Uint32()) & (len(p.shards) - 1)
 	}
-	c.mu.Unlock()
+	var expired []*backendConn
+	for k := range p.shards {
+		i := (first + k) & (len(p.shards) - 1)
+		sh := &p.shards[i]
+		sh.mu.Lock()
+		for len(sh.list) > 0 {
+			bc := sh.list[len(sh.list)-1]
+			sh.list[len(sh.list)-1] = nil
+			sh.list = sh.list[:len(sh.list)-1]
+			if now.Sub(bc.lastUsed) < c.idleFor && !bc.drained.Load() {
+				sh.mu.Unlock()
+				closeAll(expired)
+				bc.shard = i
+				return bc, nil
+			}
+			expired = append(expired, bc)
+		}
+		sh.mu.Unlock()
+	}
 	closeAll(expired)
 
 	dctx, cancel := context.WithDeadlineCause(ctx, deadline, ErrRequestTimeout)
@@ -109,7 +157,9 @@ func (c *h1Client) get(ctx context.Context, ep *Endpoint, deadline time.Time, tr
 	if err != nil {
 		return nil, err
 	}
-	return newBackendConn(ep, conn), nil
+	bc := newBackendConn(ep, conn)
+	bc.shard = first
+	return bc, nil
 }
 
 func closeAll(conns []*backendConn) {
@@ -118,81 +168,99 @@ func closeAll(conns []*backendConn) {
 	}
 }
 
-// put returns a connection whose exchange ended cleanly to the pool. Now
+// put returns a connection whose exchange ended cleanly to its shard. Now
 // and then it also sweeps every endpoint's connections that have been idle
 // for idleFor, so an endpoint no longer used does not keep its connections.
 func (c *h1Client) put(bc *backendConn) {
 	bc.inUse.Store(false)
-	if bc.drained.Load() {
+	if bc.drained.Load() || c.closed.Load() {
 		bc.close()
 		return
 	}
 	now := time.Now()
 	bc.lastUsed = now
 	bc.reused = true
-	var expired []*backendConn
-	c.mu.Lock()
-	if c.closed || len(c.idle[bc.ep]) >= c.maxIdle {
-		c.mu.Unlock()
+	p := c.pool(bc.ep)
+	sh := &p.shards[bc.shard]
+	sh.mu.Lock()
+	if len(sh.list)*len(p.shards) >= c.maxIdle {
+		sh.mu.Unlock()
 		bc.close()
 		return
 	}
-	c.idle[bc.ep] = append(c.idle[bc.ep], bc)
-	if now.Sub(c.lastSweep) >= c.idleFor/4 {
-		c.lastSweep = now
-		expired = c.sweepLocked(now)
+	sh.list = append(sh.list, bc)
+	sh.mu.Unlock()
+	if c.closed.Load() {
+		// closeIdle(true) ran meanwhile: what came back after it closes.
+		c.closeIdle(true)
 	}
-	c.mu.Unlock()
+	if last := c.lastSweep.Load(); now.UnixNano()-last >= int64(c.idleFor/4) && c.lastSweep.CompareAndSwap(last, now.UnixNano()) {
+		c.sweep(now)
+	}
+}
+
+// sweep closes the connections idle for idleFor or longer, in every
+// endpoint's shards.
+func (c *h1Client) sweep(now time.Time) {
+	var expired []*backendConn
+	c.pools.Range(func(_, v any) bool {
+		for i := range v.(*idlePool).shards {
+			sh := &v.(*idlePool).shards[i]
+			sh.mu.Lock()
+			expired = sh.sweepLocked(now, c.idleFor, expired)
+			sh.mu.Unlock()
+		}
+		return true
+	})
 	closeAll(expired)
 }
 
-// sweepLocked removes the connections idle for idleFor or longer. Each
-// endpoint's list is oldest first, so they are a prefix of it.
-func (c *h1Client) sweepLocked(now time.Time) []*backendConn {
-	var expired []*backendConn
-	for ep, list := range c.idle {
-		n := 0
-		for n < len(list) && now.Sub(list[n].lastUsed) >= c.idleFor {
-			n++
-		}
-		if n == 0 {
-			continue
-		}
-		expired = append(expired, list[:n]...)
-		if n == len(list) {
-			delete(c.idle, ep)
-			continue
-		}
-		rest := make([]*backendConn, len(list)-n, cap(list))
-		copy(rest, list[n:])
-		c.idle[ep] = rest
+// sweepLocked moves the shard's connections idle for idleFor or longer to
+// expired. The list is oldest first, so they are a prefix of it.
+func (sh *idleShard) sweepLocked(now time.Time, idleFor time.Duration, expired []*backendConn) []*backendConn {
+	n := 0
+	for n < len(sh.list) && now.Sub(sh.list[n].lastUsed) >= idleFor {
+		n++
 	}
+	if n == 0 {
+		return expired
+	}
+	expired = append(expired, sh.list[:n]...)
+	rest := make([]*backendConn, len(sh.list)-n, max(cap(sh.list)/2, len(sh.list)-n))
+	copy(rest, sh.list[n:])
+	sh.list = rest
 	return expired
 }
 
 // closeEndpoint closes the idle connections of an endpoint that is being
 // forgotten.
 func (c *h1Client) closeEndpoint(ep *Endpoint) {
-	c.mu.Lock()
-	list := c.idle[ep]
-	delete(c.idle, ep)
-	c.mu.Unlock()
-	closeAll(list)
+	c.pools.Delete(ep)
+	if p := ep.idle.Load(); p != nil {
+		p.closeAll()
+	}
+}
+
+// closeAll closes every idle connection of the pool.
+func (p *idlePool) closeAll() {
+	for i := range p.shards {
+		sh := &p.shards[i]
+		sh.mu.Lock()
+		list := sh.list
+		sh.list = nil
+		sh.mu.Unlock()
+		closeAll(list)
+	}
 }
 
 // closeIdle closes every idle connection; with final set, connections
 // returned later are closed too.
 func (c *h1Client) closeIdle(final bool) {
-	c.mu.Lock()
-	idle := c.idle
-	c.idle = make(map[*Endpoint][]*backendConn)
 	if final {
-		c.closed = true
+		c.closed.Store(true)
 	}
-	c.mu.Unlock()
-	for _, list := range idle {
-		for _, bc := range list {
-			bc.close()
-		}
-	}
+	c.pools.Range(func(_, v any) bool {
+		v.(*idlePool).closeAll()
+		return true
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -214,10 +215,51 @@ func TestH1ClientSweepsIdleConnections(t *testing.T) {
 	if closed.Load() < 1 {
 		t.Error("the connection idle past idleFor was not closed")
 	}
-	c.mu.Lock()
-	_, kept := c.idle[other]
-	c.mu.Unlock()
-	if kept {
-		t.Error("the swept endpoint is still in the pool")
+	if n := idleCount(c, other); n != 0 {
+		t.Errorf("the swept endpoint still has %d idle connections", n)
+	}
+}
+
+// idleCount counts ep's idle connections in c.
+func idleCount(c *h1Client, ep *Endpoint) int {
+	n := 0
+	if p := ep.idle.Load(); p != nil {
+		for i := range p.shards {
+			p.shards[i].mu.Lock()
+			n += len(p.shards[i].list)
+			p.shards[i].mu.Unlock()
+		}
+	}
+	return n
+}
+
+// TestH1ClientShards: with many requests at once, connections spread over
+// the shards and are reused from them: no more connections than requests
+// in flight, and every one back in the pool after.
+func TestH1ClientShards(t *testing.T) {
+	srv, conns := h1Backend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	c, ep := testClient(srv)
+	defer c.closeIdle(true)
+	c.shards = 8
+	const parallel = 16
+	var wg sync.WaitGroup
+	for g := 0; g < parallel; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if _, body, err := do(t, c, ep, newOut("GET", "/", nil, 0), 5*time.Second); err != nil || body != "ok" {
+					t.Errorf("%q %v", body, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := conns.Load(); n > parallel {
+		t.Errorf("%d connections for %d requests at a time", n, parallel)
+	}
+	if got, want := idleCount(c, ep), int(conns.Load()); got != want {
+		t.Errorf("%d idle connections after the load; want all %d back", got, want)
 	}
 }

@@ -36,8 +36,8 @@ type Member struct {
 	// Pool and Setting name the member's pool and setting in events.
 	Pool, Setting string
 	// SeenLeaf, if not nil, is given the leaf certificate the member
-	// presents in each TLS handshake, trusted or refused.
-	SeenLeaf func(*x509.Certificate)
+	// presents in each TLS handshake, and whether it was trusted.
+	SeenLeaf func(leaf *x509.Certificate, trusted bool)
 
 	drain    context.Context // ends when a removed member's drain time is over
 	endDrain context.CancelFunc
@@ -78,4 +78,5 @@ type Endpoint struct {
 	// member as other clients reach it.
 	FromClient bool
 	lastUsed   atomic.Int64 // unix nanoseconds, for evicting client-Host endpoints
+	idle       atomic.Pointer[idlePool]
 }

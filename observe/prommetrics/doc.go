@@ -13,6 +13,9 @@
 //	m.Attach(gw)
 //	http.Handle("/metrics", m.Handler())
 //
+// The per-request series are counted in shards summed at scrape time, so
+// that many cores serving requests do not contend for one set of atomics.
+//
 // Every label value is bounded by the configuration: listener, rule, pool,
 // setting and member names, status classes, failure codes, TLS versions and
 // suites. No client address and no client-chosen host name is a label.
@@ -22,10 +25,10 @@
 //	e2etls_requests_total{listener,rule,pool,setting,status_class}        counter
 //	e2etls_request_failures_total{listener,rule,pool,setting,code}        counter   requests that failed with a code
 //	e2etls_request_duration_seconds{listener,rule}                        histogram from arrival to the last byte
-//	e2etls_request_bytes_total{listener,direction}                        counter   received / sent body bytes
-//	e2etls_backend_connect_seconds{pool,setting}                          histogram new connection and TLS handshake (Azure's BackendConnectTime)
-//	e2etls_backend_first_byte_seconds{pool,setting}                       histogram to the response head (BackendFirstByteResponseTime)
-//	e2etls_backend_last_byte_seconds{pool,setting}                        histogram to the end of the body (BackendLastByteResponseTime)
+//	e2etls_request_bytes_total{listener,rule,direction}                   counter   received / sent body bytes
+//	e2etls_backend_connect_seconds{listener,rule,pool,setting}            histogram new connection and TLS handshake (Azure's BackendConnectTime)
+//	e2etls_backend_first_byte_seconds{listener,rule,pool,setting}         histogram to the response head (BackendFirstByteResponseTime)
+//	e2etls_backend_last_byte_seconds{listener,rule,pool,setting}          histogram to the end of the body (BackendLastByteResponseTime)
 //	e2etls_frontend_handshakes_total{listener,result,version,cipher,resumed} counter result "ok" or a failure class
 //	e2etls_backend_handshakes_total{pool,setting,use,result,version,resumed} counter result "ok" or a backendtls reason
 //	e2etls_backend_handshake_seconds{pool,setting,use}                    histogram

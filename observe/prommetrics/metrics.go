@@ -30,13 +30,13 @@ type Metrics struct {
 	src    atomic.Pointer[Source]
 	routes sync.Map // routeKey -> *route: a request's series, resolved once
 
-	requests       *prometheus.CounterVec
+	requests       *prometheus.Desc
 	failures       *prometheus.CounterVec
-	duration       *prometheus.HistogramVec
-	bytes          *prometheus.CounterVec
-	connect        *prometheus.HistogramVec
-	firstByte      *prometheus.HistogramVec
-	lastByte       *prometheus.HistogramVec
+	duration       *prometheus.Desc
+	bytes          *prometheus.Desc
+	connect        *prometheus.Desc
+	firstByte      *prometheus.Desc
+	lastByte       *prometheus.Desc
 	frontendShakes *prometheus.CounterVec
 	backendShakes  *prometheus.CounterVec
 	backendShakeT  *prometheus.HistogramVec
@@ -50,33 +50,31 @@ type Metrics struct {
 }
 
 // latency buckets, in seconds: 0.5 ms to 30 s.
-var latency = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+var latency = [...]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
 
 // New returns Metrics with all its series empty; set it as the gateway's
 // Config.Observer, and Attach the gateway for the scrape-time gauges.
 func New() *Metrics {
 	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "e2etls_requests_total",
-			Help: "Requests served, by listener, rule, pool, setting and status class."},
-			[]string{"listener", "rule", "pool", "setting", "status_class"}),
+		requests: prometheus.NewDesc("e2etls_requests_total",
+			"Requests served, by listener, rule, pool, setting and status class (none: the connection was cut before a response).",
+			[]string{"listener", "rule", "pool", "setting", "status_class"}, nil),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "e2etls_request_failures_total",
 			Help: "Requests that failed, by the gateway's failure code (a backendtls reason for a backend that failed verification)."},
 			[]string{"listener", "rule", "pool", "setting", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "e2etls_request_duration_seconds",
-			Help: "Time from a request's arrival to the end of its response.", Buckets: latency},
-			[]string{"listener", "rule"}),
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "e2etls_request_bytes_total",
-			Help: "Request (received) and response (sent) body bytes."},
-			[]string{"listener", "direction"}),
-		connect: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "e2etls_backend_connect_seconds",
-			Help: "Time to connect to a member and complete the TLS handshake, for requests that needed a new connection.", Buckets: latency},
-			[]string{"pool", "setting"}),
-		firstByte: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "e2etls_backend_first_byte_seconds",
-			Help: "Time from the start of the backend attempt that answered to its response head.", Buckets: latency},
-			[]string{"pool", "setting"}),
-		lastByte: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "e2etls_backend_last_byte_seconds",
-			Help: "Time from the start of the backend attempt that answered to the end of its response body.", Buckets: latency},
-			[]string{"pool", "setting"}),
+		duration: prometheus.NewDesc("e2etls_request_duration_seconds",
+			"Time from a request's arrival to the end of its response.", []string{"listener", "rule"}, nil),
+		bytes: prometheus.NewDesc("e2etls_request_bytes_total",
+			"Request (received) and response (sent) body bytes.", []string{"listener", "rule", "direction"}, nil),
+		connect: prometheus.NewDesc("e2etls_backend_connect_seconds",
+			"Time to connect to a member and complete the TLS handshake, for requests that needed a new connection.",
+			[]string{"listener", "rule", "pool", "setting"}, nil),
+		firstByte: prometheus.NewDesc("e2etls_backend_first_byte_seconds",
+			"Time from the start of the backend attempt that answered to its response head.",
+			[]string{"listener", "rule", "pool", "setting"}, nil),
+		lastByte: prometheus.NewDesc("e2etls_backend_last_byte_seconds",
+			"Time from the start of the backend attempt that answered to the end of its response body.",
+			[]string{"listener", "rule", "pool", "setting"}, nil),
 		frontendShakes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "e2etls_frontend_handshakes_total",
 			Help: "Client TLS handshakes, by listener, result (ok or a failure class), version, cipher suite and resumption."},
 			[]string{"listener", "result", "version", "cipher", "resumed"}),
@@ -84,7 +82,7 @@ func New() *Metrics {
 			Help: "Backend TLS handshakes, by pool, setting, use (traffic, probe, check), result (ok or the backendtls reason), version and resumption."},
 			[]string{"pool", "setting", "use", "result", "version", "resumed"}),
 		backendShakeT: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "e2etls_backend_handshake_seconds",
-			Help: "Duration of backend TLS handshakes.", Buckets: latency},
+			Help: "Duration of backend TLS handshakes.", Buckets: latency[:]},
 			[]string{"pool", "setting", "use"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "e2etls_config_reloads_total",
 			Help: "Configuration changes, by source (update, file) and result (ok, error)."},
@@ -119,14 +117,16 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 func (m *Metrics) vectors() []prometheus.Collector {
-	return []prometheus.Collector{m.requests, m.failures, m.duration, m.bytes, m.connect, m.firstByte, m.lastByte,
-		m.frontendShakes, m.backendShakes, m.backendShakeT, m.reloads}
+	return []prometheus.Collector{m.failures, m.frontendShakes, m.backendShakes, m.backendShakeT, m.reloads}
 }
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, c := range m.vectors() {
 		c.Describe(ch)
+	}
+	for _, d := range []*prometheus.Desc{m.requests, m.duration, m.bytes, m.connect, m.firstByte, m.lastByte} {
+		ch <- d
 	}
 	ch <- m.members
 	ch <- m.backendNotAfter
@@ -140,6 +140,10 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range m.vectors() {
 		c.Collect(ch)
 	}
+	m.routes.Range(func(_, v any) bool {
+		m.collectRoute(ch, v.(*route))
+		return true
+	})
 	sp := m.src.Load()
 	if sp == nil {
 		return
@@ -179,66 +183,41 @@ func stateLabel(s string) string {
 	return "unknown"
 }
 
-// routeKey is what names a request's series.
-type routeKey struct{ listener, rule, pool, setting string }
-
-// route holds a route's series, so that a request increments them without
-// hashing its labels.
-type route struct {
-	status                       [6]prometheus.Counter // none, 1xx ... 5xx
-	duration                     prometheus.Observer
-	received, sent               prometheus.Counter
-	connect, firstByte, lastByte prometheus.Observer // nil without a pool
-}
-
 func (m *Metrics) route(k routeKey) *route {
 	if r, ok := m.routes.Load(k); ok {
 		return r.(*route)
 	}
-	r := &route{
-		duration: m.duration.WithLabelValues(k.listener, k.rule),
-		received: m.bytes.WithLabelValues(k.listener, "received"),
-		sent:     m.bytes.WithLabelValues(k.listener, "sent"),
-	}
-	for i, class := range []string{"none", "1xx", "2xx", "3xx", "4xx", "5xx"} {
-		r.status[i] = m.requests.WithLabelValues(k.listener, k.rule, k.pool, k.setting, class)
-	}
-	if k.pool != "" {
-		r.connect = m.connect.WithLabelValues(k.pool, k.setting)
-		r.firstByte = m.firstByte.WithLabelValues(k.pool, k.setting)
-		r.lastByte = m.lastByte.WithLabelValues(k.pool, k.setting)
-	}
-	actual, _ := m.routes.LoadOrStore(k, r)
+	actual, _ := m.routes.LoadOrStore(k, newRoute(k))
 	return actual.(*route)
 }
 
 // Request implements observe.Observer.
 func (m *Metrics) Request(r observe.Request) {
-	rt := m.route(routeKey{r.Listener, r.Rule, r.Pool, r.Setting})
+	sh := m.route(routeKey{r.Listener, r.Rule, r.Pool, r.Setting}).shard()
 	class := 0
 	if r.Status >= 100 && r.Status < 600 {
 		class = r.Status / 100
 	}
-	rt.status[class].Inc()
+	sh.status[class].Add(1)
 	if r.Code != "" {
 		m.failures.WithLabelValues(r.Listener, r.Rule, r.Pool, r.Setting, r.Code).Inc()
 	}
-	rt.duration.Observe(r.Duration.Seconds())
+	sh.duration.observe(r.Duration)
 	if r.Received > 0 {
-		rt.received.Add(float64(r.Received))
+		sh.received.Add(uint64(r.Received))
 	}
 	if r.Sent > 0 {
-		rt.sent.Add(float64(r.Sent))
+		sh.sent.Add(uint64(r.Sent))
 	}
-	if rt.connect != nil {
+	if r.Pool != "" {
 		if r.BackendConnect > 0 {
-			rt.connect.Observe(r.BackendConnect.Seconds())
+			sh.connect.observe(r.BackendConnect)
 		}
 		if r.BackendFirstByte > 0 {
-			rt.firstByte.Observe(r.BackendFirstByte.Seconds())
+			sh.firstByte.observe(r.BackendFirstByte)
 		}
 		if r.BackendLastByte > 0 {
-			rt.lastByte.Observe(r.BackendLastByte.Seconds())
+			sh.lastByte.observe(r.BackendLastByte)
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/e2etls/e2etls/backendtls/tlstest"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
+	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/observe/prommetrics"
 )
 
@@ -95,7 +96,10 @@ func TestMetrics(t *testing.T) {
 		Pools:                   []gateway.Pool{{Name: "app", Members: []gateway.Member{{Address: "127.0.0.1", Port: mustPort(port)}}}},
 		BackendHTTPSettings: []gateway.BackendHTTPSetting{{Name: "tls", Protocol: gateway.HTTPS, Port: 443,
 			HostName: "api.internal", TrustedRootCertificates: []string{"root"}, Probe: "p"}},
-		Probes:   []gateway.Probe{{Name: "p", Protocol: gateway.HTTPS, Path: "/", Interval: time.Hour, UnhealthyThreshold: 1}},
+		// A probe's failure alone does not take a member out of rotation,
+		// so the refused member below is refused by a request's handshake
+		// whether or not its first probe ran before.
+		Probes:   []gateway.Probe{{Name: "p", Protocol: gateway.HTTPS, Path: "/", Interval: time.Hour, UnhealthyThreshold: 20}},
 		Rules:    []gateway.Rule{{Name: "all", Listener: "web", Pool: "app", BackendHTTPSetting: "tls"}},
 		Observer: m,
 	}
@@ -159,6 +163,7 @@ func TestMetrics(t *testing.T) {
 	next.Pools = []gateway.Pool{{Name: "app", Members: []gateway.Member{{Address: "127.0.0.1", Port: mustPort(badPort)}}}}
 	require.NoError(t, gw.Update(next))
 	before, _ := value(fam, "e2etls_backend_handshakes_total", map[string]string{"pool": "app", "setting": "tls", "use": "traffic", "result": "untrusted-root"})
+	require.Zero(t, before)
 	resp, err := c.Get(gw.URL("web", "shop.example") + "/refused")
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -210,4 +215,19 @@ func promtool(t *testing.T, exposition []byte) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "promtool check metrics:\n%s", out)
 	assert.Empty(t, strings.TrimSpace(string(out)), "promtool's findings")
+}
+
+// BenchmarkRequest is the cost of counting one request, from every core at
+// once.
+func BenchmarkRequest(b *testing.B) {
+	m := prommetrics.New()
+	ev := observe.Request{Listener: "web", Rule: "all", Pool: "app", Setting: "tls", Method: "GET", Proto: "HTTP/1.1",
+		Status: 200, Received: 0, Sent: 1024, Duration: 300 * time.Microsecond,
+		BackendFirstByte: 200 * time.Microsecond, BackendLastByte: 250 * time.Microsecond}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.Request(ev)
+		}
+	})
 }
