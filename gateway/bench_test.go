@@ -12,6 +12,7 @@ import (
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
 	"github.com/e2etls/e2etls/observe/oteltrace"
 	"github.com/e2etls/e2etls/observe/prommetrics"
+	"github.com/e2etls/e2etls/rewrite"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -22,7 +23,8 @@ import (
 // access log (written to io.Discard through its asynchronous writer) with
 // Prometheus metrics, and OpenTelemetry tracing (every request sampled,
 // spans discarded); "plain" has none of them, which costs nothing: each is
-// one nil check when off.
+// one nil check when off. "rewrite" adds the typical rewrite set (see
+// package rewrite's benchmarks for the engine alone).
 func BenchmarkProxy(b *testing.B) {
 	body := bytes.Repeat([]byte("x"), 1024)
 	for _, fe := range frontends {
@@ -45,6 +47,22 @@ func benchmarkProxy(b *testing.B, fe gateway.Frontend, body []byte) {
 			c.Tracer = oteltrace.New(sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample())))
 		}},
 		{"h2/plain", true, nil},
+		{"h1/rewrite", false, func(c *gateway.Config) {
+			// The issue's typical set: add HSTS, delete Server, one regex
+			// condition with a capture group into a request header.
+			c.RewriteRuleSets = []rewrite.RuleSet{{Name: "typical", Rules: []rewrite.Rule{
+				{Name: "hsts", Sequence: 100, Actions: rewrite.ActionSet{ResponseHeaders: []rewrite.HeaderAction{
+					{Name: "Strict-Transport-Security", Value: "max-age=31536000; includeSubDomains"},
+					{Name: "Server"},
+				}}},
+				{Name: "client", Sequence: 200,
+					Conditions: []rewrite.Condition{{Variable: "http_req_User-Agent", Pattern: `^Go-http-client/(\d+)`}},
+					Actions: rewrite.ActionSet{RequestHeaders: []rewrite.HeaderAction{
+						{Name: "X-Client-Major", Value: "{http_req_User-Agent_1}"},
+					}}},
+			}}}
+			c.Rules[0].RewriteRuleSet = "typical"
+		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			pki := gatewaytest.NewPKI()

@@ -17,6 +17,7 @@ import (
 	"github.com/e2etls/e2etls/internal/frontend"
 	"github.com/e2etls/e2etls/policy"
 	"github.com/e2etls/e2etls/probe"
+	"github.com/e2etls/e2etls/rewrite"
 	"github.com/e2etls/e2etls/routing"
 )
 
@@ -80,6 +81,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		AccessLog:      e.accessLog,
 		Observer:       cfg.Observer,
 		Tracer:         cfg.Tracer,
+		ErrorPages:     e.pages,
 	}
 	gwPolicy := cfg.SSLPolicy
 	if gwPolicy.IsZero() {
@@ -103,6 +105,9 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	if len(cfg.Listeners) == 0 {
 		errs.add("config", "no listeners: a gateway needs at least one")
 	}
+	rewrites := compileRewrites(&errs, cfg.RewriteRuleSets)
+	rewritesOK := rewrites != nil
+	checkErrorPages(&errs, "", cfg.CustomErrorPages)
 
 	// SSL profiles and trusted client certificates (profile.go).
 	profs := compileProfiles(&errs, cfg, e.auth)
@@ -140,6 +145,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			errs.add(path, "address %q is not an IP address", l.Address)
 		}
 		prof := profs.listener(&errs, path, l)
+		checkErrorPages(&errs, path, l.CustomErrorPages)
 		pol := l.SSLPolicy
 		if pol.IsZero() {
 			pol = prof.policyOr(gwPolicy)
@@ -295,7 +301,12 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		t, _ := target(path, pool, setting)
 		return t, nil
 	}
+	// set resolves a rewrite rule set reference.
+	set := func(path, field, name string) *rewrite.Set {
+		return rewriteSet(&errs, path, field, name, rewrites, rewritesOK)
+	}
 	ruleTargets := make([][]routing.Target, len(cfg.Rules))
+	ruleRewrites := make([][]*rewrite.Set, len(cfg.Rules)) // parallel to ruleTargets
 	plan.Rules = make([]dataplane.Rule, len(cfg.Rules))
 	for i, r := range cfg.Rules {
 		path := "rule " + q(r.Name)
@@ -322,6 +333,13 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		case kinds != 1:
 			errs.add(path, "set exactly one of (pool and backendHttpSetting), urlPathMap or redirect")
 			rr.Target = placeholder
+		case r.RewriteRuleSet != "" && r.Redirect != "":
+			errs.add(path, "rewriteRuleSet %q: a redirect rule forwards nothing to rewrite", r.RewriteRuleSet)
+		case r.RewriteRuleSet != "" && r.URLPathMap != "":
+			errs.add(path, "rewriteRuleSet %q: a PathBased rule's rewrite sets are its URL path map's (defaultRewriteRuleSet, and each path rule's rewriteRuleSet)", r.RewriteRuleSet)
+		}
+		switch {
+		case kinds != 1:
 		case r.Redirect != "":
 			if rr.Redirect = redirectOf(path, r.Redirect); rr.Redirect == nil {
 				rr.Target = placeholder
@@ -340,18 +358,33 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 				[3]string{"defaultPool", "defaultBackendHttpSetting", "defaultRedirect"})
 			pm := &routing.PathMap{Name: m.Name, Default: def, DefaultRedirect: defRedirect}
 			ts := []routing.Target{def}
+			rws := []*rewrite.Set{set(mpath, "defaultRewriteRuleSet", m.DefaultRewriteRuleSet)}
+			if m.DefaultRewriteRuleSet != "" && m.DefaultRedirect != "" {
+				errs.add(mpath, "defaultRewriteRuleSet %q: the default redirects (defaultRedirect %q), so nothing is forwarded to rewrite", m.DefaultRewriteRuleSet, m.DefaultRedirect)
+			}
 			for _, pr := range m.PathRules {
-				t, rd := pathTarget(mpath+": pathRule "+q(pr.Name), pr.Pool, pr.BackendHTTPSetting, pr.Redirect,
+				prPath := mpath + ": pathRule " + q(pr.Name)
+				t, rd := pathTarget(prPath, pr.Pool, pr.BackendHTTPSetting, pr.Redirect,
 					[3]string{"pool", "backendHttpSetting", "redirect"})
 				pm.Rules = append(pm.Rules, routing.PathRule{Name: pr.Name, Paths: pr.Paths, Target: t, Redirect: rd})
 				ts = append(ts, t)
+				rws = append(rws, set(prPath, "rewriteRuleSet", pr.RewriteRuleSet))
+				if pr.RewriteRuleSet != "" && pr.Redirect != "" {
+					errs.add(prPath, "rewriteRuleSet %q: the path rule redirects (redirect %q), so nothing is forwarded to rewrite", pr.RewriteRuleSet, pr.Redirect)
+				}
 			}
 			rr.PathMap = pm
 			ruleTargets[i] = ts
+			ruleRewrites[i] = rws
 		default:
 			t, _ := target(path, r.Pool, r.BackendHTTPSetting)
 			rr.Target = t
 			ruleTargets[i] = []routing.Target{t}
+			rw := set(path, "rewriteRuleSet", r.RewriteRuleSet)
+			if rw.Reroutes() {
+				errs.add(path, "rewriteRuleSet %q reroutes (a urlConfiguration with reroute), which needs a PathBased rule: a Basic rule has no URL path map to evaluate again (Azure refuses it too)", r.RewriteRuleSet)
+			}
+			ruleRewrites[i] = []*rewrite.Set{rw}
 		}
 		if knownListener {
 			rc.Rules = append(rc.Rules, rr)
@@ -370,16 +403,27 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 
 	// The targets of every rule whose pool and setting are valid, even
 	// when other parts have problems, so that theirs are reported too.
+	// Their rewrite sets go along, index for index, for the rules that
+	// have any: the others cost a request nothing.
 	for i, ts := range ruleTargets {
-		for _, t := range ts {
-			if t == (routing.Target{}) { // a path map's redirect
-				plan.Rules[i].Targets = append(plan.Rules[i].Targets, dataplane.Target{})
-				continue
-			}
-			if _, ok := pools[t.Pool]; !ok || plan.Settings[t.Setting] == nil {
-				continue
+		var rws []*rewrite.Set
+		has := false
+		for j, t := range ts {
+			if t != (routing.Target{}) { // not a path map's redirect
+				if _, ok := pools[t.Pool]; !ok || plan.Settings[t.Setting] == nil {
+					continue
+				}
 			}
 			plan.Rules[i].Targets = append(plan.Rules[i].Targets, dataplane.Target{Pool: t.Pool, Setting: t.Setting})
+			var rw *rewrite.Set
+			if j < len(ruleRewrites[i]) {
+				rw = ruleRewrites[i][j]
+			}
+			rws = append(rws, rw)
+			has = has || rw != nil
+		}
+		if has {
+			plan.Rules[i].Rewrites = rws
 		}
 	}
 	snap, problems := dataplane.Build(plan, &e.dp)

@@ -14,6 +14,7 @@ import (
 	"github.com/e2etls/e2etls/clientauth"
 	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/policy"
+	"github.com/e2etls/e2etls/rewrite"
 )
 
 // Protocol is the protocol of a listener, a backend setting or a probe.
@@ -51,6 +52,38 @@ type Config struct {
 	// Probes are custom health probes referenced by backend settings. Nil
 	// means none: every setting gets the default probe.
 	Probes []Probe
+	// RewriteRuleSets are Azure's rewrite rule sets: header and URL
+	// rewrites on conditions over server variables (see package rewrite),
+	// which Rule.RewriteRuleSet, URLPathMap.DefaultRewriteRuleSet and
+	// PathRule.RewriteRuleSet name. New and Update compile each set once,
+	// including those no rule names; no regular expression is compiled per
+	// request. Nil means none, and a request without a rewrite set pays
+	// nothing for the feature.
+	//
+	// No rewrite changes which member a request goes to, the SNI the
+	// gateway sends it or the identity it must prove: those come from the
+	// route and the backend setting, before any rewrite (a rule that sets
+	// Host changes the Host header only). Hop-by-hop and framing headers,
+	// X-Forwarded-Proto, X-Forwarded-Port, X-Original-Host and X-Request-Id
+	// cannot be rewritten, and X-Forwarded-For only to the gateway's own
+	// list without ports ({var_add_x_forwarded_for_proxy}) or the client's
+	// address ({var_client_ip}): New refuses other rules with their place.
+	//
+	// A URL rewrite without reroute keeps the request on its route, and
+	// the backend setting's Path applies to the rewritten path as it does
+	// to a client's (routing.Table.OverridePath); with reroute the URL
+	// path map is evaluated again with the rewritten path, at most
+	// rewrite.MaxReroutes times (then 500, CodeRewriteLoop), and the set
+	// of the path rule it then selects runs in turn. The response
+	// phase runs the set of the route the request settled on. Rewrites
+	// apply to proxied requests and their responses, not to the gateway's
+	// own error responses.
+	RewriteRuleSets []rewrite.RuleSet
+	// CustomErrorPages replace the bodies of the gateway's own error
+	// responses, by status, on every listener that has no pages of its
+	// own (Azure's global customErrorConfigurations). Nil means none: the
+	// gateway's one-line bodies.
+	CustomErrorPages []CustomErrorPage
 
 	// SSLCertificates are the listeners' certificates, referenced by name.
 	// Nil means none, which suits HTTP listeners only.
@@ -275,6 +308,38 @@ type Listener struct {
 	// with another profile than the one its connection's handshake chose
 	// gets 421 Misdirected Request.
 	SSLProfile string
+	// CustomErrorPages are the listener's own error pages. A listener
+	// with any uses only its own, as in Azure: a status it has no page
+	// for gets the one-line body, not the global page. Nil means the
+	// global Config.CustomErrorPages.
+	CustomErrorPages []CustomErrorPage
+}
+
+// CustomErrorPage is Azure's customErrorConfiguration: an HTML page that
+// the gateway serves in place of the body of its own error responses with
+// one status, such as the 502 of a backend that failed verification or of
+// a pool with no healthy member, and the 400 of a request it refuses. The
+// response keeps its status, its X-Request-Id and, with DetailedErrors,
+// its ErrorHeader, and the log records the failure as without the page.
+// Responses of backends pass through unchanged, as in Azure.
+type CustomErrorPage struct {
+	// StatusCode is the status the page is served for: 400, 403, 405, 408,
+	// 500, 502, 503 or 504, the statuses Azure allows (its documents
+	// write "HttpStatus502"). Each status at most once per listener and
+	// once globally. Required.
+	StatusCode int
+	// PageURL is where the page is read from (Azure's
+	// customErrorPageUrl): an https URL, or a local file, as a path or a
+	// file:// URL. Its name must end in .htm or .html, and the page must
+	// be HTML smaller than 1 MB answered with 200 OK. New reads every
+	// page (and fails if one cannot be read); each Update reads them
+	// again, and a page that then fails keeps its previous copy while the
+	// failure is logged. Pages are served from memory, never fetched per
+	// request. An https URL is fetched directly (no proxy) with verified
+	// TLS 1.2 or later, trusting the system's roots and the Config's
+	// TrustedRootCertificates, within 10 s, following at most three
+	// redirects, all https. Required.
+	PageURL string
 }
 
 // Rule routes what a listener receives. Exactly one of (Pool and
@@ -297,6 +362,12 @@ type Rule struct {
 	// Redirect, when set, makes a redirect rule. Empty means the rule is of
 	// another kind.
 	Redirect string
+	// RewriteRuleSet names the rewrite rule set (Config.RewriteRuleSets)
+	// that rewrites a Basic rule's requests and responses. Not allowed on
+	// a redirect rule, nor on a PathBased rule (name the sets in its URL
+	// path map), nor naming a set that reroutes (re-evaluating the path
+	// map needs one, as in Azure). Empty means none.
+	RewriteRuleSet string
 }
 
 // URLPathMap routes by URL path: the first path rule, in listed order,
@@ -314,6 +385,10 @@ type URLPathMap struct {
 	// matches (Azure's defaultRedirectConfiguration). Empty means
 	// DefaultPool and DefaultBackendHTTPSetting serve it.
 	DefaultRedirect string
+	// DefaultRewriteRuleSet names the rewrite rule set of the paths no path
+	// rule matches (Config.RewriteRuleSets). Not allowed with
+	// DefaultRedirect. Empty means none.
+	DefaultRewriteRuleSet string
 	// PathRules are tried in order.
 	PathRules []PathRule
 }
@@ -337,6 +412,10 @@ type PathRule struct {
 	// the request's whole path when the redirect includes the path. Empty
 	// means Pool and BackendHTTPSetting serve them.
 	Redirect string
+	// RewriteRuleSet names the rewrite rule set of the paths the rule
+	// matches (Config.RewriteRuleSets). Not allowed with Redirect. Empty
+	// means none.
+	RewriteRuleSet string
 }
 
 // Redirect answers with a redirect instead of proxying.
@@ -543,9 +622,10 @@ type ClientAuth struct {
 	// to a backend. clientauth.Passthrough (the Gateway API's
 	// AllowInsecureFallback) lets every request through and tells the
 	// backend what was found: X-Forwarded-Client-Cert (below) only for a
-	// verified certificate (Azure's client_certificate server variables
-	// are computed for rewrite rules, which the configuration does not
-	// hold yet). In Passthrough mode without trusted client certificates,
+	// verified certificate, and rewrite rules (Config.RewriteRuleSets) may
+	// pass Azure's client_certificate_* server variables on as headers,
+	// client_certificate_verification among them ("SUCCESS", "NONE" or
+	// "FAILED:<reason>"). In Passthrough mode without trusted client certificates,
 	// certificates are asked for but not verified.
 	Mode clientauth.Mode
 	// VerifyClientCertIssuerDN also requires the client certificate's

@@ -69,6 +69,17 @@
 // through. Backend connections are pooled per member, setting and SNI
 // within a configuration generation, and TLS sessions resume.
 //
+// Rewrite rule sets (Config.RewriteRuleSets, package rewrite), attached to
+// a basic rule, a path rule or a URL path map's default, rewrite request
+// and response headers and the URL on conditions over server variables,
+// as Azure's do. The gateway runs a route's set after it has built the
+// request's header (its own X-Forwarded-* fields included) and before it
+// picks the member, evaluating the URL path map again when a rule asks
+// for a reroute; the response's set runs before the response head is
+// relayed. What a backend must prove, the SNI and the member never depend
+// on a rewrite. Custom error pages ([CustomErrorPage], globally or per
+// listener) replace the bodies of the gateway's own error responses.
+//
 // Members are chosen round-robin among the healthy ones. With cookie-based
 // affinity the gateway sets ApplicationGatewayAffinity and
 // ApplicationGatewayAffinityCORS (SameSite=None; Secure), or the configured

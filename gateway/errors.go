@@ -49,6 +49,9 @@ const (
 	CodeClientGone ErrorCode = dataplane.CodeClientGone
 	// CodeShuttingDown: the gateway is shutting down (503, Handler only).
 	CodeShuttingDown ErrorCode = dataplane.CodeShuttingDown
+	// CodeRewriteLoop: the rewrite sets asked to evaluate the URL path map
+	// again more than rewrite.MaxReroutes times (500).
+	CodeRewriteLoop ErrorCode = dataplane.CodeRewriteLoop
 )
 
 // The codes of requests the gateway's own servers refuse before routing

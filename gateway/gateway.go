@@ -20,6 +20,7 @@ import (
 
 	"github.com/e2etls/e2etls/internal/accesslog"
 	"github.com/e2etls/e2etls/internal/dataplane"
+	"github.com/e2etls/e2etls/internal/errorpage"
 	"github.com/e2etls/e2etls/internal/frontend"
 	"github.com/e2etls/e2etls/internal/httpwire"
 	"github.com/e2etls/e2etls/internal/upstream"
@@ -68,6 +69,9 @@ type env struct {
 	// accessLog is the access log the next compile uses (nil: the Logger).
 	accessLog *accesslog.Writer
 	auth      *clientAuthEnv // nil for a dry run
+	// pages are the custom error pages the next compile serves (nil:
+	// none).
+	pages *errorpage.Pages
 }
 
 // port is one frontend port, shared by the listeners on it.
@@ -83,7 +87,8 @@ type port struct {
 //
 //	gateway: rule "api": unknown pool "web"
 //
-// New starts the health probes; call Close or Shutdown to stop them.
+// New reads the custom error pages (see CustomErrorPage) and starts the
+// health probes; call Close or Shutdown to stop them.
 func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{
 		ports:    make(map[int]*port),
@@ -107,8 +112,12 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g.env.accessLog = alog
+	// The pages are read first so that a page that cannot be read is
+	// reported with the configuration's other problems, all at once.
+	pages, pagesErr := loadErrorPages(cfg, nil)
+	g.env.pages = pages
 	s, err := compile(resolved, 1, g.env)
-	if err = errors.Join(srcErr, err); err != nil {
+	if err = errors.Join(srcErr, err, pagesErr); err != nil {
 		if alog != nil {
 			alog.Close()
 		}
@@ -407,7 +416,9 @@ func (g *Gateway) release() {
 // verified under the old configuration are closed once idle; members no
 // longer in their pool keep serving requests already holding them for
 // their setting's drain time. A cfg with problems is rejected with every
-// problem listed, and the old configuration keeps serving.
+// problem listed, and the old configuration keeps serving. Custom error
+// pages are read again: one that cannot be read keeps its previous copy
+// (none for a new one) and is logged at Warn, without failing the Update.
 //
 // Every field of cfg applies, Logger, AffinityKey (a nil key keeps the
 // current one), Resolver, DialContext and the timeouts included, except
@@ -458,6 +469,9 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 		oldLog = g.accessLog
 	}
 	g.env.accessLog = alog
+	// Every page is read again; one that fails keeps its copy.
+	pages, pagesErr := loadErrorPages(cfg, old.Plan().ErrorPages)
+	g.env.pages = pages
 	s, err := compile(resolved, old.Generation()+1, g.env)
 	if err = errors.Join(srcErr, err); err != nil {
 		if alog != g.accessLog && alog != nil {
@@ -470,6 +484,10 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 	g.accessLog, g.accessLogCfg = alog, cfg.AccessLog
 	g.env.dp.Dialer.SetObserver(cfg.Observer)
 	g.logs.set(cfg.Logger)
+	if pagesErr != nil {
+		g.log.Warn("gateway: custom error pages could not all be read; those that failed keep their previous copy, if any",
+			slog.String("error", pagesErr.Error()))
+	}
 	g.timeouts.Set(timeouts(cfg))
 	g.env.dp.Dialer.SetDial(cfg.DialContext)
 	g.env.dp.Dialer.SetResolver(cfg.Resolver)

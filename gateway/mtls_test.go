@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,6 +24,7 @@ import (
 	"github.com/e2etls/e2etls/clientauth"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/gateway/gatewaytest"
+	"github.com/e2etls/e2etls/rewrite"
 )
 
 // mtls is the fixture of the client-certificate tests: the gateway's PKI
@@ -510,5 +512,61 @@ func slogJSON(logs *logBuffer) *slog.Logger {
 
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestClientCertificateRewriteVariables: rewrite rules pass Azure's
+// client_certificate_* server variables on to the backend as request
+// headers, as Azure's documentation does for Passthrough mode: the
+// verification result for every client, the subject and fingerprint of
+// the certificate it presented (verified or not), nothing for a client
+// without one; a header the client forges is overwritten by the rule.
+func TestClientCertificateRewriteVariables(t *testing.T) {
+	checkLeaks(t)
+	m := newMTLS(t)
+	for _, fx := range frontends {
+		t.Run(fx.name, func(t *testing.T) {
+			cfg := m.config(gateway.SSLProfile{ClientAuth: gateway.ClientAuth{Mode: clientauth.Passthrough}})
+			cfg.Frontend = fx.fe
+			cfg.RewriteRuleSets = []rewrite.RuleSet{{Name: "client-cert", Rules: []rewrite.Rule{{
+				Name: "identity", Sequence: 100,
+				Actions: rewrite.ActionSet{RequestHeaders: []rewrite.HeaderAction{
+					{Name: "X-Client-Verify", Value: "{var_client_certificate_verification}"},
+					{Name: "X-Client-Subject", Value: "{var_client_certificate_subject}"},
+					{Name: "X-Client-Fingerprint", Value: "{var_client_certificate_fingerprint}"},
+				}},
+			}}}}
+			cfg.Rules[0].RewriteRuleSet = "client-cert"
+			gw := gatewaytest.Start(t, cfg)
+			for _, proto := range protos {
+				for _, tt := range []struct {
+					name           string
+					cert           *tlstest.Cert
+					verify, subj   string
+					hasFingerprint bool
+				}{
+					{"verified", m.alice, "SUCCESS", "CN=alice", true},
+					{"untrusted", m.untrusted, "FAILED:untrusted", "CN=mallory", true},
+					{"no certificate", nil, "NONE", "", false},
+				} {
+					r := get(t, m.client(t, tt.cert, proto), gw.URL("web", "shop.example")+"/",
+						"X-Client-Verify", "SUCCESS", "X-Client-Subject", "CN=forged")
+					require.Equal(t, http.StatusOK, r.status, "%s %s: %s", proto, tt.name, r.body)
+					h := r.echo.Header
+					assert.Equal(t, tt.verify, h.Get("X-Client-Verify"), "%s %s", proto, tt.name)
+					assert.Equal(t, tt.subj, h.Get("X-Client-Subject"), "%s %s", proto, tt.name)
+					if tt.hasFingerprint {
+						assert.Equal(t, strings.ToUpper(sha1Hex(tt.cert.Certificate.Raw)), strings.ToUpper(h.Get("X-Client-Fingerprint")), "%s %s", proto, tt.name)
+					} else {
+						assert.Empty(t, h.Values("X-Client-Fingerprint"), "%s %s", proto, tt.name)
+					}
+				}
+			}
+		})
+	}
+}
+
+func sha1Hex(b []byte) string {
+	sum := sha1.Sum(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -96,6 +96,10 @@
 // when nothing of the path is left, the override is sent as it is. The rest
 // keeps the request's case.
 //
+// A gateway that rewrites the path of a request it has routed (a URL
+// rewrite without re-evaluating the path map) applies the override to the
+// rewritten path with [Table.OverridePath].
+//
 // # Redirects
 //
 // A redirect to a listener (typically HTTP to HTTPS) builds its Location

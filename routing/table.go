@@ -138,6 +138,31 @@ func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) 
 	return r, true
 }
 
+// OverridePath returns the path to send to the backend when a URL rewrite
+// has changed the path of a request that rt routes (a rewrite without
+// reroute: the request stays on rt): path, the rewritten path (decoded and
+// cleaned), with rt's path override applied as [Table.Route] applies it to
+// a request's path. For a Basic rule or a path map's default the override is
+// prepended. For a path rule, the literal part of the pattern that matches
+// path is replaced when path still routes to the same path rule; when it
+// would route elsewhere (no pattern of the rule matches it any more, or an
+// earlier rule's does), the override is prepended, as for a default. Without
+// an override, and for a redirect, path is returned as it is.
+func (t *Table) OverridePath(rt Route, path string) string {
+	o := rt.Target.PathOverride
+	if o == "" || rt.Redirect != nil || rt.Rule < 0 || rt.Rule >= len(t.rules) {
+		return path
+	}
+	e := &t.rules[rt.Rule]
+	if e.paths == nil || rt.PathRule < 0 {
+		return overridePath(o, path)
+	}
+	if pr, cut := e.paths.lookup(path); pr == rt.PathRule {
+		return overridePath(o, path[cut:])
+	}
+	return overridePath(o, path)
+}
+
 // CertificateFor returns the index in Config.Listeners of the HTTPS listener
 // whose certificate a handshake on port with this SNI gets. The first of
 // these that exists wins:

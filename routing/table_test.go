@@ -430,3 +430,44 @@ func TestPathMapRedirects(t *testing.T) {
 		t.Errorf("Route to the default = %+v, %v; want the default target", r, ok)
 	}
 }
+
+// TestOverridePath checks the override applied to a path that a URL
+// rewrite made, on the route of the client's path.
+func TestOverridePathAfterRewrite(t *testing.T) {
+	ovr := func(pool, o string) Target { return Target{Pool: pool, Setting: "s", PathOverride: o} }
+	tab := mustCompile(t, Config{
+		Listeners: []Listener{{Name: "map", Port: 443, HTTPS: true, HostNames: []string{"map.example"}}, {Name: "basic", Port: 443, HTTPS: true}},
+		Rules: []Rule{
+			{Name: "map", Listener: "map", PathMap: &PathMap{Name: "m", Default: ovr("def", "/d/"), Rules: []PathRule{
+				{Name: "plain", Paths: []string{"/plain/*"}, Target: target("plain")},
+				{Name: "img", Paths: []string{"/images/*", "/pics*"}, Target: ovr("img", "/static/")},
+				{Name: "api", Paths: []string{"/api/*"}, Target: ovr("api", "/v2/")},
+			}}},
+			{Name: "basic", Listener: "basic", Target: ovr("b", "/base/")},
+		},
+	})
+	tests := []struct {
+		host, path, rewritten, want string
+	}{
+		{"other.example", "/x", "/y/z", "/base/y/z"},                        // basic: prepended
+		{"map.example", "/nothing", "/else", "/d/else"},                     // default: prepended
+		{"map.example", "/plain/a", "/other", "/other"},                     // no override
+		{"map.example", "/images/a.png", "/images/b.png", "/static/b.png"},  // still the rule: its literal replaced
+		{"map.example", "/images/a.png", "/PICS/b.png", "/static/b.png"},    // the rule's other pattern
+		{"map.example", "/images/a.png", "/img/a.png", "/static/img/a.png"}, // no longer the rule: prepended
+		{"map.example", "/images/a.png", "/api/x", "/static/api/x"},         // another rule's path: prepended, not rerouted
+	}
+	for _, tt := range tests {
+		rt, ok := tab.Route(443, tt.host, tt.path, "")
+		if !ok {
+			t.Fatalf("Route(%q, %q): no route", tt.host, tt.path)
+		}
+		if got := tab.OverridePath(rt, tt.rewritten); got != tt.want {
+			t.Errorf("OverridePath(route of %q %q, %q) = %q; want %q", tt.host, tt.path, tt.rewritten, got, tt.want)
+		}
+	}
+	rt, _ := tab.Route(443, "map.example", "/images/a.png", "")
+	if n := testing.AllocsPerRun(100, func() { tab.OverridePath(rt, "/images/b.png") }); n > 1 {
+		t.Errorf("OverridePath: %v allocations; want at most 1", n)
+	}
+}

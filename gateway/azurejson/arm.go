@@ -55,7 +55,7 @@ var collections = []string{
 	"sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 	"frontendIPConfigurations", "frontendPorts", "httpListeners", "backendAddressPools",
 	"backendHttpSettingsCollection", "probes", "requestRoutingRules", "urlPathMaps",
-	"redirectConfigurations", "sslProfiles", "trustedClientCertificates",
+	"redirectConfigurations", "sslProfiles", "trustedClientCertificates", "rewriteRuleSets",
 }
 
 // gateway converts the gateway resource v (path is where it is in the
@@ -143,6 +143,8 @@ func (a *armDecoder) gateway(v *value, path string, envSpec *kindSpec) gateway.C
 	}
 	a.trustedClientCertificates(props)
 	a.sslProfiles(props)
+	cfg.RewriteRuleSets = a.rewriteRuleSets(props)
+	cfg.CustomErrorPages = props.customErrorPages("customErrorConfigurations", false)
 	for name, decode := range pending {
 		if decode != nil && props.has(name) {
 			decode(a, props, name)
@@ -467,9 +469,10 @@ func orAll(addr string) string {
 func (a *armDecoder) listener(s *sub) gateway.Listener {
 	o := s.p
 	l := gateway.Listener{
-		Name:       s.name,
-		Protocol:   a.protocol(o, "protocol"),
-		RequireSNI: o.boolean("requireServerNameIndication"),
+		Name:             s.name,
+		Protocol:         a.protocol(o, "protocol"),
+		RequireSNI:       o.boolean("requireServerNameIndication"),
+		CustomErrorPages: o.customErrorPages("customErrorConfigurations", false),
 	}
 	if name := a.ref(o, "frontendIPConfiguration", "frontendIPConfigurations"); name != "" {
 		f := a.fronts[strings.ToLower(name)]
@@ -634,6 +637,7 @@ func (a *armDecoder) rule(s *sub) gateway.Rule {
 		BackendHTTPSetting: a.ref(o, "backendHttpSettings", "backendHttpSettingsCollection"),
 		URLPathMap:         a.ref(o, "urlPathMap", "urlPathMaps"),
 		Redirect:           a.ref(o, "redirectConfiguration", "redirectConfigurations"),
+		RewriteRuleSet:     a.ref(o, "rewriteRuleSet", "rewriteRuleSets"),
 	}
 	if o.has("priority") && (r.Priority < 1 || r.Priority > 20000) {
 		o.failf("priority", "%d is out of range 1-20000", r.Priority)
@@ -674,6 +678,7 @@ func (a *armDecoder) urlPathMap(s *sub) gateway.URLPathMap {
 		DefaultPool:               a.ref(o, "defaultBackendAddressPool", "backendAddressPools"),
 		DefaultBackendHTTPSetting: a.ref(o, "defaultBackendHttpSettings", "backendHttpSettingsCollection"),
 		DefaultRedirect:           a.ref(o, "defaultRedirectConfiguration", "redirectConfigurations"),
+		DefaultRewriteRuleSet:     a.ref(o, "defaultRewriteRuleSet", "rewriteRuleSets"),
 	}
 	a.oneTarget(o, "defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration")
 	elems, _ := o.array("pathRules", "an array of objects")
@@ -692,6 +697,7 @@ func (a *armDecoder) urlPathMap(s *sub) gateway.URLPathMap {
 			Pool:               a.ref(pr.p, "backendAddressPool", "backendAddressPools"),
 			BackendHTTPSetting: a.ref(pr.p, "backendHttpSettings", "backendHttpSettingsCollection"),
 			Redirect:           a.ref(pr.p, "redirectConfiguration", "redirectConfigurations"),
+			RewriteRuleSet:     a.ref(pr.p, "rewriteRuleSet", "rewriteRuleSets"),
 		})
 		a.oneTarget(pr.p, "backendAddressPool", "backendHttpSettings", "redirectConfiguration")
 	}

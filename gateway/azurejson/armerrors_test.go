@@ -42,8 +42,8 @@ func TestAzureErrors(t *testing.T) {
 		},
 		{
 			"unsupported feature used, empty one accepted",
-			gw(`"rewriteRuleSets": [{"name": "r"}], "sslProfiles": [], "firewallPolicy": {"id": "/subscriptions/s/x"}`),
-			"azurejson: line 1, column 99: properties: rewriteRuleSets: not supported yet: rewrite rule sets (header and URL rewrites); remove rewriteRuleSets, or leave it empty or disabled\nazurejson: line 1, column 153: properties: firewallPolicy: not supported yet: a web application firewall (e2etls has none); remove firewallPolicy, or leave it empty or disabled",
+			gw(`"loadDistributionPolicies": [{"name": "r"}], "sslProfiles": [], "firewallPolicy": {"id": "/subscriptions/s/x"}`),
+			"azurejson: line 1, column 108: properties: loadDistributionPolicies: not supported yet: load distribution policies; members are used round-robin; remove loadDistributionPolicies, or leave it empty or disabled\nazurejson: line 1, column 162: properties: firewallPolicy: not supported yet: a web application firewall (e2etls has none); remove firewallPolicy, or leave it empty or disabled",
 		},
 		{
 			"WAF enabled",

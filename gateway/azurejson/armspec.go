@@ -51,9 +51,6 @@ const (
 	whyL4       = "layer-4 (TCP and TLS) proxying"
 	whyLoadDist = "load distribution policies; members are used round-robin"
 	whyJWT      = "Entra ID JWT validation"
-
-	whyRewrite   = "rewrite rule sets (header and URL rewrites)"
-	whyErrorPage = "custom error pages"
 )
 
 // pending are the Azure features being added to the gateway now. Each is
@@ -62,10 +59,7 @@ const (
 // it here: the properties elsewhere that reference the feature (their field
 // names it) then stop being refused, and the decoders of the objects that
 // hold them read them.
-var pending = map[string]func(a *armDecoder, props *object, key string){
-	"rewriteRuleSets":           nil, // header and URL rewrites
-	"customErrorConfigurations": nil, // custom error pages
-}
+var pending = map[string]func(a *armDecoder, props *object, key string){}
 
 // envelope are the members every sub-resource may have besides its
 // properties.
@@ -132,6 +126,7 @@ var gatewayProps = kindSpec{
 		"frontendIPConfigurations", "frontendPorts", "httpListeners", "backendAddressPools",
 		"backendHttpSettingsCollection", "probes", "requestRoutingRules", "urlPathMaps",
 		"redirectConfigurations", "enableHttp2", "sslProfiles", "trustedClientCertificates",
+		"rewriteRuleSets", "customErrorConfigurations",
 	},
 	ignored: []field{
 		{name: "sku", reason: "the SKU, tier and instance count of the Azure deployment"},
@@ -146,8 +141,6 @@ var gatewayProps = kindSpec{
 		{name: "globalConfiguration", reason: "request and response buffering in Azure; the gateway streams bodies"},
 	},
 	refused: []field{
-		{name: "rewriteRuleSets", reason: whyRewrite, feature: "rewriteRuleSets"},
-		{name: "customErrorConfigurations", reason: whyErrorPage, feature: "customErrorConfigurations"},
 		{name: "webApplicationFirewallConfiguration", reason: whyWAF},
 		{name: "firewallPolicy", reason: whyWAF},
 		{name: "privateLinkConfigurations", reason: "Azure Private Link"},
@@ -208,14 +201,13 @@ var frontendPortSpec = kindSpec{
 var listenerSpec = kindSpec{
 	honoured: []string{
 		"frontendIPConfiguration", "frontendPort", "protocol", "hostName", "hostNames",
-		"sslCertificate", "requireServerNameIndication", "sslProfile",
+		"sslCertificate", "requireServerNameIndication", "sslProfile", "customErrorConfigurations",
 	},
 	ignored: []field{
 		{name: "provisioningState", reason: whyState},
 		{name: "requestRoutingRules", reason: whyBackRef},
 	},
 	refused: []field{
-		{name: "customErrorConfigurations", reason: whyErrorPage, feature: "customErrorConfigurations"},
 		{name: "firewallPolicy", reason: whyWAF},
 	},
 }
@@ -272,36 +264,38 @@ var probeSpec = kindSpec{
 var ruleSpec = kindSpec{
 	honoured: []string{
 		"ruleType", "priority", "httpListener", "backendAddressPool", "backendHttpSettings",
-		"urlPathMap", "redirectConfiguration",
+		"urlPathMap", "redirectConfiguration", "rewriteRuleSet",
 	},
 	ignored: []field{{name: "provisioningState", reason: whyState}},
 	refused: []field{
-		{name: "rewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "loadDistributionPolicy", reason: whyLoadDist},
 		{name: "entraJWTValidationConfig", reason: whyJWT},
 	},
 }
 
 var urlPathMapSpec = kindSpec{
-	honoured: []string{"defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules"},
+	honoured: []string{"defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules", "defaultRewriteRuleSet"},
 	ignored: []field{
 		{name: "provisioningState", reason: whyState},
 		{name: "requestRoutingRules", reason: whyBackRef},
 	},
 	refused: []field{
-		{name: "defaultRewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "defaultLoadDistributionPolicy", reason: whyLoadDist},
 	},
 }
 
 var pathRuleSpec = kindSpec{
-	honoured: []string{"paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration"},
+	honoured: []string{"paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration", "rewriteRuleSet"},
 	ignored:  []field{{name: "provisioningState", reason: whyState}},
 	refused: []field{
-		{name: "rewriteRuleSet", reason: whyRewrite, feature: "rewriteRuleSets"},
 		{name: "loadDistributionPolicy", reason: whyLoadDist},
 		{name: "firewallPolicy", reason: whyWAF},
 	},
+}
+
+var rewriteRuleSetSpec = kindSpec{
+	honoured: []string{"rewriteRules"},
+	ignored:  []field{{name: "provisioningState", reason: whyState}},
 }
 
 var redirectSpec = kindSpec{

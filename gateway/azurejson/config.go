@@ -11,6 +11,7 @@ import (
 	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/policy"
+	"github.com/e2etls/e2etls/rewrite"
 )
 
 // The values of the enumerated fields, spelled as Azure spells them. They
@@ -30,7 +31,7 @@ func (d *decoder) config(root *value) gateway.Config {
 		"sslPolicy", "sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 		"httpListeners", "backendAddressPools", "backendHttpSettings", "probes",
 		"requestRoutingRules", "urlPathMaps", "redirectConfigurations",
-		"trustedClientCertificates", "sslProfiles",
+		"trustedClientCertificates", "sslProfiles", "rewriteRuleSets", "customErrorConfigurations",
 		"affinityKey", "readHeaderTimeout", "idleTimeout")
 	if top == nil {
 		return gateway.Config{}
@@ -66,7 +67,7 @@ func (d *decoder) config(root *value) gateway.Config {
 
 	for _, o := range top.objects("httpListeners",
 		"name", "protocol", "address", "port", "hostName", "hostNames",
-		"sslCertificate", "requireServerNameIndication", "sslPolicy", "sslProfile") {
+		"sslCertificate", "requireServerNameIndication", "sslPolicy", "sslProfile", "customErrorConfigurations") {
 		cfg.Listeners = append(cfg.Listeners, o.listener())
 	}
 	for _, o := range top.objects("backendAddressPools", "name", "backendAddresses") {
@@ -87,17 +88,21 @@ func (d *decoder) config(root *value) gateway.Config {
 	}
 	for _, o := range top.objects("requestRoutingRules",
 		"name", "ruleType", "priority", "httpListener", "backendAddressPool",
-		"backendHttpSettings", "urlPathMap", "redirectConfiguration") {
+		"backendHttpSettings", "urlPathMap", "redirectConfiguration", "rewriteRuleSet") {
 		cfg.Rules = append(cfg.Rules, o.rule())
 	}
 	for _, o := range top.objects("urlPathMaps",
-		"name", "defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "pathRules") {
+		"name", "defaultBackendAddressPool", "defaultBackendHttpSettings", "defaultRedirectConfiguration", "defaultRewriteRuleSet", "pathRules") {
 		cfg.URLPathMaps = append(cfg.URLPathMaps, o.urlPathMap())
 	}
 	for _, o := range top.objects("redirectConfigurations",
 		"name", "redirectType", "targetListener", "targetUrl", "includePath", "includeQueryString") {
 		cfg.Redirects = append(cfg.Redirects, o.redirect())
 	}
+	for _, o := range top.objects("rewriteRuleSets", "name", "rewriteRules") {
+		cfg.RewriteRuleSets = append(cfg.RewriteRuleSets, rewrite.RuleSet{Name: o.str("name"), Rules: o.rewriteRules("rewriteRules")})
+	}
+	cfg.CustomErrorPages = top.customErrorPages("customErrorConfigurations", true)
 
 	if k := top.str("affinityKey"); k != "" {
 		key, err := base64.StdEncoding.DecodeString(k)
@@ -263,6 +268,7 @@ func (o *object) listener() gateway.Listener {
 		l.HostNames = o.strings("hostNames")
 	}
 	l.SSLPolicy = o.sslPolicy("sslPolicy")
+	l.CustomErrorPages = o.customErrorPages("customErrorConfigurations", true)
 	return l
 }
 
@@ -378,6 +384,7 @@ func (o *object) rule() gateway.Rule {
 		BackendHTTPSetting: o.ref("backendHttpSettings", "backendHttpSettings"),
 		URLPathMap:         o.ref("urlPathMap", "urlPathMaps"),
 		Redirect:           o.ref("redirectConfiguration", "redirectConfigurations"),
+		RewriteRuleSet:     o.ref("rewriteRuleSet", "rewriteRuleSets"),
 	}
 	switch o.enum("ruleType", ruleBasic, rulePathBased) {
 	case ruleBasic:
@@ -408,14 +415,16 @@ func (o *object) urlPathMap() gateway.URLPathMap {
 		DefaultPool:               o.ref("defaultBackendAddressPool", "backendAddressPools"),
 		DefaultBackendHTTPSetting: o.ref("defaultBackendHttpSettings", "backendHttpSettings"),
 		DefaultRedirect:           o.ref("defaultRedirectConfiguration", "redirectConfigurations"),
+		DefaultRewriteRuleSet:     o.ref("defaultRewriteRuleSet", "rewriteRuleSets"),
 	}
-	for _, pr := range o.objects("pathRules", "name", "paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration") {
+	for _, pr := range o.objects("pathRules", "name", "paths", "backendAddressPool", "backendHttpSettings", "redirectConfiguration", "rewriteRuleSet") {
 		m.PathRules = append(m.PathRules, gateway.PathRule{
 			Name:               pr.str("name"),
 			Paths:              pr.strings("paths"),
 			Pool:               pr.ref("backendAddressPool", "backendAddressPools"),
 			BackendHTTPSetting: pr.ref("backendHttpSettings", "backendHttpSettings"),
 			Redirect:           pr.ref("redirectConfiguration", "redirectConfigurations"),
+			RewriteRuleSet:     pr.ref("rewriteRuleSet", "rewriteRuleSets"),
 		})
 	}
 	return m

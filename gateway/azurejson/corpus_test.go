@@ -135,7 +135,7 @@ func TestCorpusAzShowV2(t *testing.T) {
 	// and Azure's state.
 	assert.Contains(t, ignoredAt(doc, "backendHttpSettingsCollection[0]"), "affinityCookieName")
 	assert.Contains(t, ignoredAt(doc, "sslCertificates[0]"), "keyVaultSecretId")
-	for _, p := range []string{"provisioningState", "etag", "resourceGroup", "sku", "zones", "gatewayIPConfigurations", "autoscaleConfiguration", "requestRoutingRules", "rewriteRuleSets"} {
+	for _, p := range []string{"provisioningState", "etag", "resourceGroup", "sku", "zones", "gatewayIPConfigurations", "autoscaleConfiguration", "requestRoutingRules"} {
 		assert.Contains(t, ignoredAt(doc, ""), p)
 	}
 }
@@ -152,7 +152,7 @@ func TestCorpusPortalDefaults(t *testing.T) {
 		DisableHTTP2: true,
 	}, doc.Config)
 	// Every empty collection of a feature not supported yet is accepted.
-	for _, p := range []string{"rewriteRuleSets", "customErrorConfigurations", "privateLinkConfigurations", "backendSettingsCollection", "listeners", "routingRules", "loadDistributionPolicies"} {
+	for _, p := range []string{"privateLinkConfigurations", "backendSettingsCollection", "listeners", "routingRules", "loadDistributionPolicies"} {
 		assert.Contains(t, ignoredAt(doc, ""), p)
 	}
 	assert.Contains(t, ignoredAt(doc, "settings-80"), "affinityCookieName")

@@ -18,6 +18,7 @@ type decoder struct {
 	src      *source
 	readFile func(name string) ([]byte, error) // name as written in the file
 	files    []string                          // local files read by name of the options (readLocal)
+	baseDir  string                            // Options.BaseDir
 	problems []problem
 	notes    []Note
 
@@ -50,7 +51,7 @@ type nameRef struct {
 var flatCollections = []string{
 	"sslCertificates", "trustedRootCertificates", "authenticationCertificates",
 	"httpListeners", "backendAddressPools", "backendHttpSettings", "probes",
-	"urlPathMaps", "redirectConfigurations", "sslProfiles", "trustedClientCertificates",
+	"urlPathMaps", "redirectConfigurations", "sslProfiles", "trustedClientCertificates", "rewriteRuleSets",
 }
 
 // collectFlatNames records the element names of the flat document top's

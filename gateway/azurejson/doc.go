@@ -56,7 +56,7 @@
 // refused with its place and the words "not supported yet" only when it is
 // used: null, "", 0, false, an empty array, a reference with an empty id
 // and an object whose "enabled" is false are not uses, so the empty
-// "rewriteRuleSets": [] Azure writes everywhere is accepted.
+// "loadDistributionPolicies": [] Azure writes everywhere is accepted.
 //
 // References: a sub-resource references another by its resource id,
 // .../providers/Microsoft.Network/applicationGateways/<gateway>/<collection>/<name>.
@@ -120,6 +120,22 @@
 // enableHttp2, is false ([gateway.Config.DisableHTTP2]). A PathBasedRouting
 // rule's own pool, setting or redirect, which Azure may keep, is ignored.
 //
+// Rewrites and error pages, with Azure's meaning: rewriteRuleSets become
+// [gateway.Config.RewriteRuleSets] (see package rewrite): each element of
+// rewriteRules has a name, a ruleSequence, conditions (variable, pattern,
+// ignoreCase, negate) and an actionSet of requestHeaderConfigurations and
+// responseHeaderConfigurations (headerName, headerValue, an empty value
+// deleting the header, and headerValueMatcher) and a urlConfiguration
+// (modifiedPath, modifiedQueryString, where null leaves the query alone
+// and "" removes it, and reroute). A rule's rewriteRuleSet, a URL path
+// map's defaultRewriteRuleSet and a path rule's rewriteRuleSet reference
+// them. Variables, patterns and what a rule may not rewrite are checked by
+// [gateway.New]. customErrorConfigurations, at the top level and in a
+// listener, become [gateway.CustomErrorPage] values: statusCode
+// HttpStatus400, 403, 405, 408, 500, 502, 503 or 504 (HttpStatus404, which
+// the API names, is refused: Azure serves no page for it) and
+// customErrorPageUrl, which gateway.New reads.
+//
 // ARM templates: the expressions of the gateway's values are evaluated
 // where they are used, with four functions: parameters (from the
 // parameters file, else the declared defaultValue), variables, concat
@@ -150,13 +166,13 @@
 //     authenticationCertificates, frontendIPConfigurations, frontendPorts,
 //     httpListeners, backendAddressPools, backendHttpSettingsCollection,
 //     probes, requestRoutingRules, urlPathMaps, redirectConfigurations,
-//     enableHttp2, sslProfiles, trustedClientCertificates.
+//     enableHttp2, sslProfiles, trustedClientCertificates, rewriteRuleSets,
+//     customErrorConfigurations.
 //     Ignored: sku, autoscaleConfiguration, gatewayIPConfigurations,
 //     operationalState, provisioningState, resourceGuid,
 //     defaultPredefinedSslPolicy, privateEndpointConnections,
 //     forceFirewallPolicyAssociation, globalConfiguration.
-//     Refused when used: rewriteRuleSets, customErrorConfigurations,
-//     webApplicationFirewallConfiguration, firewallPolicy,
+//     Refused when used: webApplicationFirewallConfiguration, firewallPolicy,
 //     privateLinkConfigurations, backendSettingsCollection, listeners,
 //     routingRules, loadDistributionPolicies, entraJWTValidationConfigs,
 //     enableFips, copy.
@@ -182,9 +198,10 @@
 //     Ignored: provisioningState, httpListeners.
 //   - httpListeners.
 //     Honoured: frontendIPConfiguration, frontendPort, protocol, hostName,
-//     hostNames, sslCertificate, requireServerNameIndication, sslProfile.
+//     hostNames, sslCertificate, requireServerNameIndication, sslProfile,
+//     customErrorConfigurations.
 //     Ignored: provisioningState, requestRoutingRules.
-//     Refused when used: customErrorConfigurations, firewallPolicy.
+//     Refused when used: firewallPolicy.
 //   - backendAddressPools.
 //     Honoured: backendAddresses.
 //     Ignored: provisioningState, requestRoutingRules, pathRules,
@@ -207,22 +224,19 @@
 //     enableProbeProxyProtocolHeader.
 //   - requestRoutingRules.
 //     Honoured: ruleType, priority, httpListener, backendAddressPool,
-//     backendHttpSettings, urlPathMap, redirectConfiguration.
+//     backendHttpSettings, urlPathMap, redirectConfiguration, rewriteRuleSet.
 //     Ignored: provisioningState.
-//     Refused when used: rewriteRuleSet, loadDistributionPolicy,
-//     entraJWTValidationConfig.
+//     Refused when used: loadDistributionPolicy, entraJWTValidationConfig.
 //   - urlPathMaps.
 //     Honoured: defaultBackendAddressPool, defaultBackendHttpSettings,
-//     defaultRedirectConfiguration, pathRules.
+//     defaultRedirectConfiguration, pathRules, defaultRewriteRuleSet.
 //     Ignored: provisioningState, requestRoutingRules.
-//     Refused when used: defaultRewriteRuleSet,
-//     defaultLoadDistributionPolicy.
+//     Refused when used: defaultLoadDistributionPolicy.
 //   - pathRules of a URL path map.
 //     Honoured: paths, backendAddressPool, backendHttpSettings,
-//     redirectConfiguration.
+//     redirectConfiguration, rewriteRuleSet.
 //     Ignored: provisioningState.
-//     Refused when used: rewriteRuleSet, loadDistributionPolicy,
-//     firewallPolicy.
+//     Refused when used: loadDistributionPolicy, firewallPolicy.
 //   - redirectConfigurations.
 //     Honoured: redirectType, targetListener, targetUrl, includePath,
 //     includeQueryString.
@@ -238,6 +252,9 @@
 //   - trustedClientCertificates.
 //     Honoured: data.
 //     Ignored: validatedCertData, clientCertIssuerDN, provisioningState.
+//   - rewriteRuleSets.
+//     Honoured: rewriteRules.
+//     Ignored: provisioningState.
 //   - Every element of a collection.
 //     Honoured: name.
 //     Ignored: id, etag, type, resourceGroup.
@@ -296,6 +313,10 @@
 //     DisableHTTP2. Azure needs a priority on every rule: when no rule has
 //     one, listed order decides, and the rules get 10, 20, 30, ... in that
 //     order.
+//   - Rewrite rule sets in Azure's shape, a delete as Azure's empty
+//     headerValue and a rule without a Sequence without ruleSequence;
+//     custom error pages as customErrorConfigurations, at the top level
+//     and in their listeners.
 //   - Everything else as the tables above name it, so that reading the
 //     document gives the configuration back, field by field.
 //
@@ -311,6 +332,9 @@
 // tells the backend with rewrite rules); a member's
 // Port; a backend setting's PinnedPublicKeys, Identity, SubjectAltNames,
 // Verifier, ClientCertificate, SSLPolicy, HTTP2 and InsecureSkipVerify; a
+// rewrite rule's Redirect action and a header action that adds (AddHeader),
+// which are the Gateway API's; a custom error page read from a file (Azure
+// reads its pages from URLs); a
 // TLS policy
 // Azure's custom policies cannot express; a certificate's OCSPStaple and
 // SignedCertificateTimestamps. Logger, Resolver, DialContext, AccessLog,
@@ -374,6 +398,14 @@
 //   - httpListeners, backendAddressPools, backendHttpSettings, probes,
 //     requestRoutingRules, urlPathMaps, redirectConfigurations (arrays of
 //     objects): see the sections below.
+//   - rewriteRuleSets (array of objects): name (string, required) and
+//     rewriteRules, as in Azure (see "Azure documents" above), which rules,
+//     URL path maps and path rules reference by name.
+//   - customErrorConfigurations (array of objects): the pages of every
+//     listener without its own: statusCode ("HttpStatus502" and the other
+//     statuses Azure allows) and customErrorPageUrl, an https URL or a
+//     file (an .htm or .html file name, relative to the document's
+//     directory unless absolute). See [gateway.CustomErrorPage].
 //   - affinityKey (string, base64; extension): the key of the affinity
 //     cookie hash ([gateway.Config.AffinityKey]), shared by replicas so that
 //     sessions stick across them. Default: a random key per process.
@@ -482,6 +514,9 @@
 //     policy for this listener.
 //   - sslProfile (string): the name of an sslProfiles entry: the
 //     listener's policy and client authentication. Https only.
+//   - customErrorConfigurations (array of objects): the listener's own
+//     error pages, as at the top level; a listener with any uses only its
+//     own.
 //
 // # Backend address pools
 //
@@ -573,6 +608,8 @@
 //   - urlPathMap (string): for PathBasedRouting, required; not allowed with
 //     Basic. A PathBasedRouting rule may not name a pool, setting or
 //     redirect itself.
+//   - rewriteRuleSet (string): for Basic with a pool, the rewrite rule set
+//     of its requests and responses.
 //
 // urlPathMaps ([gateway.URLPathMap]):
 //
@@ -586,7 +623,10 @@
 //     paths (array of strings such as "/images/*"; "*" only at the end),
 //     and either backendAddressPool and backendHttpSettings (strings) or
 //     redirectConfiguration (string), whose Location carries the request's
-//     whole path when the redirect includes the path.
+//     whole path when the redirect includes the path, and rewriteRuleSet
+//     (string) for a rule with a pool.
+//   - defaultRewriteRuleSet (string): the rewrite rule set of the paths no
+//     path rule matches, with the default pool.
 //
 // # Redirects
 //

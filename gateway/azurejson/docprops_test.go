@@ -32,6 +32,7 @@ var specsForDoc = []struct {
 	{"sslProfiles", &sslProfileSpec},
 	{"clientAuthConfiguration of an SSL profile", &clientAuthSpec},
 	{"trustedClientCertificates", &trustedClientCertSpec},
+	{"rewriteRuleSets", &rewriteRuleSetSpec},
 	{"Every element of a collection", &envelope},
 }
 

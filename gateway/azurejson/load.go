@@ -205,7 +205,7 @@ func read(data []byte, opts Options, readFile func(name string) ([]byte, error))
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{src: &source{data: data}, readFile: readFile}
+	d := &decoder{src: &source{data: data}, readFile: readFile, baseDir: opts.BaseDir}
 	doc := &Document{Format: detect(root)}
 	switch doc.Format {
 	case Flat:

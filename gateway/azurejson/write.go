@@ -205,6 +205,7 @@ var collectionOf = map[string]string{
 	"probe":                     "probes",
 	"urlPathMap":                "urlPathMaps",
 	"redirect":                  "redirectConfigurations",
+	"rewriteRuleSet":            "rewriteRuleSets",
 }
 
 func write(cfg gateway.Config, opts WriteOptions, template bool) ([]byte, error) {
@@ -384,6 +385,7 @@ func (w *writer) gateway() armGatewayProps {
 	w.collect("rule", len(cfg.Rules), func(i int) string { return cfg.Rules[i].Name })
 	w.collect("urlPathMap", len(cfg.URLPathMaps), func(i int) string { return cfg.URLPathMaps[i].Name })
 	w.collect("redirect", len(cfg.Redirects), func(i int) string { return cfg.Redirects[i].Name })
+	w.collect("rewriteRuleSet", len(cfg.RewriteRuleSets), func(i int) string { return cfg.RewriteRuleSets[i].Name })
 
 	// What only e2etls has. Logger, Resolver, DialContext, AccessLog,
 	// Observer and Tracer wire the gateway into its process: no document
@@ -443,6 +445,10 @@ func (w *writer) gateway() armGatewayProps {
 	for _, r := range cfg.Redirects {
 		p.RedirectConfigurations = append(p.RedirectConfigurations, w.redirect(r))
 	}
+	for _, rs := range cfg.RewriteRuleSets {
+		p.RewriteRuleSets = append(p.RewriteRuleSets, w.rewriteRuleSet(rs))
+	}
+	p.CustomErrorConfigurations = w.customErrors("CustomErrorPages", cfg.CustomErrorPages)
 	return p
 }
 
@@ -636,6 +642,7 @@ func (w *writer) listeners() (fronts, ports, listeners []armElem) {
 		}
 		props.SSLCertificate = w.ref(path, "SSLCertificate", "sslCertificate", l.SSLCertificate)
 		props.SSLProfile = w.ref(path, "SSLProfile", "sslProfile", l.SSLProfile)
+		props.CustomErrorConfigurations = w.customErrors(path+": CustomErrorPages", l.CustomErrorPages)
 		listeners = append(listeners, w.elem("httpListeners", l.Name, props))
 	}
 	if publicUsed || w.opts.PublicIPAddressID != "" {
@@ -808,6 +815,7 @@ func (w *writer) rules() []armElem {
 		}
 		props.BackendAddressPool = w.ref(path, "Pool", "pool", r.Pool)
 		props.BackendHTTPSettings = w.ref(path, "BackendHTTPSetting", "backendHttpSetting", r.BackendHTTPSetting)
+		props.RewriteRuleSet = w.ref(path, "RewriteRuleSet", "rewriteRuleSet", r.RewriteRuleSet)
 		out = append(out, w.elem("requestRoutingRules", r.Name, props))
 	}
 	return out
@@ -820,6 +828,7 @@ func (w *writer) urlPathMap(m gateway.URLPathMap) armElem {
 		DefaultBackendAddressPool:    w.ref(path, "DefaultPool", "pool", m.DefaultPool),
 		DefaultBackendHTTPSettings:   w.ref(path, "DefaultBackendHTTPSetting", "backendHttpSetting", m.DefaultBackendHTTPSetting),
 		DefaultRedirectConfiguration: w.ref(path, "DefaultRedirect", "redirect", m.DefaultRedirect),
+		DefaultRewriteRuleSet:        w.ref(path, "DefaultRewriteRuleSet", "rewriteRuleSet", m.DefaultRewriteRuleSet),
 		PathRules:                    []armElem{},
 	}
 	names := make(map[string]string)
@@ -837,6 +846,7 @@ func (w *writer) urlPathMap(m gateway.URLPathMap) armElem {
 			BackendAddressPool:    w.ref(prPath, "Pool", "pool", pr.Pool),
 			BackendHTTPSettings:   w.ref(prPath, "BackendHTTPSetting", "backendHttpSetting", pr.BackendHTTPSetting),
 			RedirectConfiguration: w.ref(prPath, "Redirect", "redirect", pr.Redirect),
+			RewriteRuleSet:        w.ref(prPath, "RewriteRuleSet", "rewriteRuleSet", pr.RewriteRuleSet),
 		}}
 		if !w.template {
 			e.ID = w.gwID + "/urlPathMaps/" + m.Name + "/pathRules/" + pr.Name
@@ -934,23 +944,25 @@ type armSKU struct {
 }
 
 type armGatewayProps struct {
-	SKU                           armSKU        `json:"sku"`
-	SSLPolicy                     *armSSLPolicy `json:"sslPolicy,omitempty"`
-	GatewayIPConfigurations       []armElem     `json:"gatewayIPConfigurations"`
-	SSLCertificates               []armElem     `json:"sslCertificates,omitempty"`
-	TrustedRootCertificates       []armElem     `json:"trustedRootCertificates,omitempty"`
-	TrustedClientCertificates     []armElem     `json:"trustedClientCertificates,omitempty"`
-	SSLProfiles                   []armElem     `json:"sslProfiles,omitempty"`
-	FrontendIPConfigurations      []armElem     `json:"frontendIPConfigurations"`
-	FrontendPorts                 []armElem     `json:"frontendPorts"`
-	HTTPListeners                 []armElem     `json:"httpListeners"`
-	BackendAddressPools           []armElem     `json:"backendAddressPools"`
-	BackendHTTPSettingsCollection []armElem     `json:"backendHttpSettingsCollection"`
-	Probes                        []armElem     `json:"probes,omitempty"`
-	RequestRoutingRules           []armElem     `json:"requestRoutingRules"`
-	URLPathMaps                   []armElem     `json:"urlPathMaps,omitempty"`
-	RedirectConfigurations        []armElem     `json:"redirectConfigurations,omitempty"`
-	EnableHTTP2                   bool          `json:"enableHttp2"`
+	SKU                           armSKU           `json:"sku"`
+	SSLPolicy                     *armSSLPolicy    `json:"sslPolicy,omitempty"`
+	GatewayIPConfigurations       []armElem        `json:"gatewayIPConfigurations"`
+	SSLCertificates               []armElem        `json:"sslCertificates,omitempty"`
+	TrustedRootCertificates       []armElem        `json:"trustedRootCertificates,omitempty"`
+	TrustedClientCertificates     []armElem        `json:"trustedClientCertificates,omitempty"`
+	SSLProfiles                   []armElem        `json:"sslProfiles,omitempty"`
+	FrontendIPConfigurations      []armElem        `json:"frontendIPConfigurations"`
+	FrontendPorts                 []armElem        `json:"frontendPorts"`
+	HTTPListeners                 []armElem        `json:"httpListeners"`
+	BackendAddressPools           []armElem        `json:"backendAddressPools"`
+	BackendHTTPSettingsCollection []armElem        `json:"backendHttpSettingsCollection"`
+	Probes                        []armElem        `json:"probes,omitempty"`
+	RequestRoutingRules           []armElem        `json:"requestRoutingRules"`
+	URLPathMaps                   []armElem        `json:"urlPathMaps,omitempty"`
+	RedirectConfigurations        []armElem        `json:"redirectConfigurations,omitempty"`
+	RewriteRuleSets               []armElem        `json:"rewriteRuleSets,omitempty"`
+	CustomErrorConfigurations     []armCustomError `json:"customErrorConfigurations,omitempty"`
+	EnableHTTP2                   bool             `json:"enableHttp2"`
 }
 
 type armSSLPolicy struct {
@@ -981,14 +993,15 @@ type armPortProps struct {
 }
 
 type armListenerProps struct {
-	FrontendIPConfiguration     armRef   `json:"frontendIPConfiguration"`
-	FrontendPort                armRef   `json:"frontendPort"`
-	Protocol                    string   `json:"protocol"`
-	HostName                    string   `json:"hostName,omitempty"`
-	HostNames                   []string `json:"hostNames,omitempty"`
-	SSLCertificate              *armRef  `json:"sslCertificate,omitempty"`
-	SSLProfile                  *armRef  `json:"sslProfile,omitempty"`
-	RequireServerNameIndication bool     `json:"requireServerNameIndication,omitempty"`
+	FrontendIPConfiguration     armRef           `json:"frontendIPConfiguration"`
+	FrontendPort                armRef           `json:"frontendPort"`
+	Protocol                    string           `json:"protocol"`
+	HostName                    string           `json:"hostName,omitempty"`
+	HostNames                   []string         `json:"hostNames,omitempty"`
+	SSLCertificate              *armRef          `json:"sslCertificate,omitempty"`
+	SSLProfile                  *armRef          `json:"sslProfile,omitempty"`
+	RequireServerNameIndication bool             `json:"requireServerNameIndication,omitempty"`
+	CustomErrorConfigurations   []armCustomError `json:"customErrorConfigurations,omitempty"`
 }
 
 type armAddress struct {
@@ -1045,12 +1058,14 @@ type armRuleProps struct {
 	BackendHTTPSettings   *armRef `json:"backendHttpSettings,omitempty"`
 	URLPathMap            *armRef `json:"urlPathMap,omitempty"`
 	RedirectConfiguration *armRef `json:"redirectConfiguration,omitempty"`
+	RewriteRuleSet        *armRef `json:"rewriteRuleSet,omitempty"`
 }
 
 type armPathMapProps struct {
 	DefaultBackendAddressPool    *armRef   `json:"defaultBackendAddressPool,omitempty"`
 	DefaultBackendHTTPSettings   *armRef   `json:"defaultBackendHttpSettings,omitempty"`
 	DefaultRedirectConfiguration *armRef   `json:"defaultRedirectConfiguration,omitempty"`
+	DefaultRewriteRuleSet        *armRef   `json:"defaultRewriteRuleSet,omitempty"`
 	PathRules                    []armElem `json:"pathRules"`
 }
 
@@ -1059,6 +1074,7 @@ type armPathRuleProps struct {
 	BackendAddressPool    *armRef  `json:"backendAddressPool,omitempty"`
 	BackendHTTPSettings   *armRef  `json:"backendHttpSettings,omitempty"`
 	RedirectConfiguration *armRef  `json:"redirectConfiguration,omitempty"`
+	RewriteRuleSet        *armRef  `json:"rewriteRuleSet,omitempty"`
 }
 
 type armRedirectProps struct {
@@ -1067,4 +1083,51 @@ type armRedirectProps struct {
 	TargetURL          string  `json:"targetUrl,omitempty"`
 	IncludePath        bool    `json:"includePath"`
 	IncludeQueryString bool    `json:"includeQueryString"`
+}
+
+type armCustomError struct {
+	StatusCode         string `json:"statusCode"`
+	CustomErrorPageURL string `json:"customErrorPageUrl"`
+}
+
+type armRewriteRuleSetProps struct {
+	RewriteRules []armRewriteRule `json:"rewriteRules"`
+}
+
+type armRewriteRule struct {
+	Name         string         `json:"name"`
+	RuleSequence int            `json:"ruleSequence,omitempty"`
+	Conditions   []armCondition `json:"conditions,omitempty"`
+	ActionSet    armActionSet   `json:"actionSet"`
+}
+
+type armCondition struct {
+	Variable   string `json:"variable"`
+	Pattern    string `json:"pattern"`
+	IgnoreCase bool   `json:"ignoreCase"`
+	Negate     bool   `json:"negate"`
+}
+
+type armActionSet struct {
+	RequestHeaderConfigurations  []armHeaderConfig `json:"requestHeaderConfigurations,omitempty"`
+	ResponseHeaderConfigurations []armHeaderConfig `json:"responseHeaderConfigurations,omitempty"`
+	URLConfiguration             *armURLConfig     `json:"urlConfiguration,omitempty"`
+}
+
+type armHeaderConfig struct {
+	HeaderName         string           `json:"headerName"`
+	HeaderValue        string           `json:"headerValue"`
+	HeaderValueMatcher *armValueMatcher `json:"headerValueMatcher,omitempty"`
+}
+
+type armValueMatcher struct {
+	Pattern    string `json:"pattern"`
+	IgnoreCase bool   `json:"ignoreCase"`
+	Negate     bool   `json:"negate"`
+}
+
+type armURLConfig struct {
+	ModifiedPath        string  `json:"modifiedPath,omitempty"`
+	ModifiedQueryString *string `json:"modifiedQueryString,omitempty"`
+	Reroute             bool    `json:"reroute"`
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/policy"
+	"github.com/e2etls/e2etls/rewrite"
 )
 
 // The Azure resources the written documents reference, made up for tests.
@@ -52,6 +53,7 @@ func corpusCases(t *testing.T) []roundTripCase {
 		{file: "portal-defaults.json", opts: Options{}},
 		{file: "probes-match.json", opts: Options{PrivateAddress: "127.0.0.1"}},
 		{file: "rest-put-body.json", opts: Options{}},
+		{file: "rewrite-sets.json", opts: Options{}},
 		{file: "template-export.json", opts: Options{Parameters: params, PublicAddress: "127.0.0.1"}},
 		{file: "template-handwritten.json", opts: Options{PrivateAddress: "127.0.0.1"}},
 		// Standard_v2 has no authentication certificates.
@@ -629,18 +631,26 @@ func TestWriterKnowsEveryField(t *testing.T) {
 	known := map[reflect.Type][]string{
 		reflect.TypeFor[gateway.Config](): {
 			"Listeners", "Rules", "URLPathMaps", "Redirects", "Pools", "BackendHTTPSettings", "Probes",
-			"SSLCertificates", "TrustedRootCertificates", "AuthenticationCertificates", "SSLPolicy", "DisableHTTP2", // written
-			"SSLProfiles", "TrustedClientCertificates", // written
+			"SSLCertificates", "TrustedRootCertificates", "AuthenticationCertificates", "SSLPolicy", "DisableHTTP2",
+			"SSLProfiles", "TrustedClientCertificates", "RewriteRuleSets", "CustomErrorPages", // written
 			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", // refused
 			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", // wiring
 		},
-		reflect.TypeFor[gateway.Listener]():   {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy", "SSLProfile"},
-		reflect.TypeFor[gateway.Rule]():       {"Name", "Listener", "Priority", "Pool", "BackendHTTPSetting", "URLPathMap", "Redirect"},
-		reflect.TypeFor[gateway.URLPathMap](): {"Name", "DefaultPool", "DefaultBackendHTTPSetting", "DefaultRedirect", "PathRules"},
-		reflect.TypeFor[gateway.PathRule]():   {"Name", "Paths", "Pool", "BackendHTTPSetting", "Redirect"},
-		reflect.TypeFor[gateway.Redirect]():   {"Name", "Status", "TargetListener", "TargetURL", "IncludePath", "IncludeQuery"},
-		reflect.TypeFor[gateway.Pool]():       {"Name", "Members"},
-		reflect.TypeFor[gateway.Member]():     {"Address", "Port"},
+		reflect.TypeFor[gateway.Listener]():        {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy", "SSLProfile", "CustomErrorPages"},
+		reflect.TypeFor[gateway.CustomErrorPage](): {"StatusCode", "PageURL"}, // a file is refused
+		reflect.TypeFor[gateway.Rule]():            {"Name", "Listener", "Priority", "Pool", "BackendHTTPSetting", "URLPathMap", "Redirect", "RewriteRuleSet"},
+		reflect.TypeFor[gateway.URLPathMap]():      {"Name", "DefaultPool", "DefaultBackendHTTPSetting", "DefaultRedirect", "PathRules", "DefaultRewriteRuleSet"},
+		reflect.TypeFor[gateway.PathRule]():        {"Name", "Paths", "Pool", "BackendHTTPSetting", "Redirect", "RewriteRuleSet"},
+		reflect.TypeFor[rewrite.RuleSet]():         {"Name", "Rules"},
+		reflect.TypeFor[rewrite.Rule]():            {"Name", "Sequence", "Conditions", "Actions"},
+		reflect.TypeFor[rewrite.Condition]():       {"Variable", "Pattern", "IgnoreCase", "Negate"},
+		reflect.TypeFor[rewrite.ActionSet]():       {"RequestHeaders", "ResponseHeaders", "URL", "Redirect"}, // Redirect refused
+		reflect.TypeFor[rewrite.HeaderAction]():    {"Name", "Value", "Op", "ValueMatcher"},                  // Op AddHeader refused
+		reflect.TypeFor[rewrite.ValueMatcher]():    {"Pattern", "IgnoreCase", "Negate"},
+		reflect.TypeFor[rewrite.URLAction]():       {"ModifiedPath", "ModifiedQueryString", "Reroute"},
+		reflect.TypeFor[gateway.Redirect]():        {"Name", "Status", "TargetListener", "TargetURL", "IncludePath", "IncludeQuery"},
+		reflect.TypeFor[gateway.Pool]():            {"Name", "Members"},
+		reflect.TypeFor[gateway.Member]():          {"Address", "Port"},
 		reflect.TypeFor[gateway.BackendHTTPSetting](): {
 			"Name", "Protocol", "Port", "RequestTimeout", "CookieBasedAffinity", "AffinityCookieName", "ConnectionDraining",
 			"Path", "HostName", "PickHostNameFromBackendAddress", "Probe", "TrustedRootCertificates", "ServerName", // written

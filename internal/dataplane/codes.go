@@ -17,6 +17,7 @@ const (
 	CodeBadUpgrade         = "bad-upgrade"         // a protocol switch (WebSocket) could not be joined
 	CodeClientGone         = "client-gone"         // the client left before the answer (log only)
 	CodeShuttingDown       = "shutting-down"       // the gateway is shutting down (503)
+	CodeRewriteLoop        = "rewrite-loop"        // rewrite sets kept asking to reroute the request (500)
 )
 
 // ErrorHeader is the header of the gateway's own error responses that

@@ -49,6 +49,8 @@ type exchange struct {
 	outHeader http.Header
 
 	rec accesslog.Record
+
+	rewriting rewriting // the route's rewrite set at work, if any
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}

@@ -6,8 +6,10 @@ import (
 
 	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/internal/accesslog"
+	"github.com/e2etls/e2etls/internal/errorpage"
 	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/probe"
+	"github.com/e2etls/e2etls/rewrite"
 	"github.com/e2etls/e2etls/routing"
 )
 
@@ -42,6 +44,9 @@ type Plan struct {
 	Observer observe.Observer
 	// Tracer opens the spans of requests; nil means no tracing.
 	Tracer observe.Tracer
+	// ErrorPages are the custom error pages that replace the one-line
+	// bodies of the gateway's own error responses; nil means none.
+	ErrorPages *errorpage.Pages
 }
 
 // Listener is a frontend listener.
@@ -71,6 +76,10 @@ type Rule struct {
 	// followed by its path rules' targets, a zero Target holding the place
 	// of one that redirects; none for a redirect rule.
 	Targets []Target
+	// Rewrites are the rewrite sets of Targets, index for index (nil where
+	// a target has none); nil when no target of the rule has one, which
+	// costs a request nothing.
+	Rewrites []*rewrite.Set
 }
 
 // Target is a pool served with a backend setting.

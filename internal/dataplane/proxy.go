@@ -62,6 +62,30 @@ func backendHeader(h, out http.Header) http.Header {
 	return out
 }
 
+// backendRequestHeader makes the header of the request to the backend in
+// out (a new map if nil, else cleared first): the client's without the
+// hop-by-hop fields, the upgrade and TE the gateway forwards, the
+// X-Forwarded-* fields, the request's ID and X-Forwarded-Client-Cert as
+// the listener's SSL profile says.
+func (s *Snapshot) backendRequestHeader(r *http.Request, x *exchange, out http.Header) http.Header {
+	out = backendHeader(r.Header, out)
+	if up := upgradeType(r.Header); up != "" {
+		out.Set("Connection", "Upgrade")
+		out.Set("Upgrade", up)
+	}
+	if te := r.Header.Values("Te"); len(te) > 0 {
+		for _, v := range te {
+			if strings.Contains(strings.ToLower(v), "trailers") {
+				out.Set("Te", "trailers")
+			}
+		}
+	}
+	forwardedHeaders(out, r, x.scheme, x.port)
+	out[RequestIDHeader] = []string{x.requestID}
+	forwardClientCert(out, x)
+	return out
+}
+
 func upgradeType(h http.Header) string {
 	if httpguts.HeaderValuesContainsToken(h["Connection"], "upgrade") {
 		return h.Get("Upgrade")
@@ -96,7 +120,8 @@ func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
 	}()
 	w = &x.rw
 
-	rt, ok := s.plan.Table.Route(in.Port, r.Host, httpwire.CleanPath(r.URL.Path), r.URL.RawQuery)
+	clean := httpwire.CleanPath(r.URL.Path)
+	rt, ok := s.plan.Table.Route(in.Port, r.Host, clean, r.URL.RawQuery)
 	if !ok {
 		s.fail(w, x, http.StatusNotFound, CodeNoListener, fmt.Sprintf("no listener on port %d accepts host %q", in.Port, r.Host), nil)
 		return
@@ -122,9 +147,17 @@ func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(rt.Redirect.Status)
 		return
 	}
+	path := rt.Path
+	if rw := s.rewriteOf(rt); rw != nil {
+		// The rewrite set may reroute the request: the backend set is the
+		// route's it settles on.
+		if rt, path, ok = s.rewriteRequest(in, rt, rw, clean, w, r, x); !ok {
+			return
+		}
+	}
 	set := s.routes[rt.Rule][rt.PathRule+1]
 	x.pool, x.setting = set.pool, set.setting.Name
-	s.proxy(set, rt.Path, w, r, x)
+	s.proxy(set, path, w, r, x)
 }
 
 // connectionOf is the scheme and local port of the connection r came on.
@@ -176,6 +209,15 @@ func (s *Snapshot) fail(w http.ResponseWriter, x *exchange, status int, reason, 
 	h.Set("Cache-Control", "no-store")
 	h.Set("Server", ServerName)
 	h.Set(RequestIDHeader, x.requestID)
+	if p := s.errorPage(x, status); p != nil {
+		// The custom page replaces the body only: the log keeps the
+		// account, and the reason header stays with detailed errors.
+		if s.plan.DetailedErrors {
+			h.Set(ErrorHeader, reason)
+		}
+		p.Write(w, status)
+		return
+	}
 	var body string
 	if s.plan.DetailedErrors {
 		h.Set(ErrorHeader, reason)
@@ -202,14 +244,25 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 	// The backend request lives in the pooled exchange for the HTTP/1.1
 	// client, which is done with it when proxy returns; net/http's HTTP/2
 	// transport may still hold its request afterwards, so it gets its own.
+	// A rewritten request's header is ready in the pooled map already.
+	rw := &x.rewriting
 	var out *http.Request
-	if st.HTTP2 {
-		out = &http.Request{Header: backendHeader(r.Header, nil), URL: new(url.URL)}
-	} else {
+	switch {
+	case st.HTTP2 && rw.active:
+		out = &http.Request{Header: make(http.Header, len(x.outHeader)), URL: new(url.URL)}
+		for k, vv := range x.outHeader {
+			out.Header[k] = vv
+		}
+	case st.HTTP2:
+		out = &http.Request{Header: s.backendRequestHeader(r, x, nil), URL: new(url.URL)}
+	case rw.active:
+		x.out = http.Request{Header: x.outHeader, URL: &x.outURL}
+		out = &x.out
+	default:
 		if x.outHeader == nil {
 			x.outHeader = make(http.Header, len(r.Header)+4)
 		}
-		x.out = http.Request{Header: backendHeader(r.Header, x.outHeader), URL: &x.outURL}
+		x.out = http.Request{Header: s.backendRequestHeader(r, x, x.outHeader), URL: &x.outURL}
 		out = &x.out
 	}
 	out.Method, out.Proto, out.ProtoMajor, out.ProtoMinor = r.Method, "HTTP/1.1", 1, 1
@@ -219,23 +272,18 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 		x.body.rc = r.Body
 		out.Body = &x.body
 	}
-	if up := upgradeType(r.Header); up != "" {
-		out.Header.Set("Connection", "Upgrade")
-		out.Header.Set("Upgrade", up)
-	}
-	if te := r.Header.Values("Te"); len(te) > 0 {
-		for _, v := range te {
-			if strings.Contains(strings.ToLower(v), "trailers") {
-				out.Header.Set("Te", "trailers")
-			}
+	if rw.active {
+		// A URL the rules rewrote is escaped anew: the client's raw form
+		// of its path no longer applies.
+		*out.URL = url.URL{Path: path, RawQuery: rw.x.RawQuery}
+		if !rw.urlChanged && path == r.URL.Path {
+			out.URL.RawPath = r.URL.RawPath
 		}
-	}
-	forwardedHeaders(out.Header, r, x.scheme, x.port)
-	out.Header[RequestIDHeader] = []string{x.requestID}
-	forwardClientCert(out.Header, x)
-	*out.URL = url.URL{Path: path, RawQuery: r.URL.RawQuery}
-	if path == r.URL.Path {
-		out.URL.RawPath = r.URL.RawPath
+	} else {
+		*out.URL = url.URL{Path: path, RawQuery: r.URL.RawQuery}
+		if path == r.URL.Path {
+			out.URL.RawPath = r.URL.RawPath
+		}
 	}
 	out.URL.Scheme = "http"
 	if st.HTTPS {
@@ -251,6 +299,12 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 			out.Host = m.Address
 		default:
 			out.Host = clientHostHeader(r.Host, host)
+		}
+		if rw.host != "" {
+			// A rule's Host goes in the header only: the endpoint, its
+			// SNI and the identity it must prove come from host, the
+			// client's, and the setting, as without the rule.
+			out.Host = rw.host
 		}
 		ep, err := s.pool.Endpoint(m.Member, host)
 		if err != nil {
@@ -466,6 +520,11 @@ func (s *Snapshot) respond(w http.ResponseWriter, r, out *http.Request, resp *ht
 	h := w.Header()
 	for k, vv := range resp.Header {
 		h[k] = vv
+	}
+	if rs := x.rewriting.set; rs != nil {
+		rx := &x.rewriting.x
+		rx.Status, rx.Response, rx.ResponseOut = resp.StatusCode, resp.Header, h
+		rs.Response(rx)
 	}
 	if set.setting.Cookie != "" && !fromCookie {
 		h.Add("Set-Cookie", set.setting.Cookie+"="+m.cookie+"; Path=/")

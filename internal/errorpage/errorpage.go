@@ -232,6 +232,15 @@ func statusList() string {
 	return strings.Join(s, ", ")
 }
 
+// CheckLocation reports whether loc is a location [Load] accepts: an https
+// URL without credentials, a file URL or a file path, whose name ends in
+// .htm or .html. It reads nothing: a gateway checks its configuration with
+// it before loading the pages.
+func CheckLocation(loc string) error {
+	_, err := parseLocation(loc)
+	return err
+}
+
 // A location is a page's source: an HTTPS URL or a file.
 type location struct {
 	url  *url.URL // https
