@@ -10,7 +10,7 @@
 #
 #   bench/run.sh                              # the real run: 10 s cells, 3 rounds (about 28 min)
 #   EXTRA_TARGETS=e2etls-base bench/run.sh    # the same plus issue 15's before/after (about 32 min)
-#   DURATION=2 ROUNDS=1 bench/run.sh          # a quick trial (about 6 min); writes bench/out/RESULTS.md only
+#   DURATION=2 ROUNDS=1 bench/run.sh          # a quick trial (about 4 min); writes bench/out/RESULTS.md only
 #
 # Targets (servers under test); every round runs them in this order:
 #   e2etls       bench/cmd/gateway as a deployment runs it: its asynchronous
@@ -49,11 +49,13 @@
 # bench/RESULTS.md for a full run: DURATION >= 10, ROUNDS >= 3, every
 # default target, workload and two-core workload; else bench/out/RESULTS.md).
 #
-# Time: about (DURATION + 1) s per cell. The default set is 43 cells a round
+# Time: about DURATION + 1 s per cell. The default set is 43 cells a round
 # (5 workloads x 7 targets, 2 connection-count workloads x 4 targets) and 4
-# two-core cells a round: at DURATION=10 and ROUNDS=3, 24 + 2.5 min, plus
-# about 2 min of building, smoke test, profiles and the memory test.
-# e2etls-base adds 7 cells a round (4 min).
+# two-core cells a round: at DURATION=10 and ROUNDS=3, 24 + 2 min, plus
+# about 2 min of building, smoke test, warm-up, profiles and the memory
+# test. e2etls-base adds 7 cells a round (4 min). The default set at
+# DURATION=2 ROUNDS=1 took 3.5 min on the 2-core machine, 4 min with
+# e2etls-base.
 #
 # CPU pinning (the machine has 2 cores): in the interleaved run every proxy
 # runs on CPU 1 with one worker or thread (e2etls and Caddy with
@@ -234,7 +236,7 @@ if [[ ${SKIP_INSTALL:-0} != 1 ]]; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx haproxy caddy wrk nghttp2-client curl
 	fi
 fi
-for tool in nginx haproxy caddy wrk h2load taskset openssl curl go git; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+for tool in nginx haproxy caddy wrk h2load taskset openssl curl fallocate go git; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [[ $(nproc) -ge 2 ]] || die "needs 2 CPUs for the pinning (proxy on 1, load on 0)"
 ulimit -n "$(ulimit -Hn)"
 [[ $(ulimit -n) -gt $((IDLE_CONNS + 1000)) ]] || die "ulimit -n is $(ulimit -n); the memory test needs more than $((IDLE_CONNS + 1000))"
@@ -398,8 +400,8 @@ for t in "${STARTED[@]}"; do
 		die "$t: POST /post did not answer 1 KiB"
 	[[ $("${c[@]}" --http2 -o /dev/null -w '%{http_version}' "$url/") == 2 ]] || die "$t: no HTTP/2 on the frontend"
 	if [[ -n ${MPORT[$t]:-} ]]; then
-		curl -sS --fail --max-time 10 "http://127.0.0.1:${MPORT[$t]}/metrics" | grep -q '^e2etls_requests_total{' ||
-			die "$t: GET /metrics has no e2etls_requests_total"
+		curl -sS --fail --max-time 10 -o "$OUT/raw/smoke-$t.metrics" "http://127.0.0.1:${MPORT[$t]}/metrics"
+		grep -q '^e2etls_requests_total{' "$OUT/raw/smoke-$t.metrics" || die "$t: GET /metrics has no e2etls_requests_total"
 	fi
 done
 log "smoke test passed: every server answers GET /, GET /1m and POST /post through verified TLS"
@@ -432,19 +434,26 @@ for w in "${WORKLOADS[@]}"; do echo "$w: $(command_for "$w" PORT bench/out/raw/C
 for w in "${TWO_CORE_WORKLOADS[@]}"; do echo "$w (two cores): $(command_for "$w" PORT bench/out/raw/CELL SERVERNAME 2)" >>"$OUT/commands.txt"; done
 sed -i "s|$OUT|bench/out|g; s|$CONF|bench/conf|g" "$OUT/commands.txt"
 
-# The access log of a server holds the records of its last cell until its
-# next cell (or the end of the run), by when every buffer (NGINX's and the
-# gateway's flush after 1 s) has been written: collect_log counts them into
-# logs.tsv and empties the file, so the logs stay small.
-declare -A LOG_PENDING=()
+# The access log of a server holds the records of its last cell from
+# LOG_OFF (the bytes already counted) on, until its next cell (or the end of
+# the run), by when every buffer (NGINX's and the gateway's flush after 1 s)
+# has been written: collect_log counts them into logs.tsv and frees the
+# counted part of the file (fallocate --punch-hole), so that the logs take
+# no disk space while each writer keeps its offset. (The files are not
+# truncated: HAProxy clears O_APPEND on its stdout when it makes it
+# non-blocking, and would go on writing at its old offset.)
+declare -A LOG_PENDING=() LOG_OFF=()
 collect_log() { # collect_log TARGET
-	local t=$1 f=${LOGF[$1]:-}
+	local t=$1 f=${LOGF[$1]:-} size off
 	[[ -n $f && -e $f ]] || return 0
+	size=$(stat -c %s "$f")
+	off=${LOG_OFF[$t]:-0}
 	if [[ -n ${LOG_PENDING[$t]:-} ]]; then
 		read -r pw pr <<<"${LOG_PENDING[$t]}"
-		printf '%s\t%s\t%s\t%s\t%s\n' "$pw" "$t" "$pr" "$(wc -l <"$f")" "$(stat -c %s "$f")" >>"$LOGS"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$pw" "$t" "$pr" "$({ tail -c +$((off + 1)) "$f" || true; } | head -c $((size - off)) | wc -l)" $((size - off)) >>"$LOGS"
 	fi
-	: >"$f"
+	if ((size > off)); then fallocate --punch-hole --offset 0 --length "$size" "$f" 2>/dev/null || true; fi
+	LOG_OFF[$t]=$size
 	LOG_PENDING[$t]=
 }
 
@@ -478,7 +487,7 @@ run_cell() { # run_cell WORKLOAD TARGET ROUND
 		SCRAPE_PID=
 	fi
 	[[ $t == direct || $cores == 2 ]] && taskset -pc 0 "$BACKEND" >/dev/null
-	counts=$(tail -c +$((off0 + 1)) "$OUT/backend-access.log" | head -c $((off1 - off0)) |
+	counts=$({ tail -c +$((off0 + 1)) "$OUT/backend-access.log" || true; } | head -c $((off1 - off0)) |
 		awk -v p="$bport" '$1 == p { n++; if ($3 == 1) { c++; if ($4 == "r") rs++ } } END { print n+0, c+0, rs+0 }')
 	read -r breq bnew bres <<<"$counts"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$t" "$r" "$(tool_of "$w")" "$f" \
@@ -639,11 +648,12 @@ human_list() { # human_list WORD...: "a, b and c"
 	echo "  - Caddy: bench/conf/Caddyfile (admin off, \`log { output file ... }\` (JSON, rolling off), reverse_proxy with the http transport's tls, tls_trusted_ca_certs, tls_server_name, 1,024 idle connections per host), GOMAXPROCS=1."
 	echo "  - direct: the backend itself, no proxy."
 	echo "- With access logs off: e2etls-off (bench/cmd/gateway, \`-log-level warn\`, no access log, no metrics) and nginx-off (a second NGINX, the same configuration with \`access_log off\`, on its own port)$([[ -n $BASE_REV ]] && echo "; e2etls-base: bench/cmd/gateway built from commit $BASE_REV (before issue 15's redesign) with the same flags as e2etls-off")."
-	echo "- Every access log is counted after each cell (records per request in the tables) and emptied, so that the files stay small; the deployed gateways' own account at the end of the run (GET /metrics):"
+	echo "- Every access log is counted after each cell (records per request and their size in the tables) and the counted part freed (fallocate --punch-hole), so that the files take no disk space; the deployed gateways' own account at the end of the run (GET /metrics):"
 	for m in "${METRICS_SUMMARY[@]}"; do echo "  - $m"; done
 	echo "- Pinning (2 cores): in the interleaved run each server on CPU 1; load generators on CPU 0; the backend on CPU 0 too, sharing that core with the load generator, except in the direct cells, where its worker is moved to CPU 1 (taskset -p) so that the server under test always has CPU 1 to itself. In the two-core phase, e2etls-2c (GOMAXPROCS=2, as deployed) and nginx-2c (two workers, access log) may use CPUs 0-1, and so do the backend and the load generator (two threads)."
 	echo "- Server CPU per request: utime+stime deltas of the server process (NGINX: its workers; direct: the backend worker) from /proc/<pid>/stat over the cell, divided by the requests completed; clock tick $(getconf CLK_TCK) Hz. Load generator CPU: the load command's own user+system time (cutime+cstime of run.sh), in cores."
 	echo "- Workload 2 uses bench/cmd/loadgen: a new TCP and TLS connection for every request, no session cache (it counts resumed handshakes; they must be 0), offering X25519, P-256 and P-384 like the OpenSSL clients do; like wrk and h2load it does not verify the server's chain (-insecure), to leave CPU 0 for the handshakes themselves (the smoke test before the run verifies every server with curl)."
+	echo "- wrk and h2load open their connections inside each cell: the cells with 256 and 1,024 connections include as many full TLS handshakes on the server (about 0.35 ms of a core each, 0.1 s and 0.4 s a cell), for every server alike. Every server's backend pool is filled before the run (warm-up with as many connections as its cells open)."
 	echo "- CPU0/CPU1 busy: share of each core not idle over the cell (/proc/stat), whoever used it; CPU 1 below ~95% in a pinned cell means the server was not the bottleneck (the load generator on CPU 0 was, or the machine's other work)."
 	echo
 	echo "Commands (PORT is the server's port, CELL the raw output file, SERVERNAME www.example.test, or backend.internal for direct):"

@@ -28,7 +28,11 @@ type Cell struct {
 	LoadTicks        int64  // CPU ticks of the load generator over the cell
 	ServerCores      int    // CPUs the server under test may use
 	LogLines         int    // access-log records the server wrote for the cell; -1 when it writes no log
+	LogBytes         int64  // their size
 	Measure          Measure
+	// Problem says why the tool's output gave no result (the tool failed
+	// or was killed); such a cell is left out of the medians.
+	Problem string
 }
 
 // cellColumns is the header run.sh writes.
@@ -90,9 +94,15 @@ func cellKey(workload, target string, round int) string {
 	return workload + "/" + target + "/" + strconv.Itoa(round)
 }
 
+// logCount is what a server's access log held for one cell.
+type logCount struct {
+	lines int
+	bytes int64
+}
+
 // readLogs reads run.sh's logs.tsv: access-log records per cell.
-func readLogs(path string) (map[string]int, error) {
-	lines := map[string]int{}
+func readLogs(path string) (map[string]logCount, error) {
+	counts := map[string]logCount{}
 	err := readTSV(path, logColumns, func(_ int, f []string) error {
 		if len(f) != len(logColumns) {
 			return fmt.Errorf("%d columns, want %d", len(f), len(logColumns))
@@ -105,19 +115,23 @@ func readLogs(path string) (map[string]int, error) {
 		if err != nil || n < 0 {
 			return fmt.Errorf("lines: %q", f[3])
 		}
-		lines[cellKey(f[0], f[1], round)] = n
+		b, err := strconv.ParseInt(f[4], 10, 64)
+		if err != nil || b < 0 {
+			return fmt.Errorf("bytes: %q", f[4])
+		}
+		counts[cellKey(f[0], f[1], round)] = logCount{n, b}
 		return nil
 	})
-	return lines, err
+	return counts, err
 }
 
 // attachLogs sets each cell's LogLines from readLogs' result; cells of
 // servers that write no access log keep -1.
-func attachLogs(cells []Cell, lines map[string]int) {
+func attachLogs(cells []Cell, counts map[string]logCount) {
 	for i := range cells {
 		c := &cells[i]
-		if n, ok := lines[cellKey(c.Workload, c.Target, c.Round)]; ok {
-			c.LogLines = n
+		if n, ok := counts[cellKey(c.Workload, c.Target, c.Round)]; ok {
+			c.LogLines, c.LogBytes = n.lines, n.bytes
 		}
 	}
 }
@@ -149,7 +163,8 @@ func parseCell(f []string) (Cell, error) {
 	}
 	out, err := os.ReadFile(c.Output)
 	if err != nil {
-		return Cell{}, err
+		c.Problem = err.Error()
+		return c, nil
 	}
 	switch c.Tool {
 	case "wrk":
@@ -163,10 +178,10 @@ func parseCell(f []string) (Cell, error) {
 			log.Close()
 		}
 	default:
-		err = fmt.Errorf("unknown tool %q", c.Tool)
+		return Cell{}, fmt.Errorf("unknown tool %q", c.Tool)
 	}
 	if err != nil {
-		return Cell{}, fmt.Errorf("%s: %w", c.Output, err)
+		c.Problem = fmt.Sprintf("%s: %v", c.Output, err)
 	}
 	return c, nil
 }
@@ -205,6 +220,7 @@ type Summary struct {
 	LoadCores        float64 // median of the load generator's CPU time over each cell's length
 	CPU0Busy         float64 // median percent
 	LogPerReq        float64 // access-log records per request over every round; -1 when no log
+	LogRecordBytes   float64 // the records' mean size
 }
 
 // summarize groups cells by workload and server, in the order they first
@@ -214,6 +230,9 @@ func summarize(cells []Cell, clkTck int) []Summary {
 	var order []key
 	groups := map[key][]Cell{}
 	for _, c := range cells {
+		if c.Problem != "" {
+			continue
+		}
 		k := key{c.Workload, c.Target}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -225,7 +244,7 @@ func summarize(cells []Cell, clkTck int) []Summary {
 		g := groups[k]
 		s := Summary{Workload: k.w, Target: k.t, Rounds: len(g), RoundRPS: map[int]float64{}, RoundCPU: map[int]float64{}, LogPerReq: -1}
 		var rps, p50, p99, cpu, used, load, busy []float64
-		logLines, logReqs := 0, 0
+		logLines, logReqs, logBytes := 0, 0, int64(0)
 		for _, c := range g {
 			m := c.Measure
 			perReq := cpuPerRequest(c.ServerTicks, clkTck, m.Requests)
@@ -245,6 +264,7 @@ func summarize(cells []Cell, clkTck int) []Summary {
 			s.ServerCores = max(s.ServerCores, c.ServerCores)
 			if c.LogLines >= 0 {
 				logLines += c.LogLines
+				logBytes += c.LogBytes
 				logReqs += m.Requests + m.Errors
 			}
 		}
@@ -254,6 +274,9 @@ func summarize(cells []Cell, clkTck int) []Summary {
 		s.CoresUsed, s.LoadCores, s.CPU0Busy = median(used), median(load), median(busy)
 		if logReqs > 0 {
 			s.LogPerReq = float64(logLines) / float64(logReqs)
+		}
+		if logLines > 0 {
+			s.LogRecordBytes = float64(logBytes) / float64(logLines)
 		}
 		out = append(out, s)
 	}
@@ -376,12 +399,13 @@ func fmtLatency(d time.Duration) string {
 	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 }
 
-// fmtLog prints access-log records per request, "-" for a server without a log.
-func fmtLog(perReq float64) string {
-	if perReq < 0 {
+// fmtLog prints access-log records per request and their mean size, "-"
+// for a server without a log.
+func fmtLog(s Summary) string {
+	if s.LogPerReq < 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f", perReq)
+	return fmt.Sprintf("%.2f (%.0f B)", s.LogPerReq, s.LogRecordBytes)
 }
 
 func verdict(ok bool) string {
@@ -443,7 +467,7 @@ func writeReport(w io.Writer, cells []Cell, clkTck int, memory, base string) err
 		"vs NGINX divides the server's req/s by NGINX's; CPU vs NGINX divides NGINX's CPU per request by the server's, "+
 		"the throughput ratio the two would have if each had a core to itself, which other work on the machine disturbs less than req/s. "+
 		"Server CPU is the server's user+system time per request (for direct: the backend's). "+
-		"Log records/req is the server's access-log lines over its requests (wrk's requests cut off at the end of a cell are logged too). "+
+		"Log records/req is the server's access-log lines over its requests (wrk's requests cut off at the end of a cell are logged too), and the records' mean size. "+
 		"For workload 5, req/s is also MiB/s.")
 	fmt.Fprintln(bw)
 	r.results("Results: access logs on, as production runs them", "nginx", []string{"e2etls", "nginx", "haproxy", "caddy", "direct"})
@@ -454,6 +478,7 @@ func writeReport(w io.Writer, cells []Cell, clkTck int, memory, base string) err
 	r.redesign()
 	r.targets()
 	r.backendConnections()
+	r.problems()
 	r.everyCell()
 	return bw.Flush()
 }
@@ -485,7 +510,7 @@ func (r *report) results(title, ref string, targets []string) {
 		vsD, okVD := rpsRatio(s, di)
 		fmt.Fprintf(bw, "| %s | %s | %.0f | %s | %s | %.1f | %s | %s | %s | %s | %d |\n",
 			label(workloadNames, s.Workload), r.name(s.Target), s.RPS, fmtLatency(s.P50), fmtLatency(s.P99),
-			s.CPUPerReq, fmtRatio(vsN, okN && okV), fmtRatio(cpuN, okN && okC), fmtRatio(vsD, okD && okVD), fmtLog(s.LogPerReq), s.Errors)
+			s.CPUPerReq, fmtRatio(vsN, okN && okV), fmtRatio(cpuN, okN && okC), fmtRatio(vsD, okD && okVD), fmtLog(s), s.Errors)
 	}
 	fmt.Fprintln(bw)
 }
@@ -717,6 +742,26 @@ func (r *report) backendConnections() {
 	fmt.Fprintln(bw)
 }
 
+// problems lists the cells whose tool gave no result.
+func (r *report) problems() {
+	var bad []Cell
+	for _, c := range r.cells {
+		if c.Problem != "" {
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	bw := r.w
+	fmt.Fprintln(bw, "## Cells without a result (left out of the medians)")
+	fmt.Fprintln(bw)
+	for _, c := range bad {
+		fmt.Fprintf(bw, "- %s %s round %d: %s\n", c.Workload, c.Target, c.Round, c.Problem)
+	}
+	fmt.Fprintln(bw)
+}
+
 // everyCell lists the cells.
 func (r *report) everyCell() {
 	bw := r.w
@@ -727,6 +772,9 @@ func (r *report) everyCell() {
 	fmt.Fprintln(bw, "| Workload | Server | round | requests | req/s | p50 | p99 | server CPU µs/req | backend CPU µs/req | errors | backend new conns | resumed | log records | CPU0 busy | CPU1 busy | server's cores used | load CPU |")
 	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, c := range r.cells {
+		if c.Problem != "" {
+			continue
+		}
 		m := c.Measure
 		logs := "-"
 		if c.LogLines >= 0 {

@@ -54,6 +54,7 @@ func TestParseWrkRefusesIncompleteOutput(t *testing.T) {
 		{"no --latency", strings.Replace(full, "     99%   19.14ms\n", "", 1), "--latency"},
 		{"no rate", strings.Replace(full, "Requests/sec:", "Rate:", 1), "Requests/sec"},
 		{"unit", strings.Replace(full, "99%   19.14ms", "99%   19.14ks", 1), "--latency"},
+		{"zero latency", strings.Replace(full, "99%   19.14ms", "99%   0.00us", 1), "--latency"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseWrk(tc.out)
@@ -214,7 +215,7 @@ func TestReport(t *testing.T) {
 	assert.Contains(t, s, "11 of 12 = 91.7% (issue 7's target >= 95%): **missed**")
 	assert.Contains(t, s, "Keep-alive, 32 connections (1; issue 17): not measured")
 	assert.Contains(t, s, "Cost of access log plus metrics (issue 17): not measured")
-	assert.Contains(t, s, "38.5 KiB (issue 18's target <= 40 KiB): **met**")
+	assert.Contains(t, s, "Memory per idle keep-alive frontend TLS connection at 10000 connections: 38.5 KiB (issue 18's target at 10000: <= 40 KiB): **met**")
 	assert.Contains(t, s, "| newconn | e2etls | 2 | 2400 | 2400 | 3.40 ms | 7.40 ms | 250.0 | 4.2 | 0 | 2 | 1 | - | 70% | 98% | 0.60 of 1 | 0.40 |")
 	for _, absent := range []string{"## Cost of the access log", "## Connection count", "## Two cores", "## Redesign"} {
 		assert.NotContains(t, s, absent)
@@ -261,8 +262,8 @@ func TestReportTables(t *testing.T) {
 	s := out.String()
 	for _, want := range []string{
 		// Logs on: 45 µs against NGINX's 50 per request; one record per request.
-		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | e2etls (access log, metrics) | 20000 | 21.00 ms | 25.00 ms | 45.0 | 1.11x | 1.11x | - | 1.00 | 0 |",
-		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | NGINX (access log) | 18000 | 19.00 ms | 23.00 ms | 50.0 | 1.00x | 1.00x | - | 1.00 | 0 |",
+		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | e2etls (access log, metrics) | 20000 | 21.00 ms | 25.00 ms | 45.0 | 1.11x | 1.11x | - | 1.00 (400 B) | 0 |",
+		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | NGINX (access log) | 18000 | 19.00 ms | 23.00 ms | 50.0 | 1.00x | 1.00x | - | 1.00 (167 B) | 0 |",
 		// Logs off, against NGINX with logs off; no log figure.
 		"## Results: access logs off (medians of 1 round)",
 		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | e2etls, logs off | 21000 | 22.00 ms | 26.00 ms | 42.9 | 1.05x | 1.05x | - | - | 0 |",
@@ -321,6 +322,7 @@ func TestReadLogsRefusesBadInput(t *testing.T) {
 		{"header", "workload\ttarget\n", "header"},
 		{"columns", "workload\ttarget\tround\tlines\tbytes\nkeepalive\te2etls\t1\n", ":2: 3 columns"},
 		{"lines", "workload\ttarget\tround\tlines\tbytes\nkeepalive\te2etls\t1\t-3\t0\n", `lines: "-3"`},
+		{"bytes", "workload\ttarget\tround\tlines\tbytes\nkeepalive\te2etls\t1\t3\tmany\n", `bytes: "many"`},
 	} {
 		path := filepath.Join(dir, tc.name+".tsv")
 		require.NoError(t, os.WriteFile(path, []byte(tc.content), 0o644))
@@ -340,7 +342,6 @@ func TestReadCellsRefusesBadInput(t *testing.T) {
 		{"load ticks", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\tx\t1\t0\t0\t0\t0\t0\t0\tx\t1\n", "load_ticks"},
 		{"cores", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\tx\t1\t0\t0\t0\t0\t0\t0\t0\t0\n", "server_cores: 0"},
 		{"tool", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\tab\t" + filepath.Join(dir, "tool") + "\t1\t0\t0\t0\t0\t0\t0\t0\t1\n", `unknown tool "ab"`},
-		{"missing output", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\t" + filepath.Join(dir, "none") + "\t1\t0\t0\t0\t0\t0\t0\t0\t1\n", "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "tool"), []byte("x"), 0o644))
@@ -350,4 +351,53 @@ func TestReadCellsRefusesBadInput(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// A cell whose tool gave no result (killed, crashed) is listed and left
+// out; one in which no request completed counts as 0 req/s.
+func TestReportListsCellsWithoutResult(t *testing.T) {
+	path := writeRows(t, []row{
+		{w: "keepalive", t: "e2etls", round: 1, rps: 1000, serverTicks: 10},
+		{w: "keepalive", t: "nginx", round: 1, rps: 1000, serverTicks: 10},
+		{w: "keepalive", t: "e2etls", round: 2, rps: 3000, serverTicks: 10},
+		{w: "keepalive", t: "nginx", round: 2, rps: 1000, serverTicks: 10},
+	})
+	dir := filepath.Dir(path)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cell2.txt"), []byte("loadgen: killed\n"), 0o644))
+	require.NoError(t, os.Remove(filepath.Join(dir, "cell3.txt")))
+	zero := filepath.Join(dir, "zero.txt")
+	require.NoError(t, os.WriteFile(zero, []byte(`Running 2s test @ https://127.0.0.1:18441/
+  1 threads and 1024 connections
+  Latency Distribution
+     50%    0.00us
+     75%    0.00us
+     90%    0.00us
+     99%    0.00us
+  0 requests in 2.01s, 0.00B read
+Requests/sec:      0.00
+Transfer/sec:       0.00B
+`), 0o644))
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = fmt.Fprintf(f, "keepalive1024\te2etls\t1\twrk\t%s\t5\t0\t0\t0\t0\t0\t0\t0\t1\n", zero)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	cells, err := readCells(path)
+	require.NoError(t, err)
+	require.Len(t, cells, 5)
+	assert.Contains(t, cells[2].Problem, "cell2.txt: loadgen: no \"requests=\" result line")
+	assert.Contains(t, cells[3].Problem, "no such file")
+	assert.Empty(t, cells[4].Problem)
+	assert.Zero(t, cells[4].Measure.RPS)
+
+	var out bytes.Buffer
+	require.NoError(t, writeReport(&out, cells, 100, "", ""))
+	s := out.String()
+	assert.Contains(t, s, "## Cells without a result (left out of the medians)")
+	assert.Contains(t, s, "- keepalive e2etls round 2: "+filepath.Join(dir, "cell2.txt")+": loadgen: no")
+	assert.Contains(t, s, "- keepalive nginx round 2: open ")
+	// Round 1 alone pairs: 1.00x.
+	assert.Contains(t, s, "Keep-alive, 32 connections (1; issue 17): 1000 vs NGINX 1000 req/s = 1.00x (target >= 1.0x): **met**; per round 1.00x;")
+	assert.Contains(t, s, "| 1c. HTTP/1.1 keep-alive, 1,024 conns, 1 KiB | e2etls (access log, metrics) | 0 | 0 µs | 0 µs | 0.0 |")
 }

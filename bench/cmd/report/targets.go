@@ -127,14 +127,17 @@ func (r *report) targetLines() []string {
 
 	// Issue 18 (and 7): memory.
 	if r.memory != "" {
-		kib := -1.0
+		kib, n := -1.0, "?"
 		for f := range strings.FieldsSeq(r.memory) {
 			if v, ok := strings.CutPrefix(f, "kib_per_conn="); ok {
 				kib, _ = strconv.ParseFloat(v, 64)
 			}
+			if v, ok := strings.CutPrefix(f, "conns="); ok {
+				n = v
+			}
 		}
 		if kib >= 0 {
-			out = append(out, fmt.Sprintf("Memory per idle keep-alive frontend TLS connection at 10,000 connections: %.1f KiB (issue 18's target <= 40 KiB): %s", kib, verdict(kib <= 40)))
+			out = append(out, fmt.Sprintf("Memory per idle keep-alive frontend TLS connection at %s connections: %.1f KiB (issue 18's target at 10000: <= 40 KiB): %s", n, kib, verdict(kib <= 40)))
 		} else {
 			out = append(out, fmt.Sprintf("Memory: unreadable result %q", strings.TrimSpace(r.memory)))
 		}
