@@ -8,9 +8,9 @@
 # (certificates, keys, configurations, raw tool output, access logs,
 # profiles) to bench/out/ (gitignored).
 #
-#   bench/run.sh                              # the real run: 10 s cells, 3 rounds (about 28 min)
-#   EXTRA_TARGETS=e2etls-base bench/run.sh    # the same plus issue 15's before/after (about 32 min)
-#   DURATION=2 ROUNDS=1 bench/run.sh          # a quick trial (about 4 min); writes bench/out/RESULTS.md only
+#   bench/run.sh                              # the real run: 10 s cells, 3 rounds (about 27 min)
+#   EXTRA_TARGETS=e2etls-base bench/run.sh    # the same plus issue 15's before/after (about 31 min)
+#   DURATION=2 ROUNDS=1 bench/run.sh          # a quick trial (about 3 min); writes bench/out/RESULTS.md only
 #
 # Targets (servers under test); every round runs them in this order:
 #   e2etls       bench/cmd/gateway as a deployment runs it: its asynchronous
@@ -49,13 +49,13 @@
 # bench/RESULTS.md for a full run: DURATION >= 10, ROUNDS >= 3, every
 # default target, workload and two-core workload; else bench/out/RESULTS.md).
 #
-# Time: about DURATION + 1 s per cell. The default set is 43 cells a round
-# (5 workloads x 7 targets, 2 connection-count workloads x 4 targets) and 4
-# two-core cells a round: at DURATION=10 and ROUNDS=3, 24 + 2 min, plus
-# about 2 min of building, smoke test, warm-up, profiles and the memory
-# test. e2etls-base adds 7 cells a round (4 min). The default set at
-# DURATION=2 ROUNDS=1 took 3.5 min on the 2-core machine, 4 min with
-# e2etls-base.
+# Time: about DURATION + 0.9 s per cell. The default set is 43 cells a
+# round (5 workloads x 7 targets, 2 connection-count workloads x 4 targets)
+# and 4 two-core cells a round: at DURATION=10 and ROUNDS=3, 23.4 + 2.2 min,
+# plus about 1.5 min of building, smoke test, warm-up, profiles and the
+# memory test: 27 min. e2etls-base adds 7 cells a round (3.8 min). The
+# default set at DURATION=2 ROUNDS=1 took 3.2 min on the 2-core machine,
+# 3.8 min with e2etls-base.
 #
 # CPU pinning (the machine has 2 cores): in the interleaved run every proxy
 # runs on CPU 1 with one worker or thread (e2etls and Caddy with
