@@ -7,10 +7,17 @@
 //
 //	GOMAXPROCS=1 go run ./bench/cmd/gateway -listen 127.0.0.1:18441 \
 //		-cert out/frontend.pem -key out/frontend.key \
-//		-backend 127.0.0.1:18450 -backend-host backend.internal -root out/root.pem
+//		-backend 127.0.0.1:18450 -backend-host backend.internal -root out/root.pem \
+//		-access-log out/e2etls-access.log -metrics-addr 127.0.0.1:18459
 //
-// It serves until SIGTERM or SIGINT, then closes every connection, writes
-// the profiles it was asked for and exits 0.
+// With -access-log PATH and -metrics-addr it runs as examples/appgw does by
+// default in a deployment: the gateway's asynchronous access log (text,
+// appended to PATH) and Prometheus metrics (observe/prommetrics, served at
+// /metrics). -access-log off (the default) writes no access log.
+//
+// It serves until SIGTERM or SIGINT, then closes every connection (which
+// flushes the access log), says on stderr how many access-log records were
+// written and dropped, writes the profiles it was asked for and exits 0.
 package main
 
 import (
@@ -23,18 +30,23 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/e2etls/e2etls/gateway"
+	"github.com/e2etls/e2etls/observe/prommetrics"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	os.Exit(run(os.Args[1:], os.Stderr, sigs))
 }
 
 // options are the command's flags.
@@ -46,11 +58,14 @@ type options struct {
 	backendHost string // Host, SNI and expected identity of the backend
 	rootFile    string // the backend's trusted root (PEM)
 	logLevel    string
+	accessLog   string // "off" or the file the access log appends to
+	metricsAddr string // "" or the address serving /metrics
 	cpuProfile  string
 	memProfile  string
 }
 
-func run(args []string, stderr io.Writer) int {
+// run is the command; it serves until sigs delivers (tests send their own).
+func run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
@@ -61,6 +76,8 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&o.backendHost, "backend-host", "backend.internal", "backend host name: Host header, SNI and expected certificate identity")
 	fs.StringVar(&o.rootFile, "root", "", "trusted root of the backend's certificate, PEM (required)")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "lowest level logged: debug, info (access log), warn or error")
+	fs.StringVar(&o.accessLog, "access-log", "off", "file the access log (text) is appended to, written off the request path; off for none")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "if set (e.g. 127.0.0.1:18459), serve Prometheus metrics at /metrics there")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile to this file at exit")
 	if err := fs.Parse(args); err != nil {
@@ -77,10 +94,42 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var logFile *os.File
+	if o.accessLog != "off" {
+		if o.accessLog == "" {
+			fmt.Fprintln(stderr, "gateway: -access-log: want a file or off")
+			return 2
+		}
+		if logFile, err = os.OpenFile(o.accessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err != nil {
+			fmt.Fprintf(stderr, "gateway: -access-log: %v\n", err)
+			return 2
+		}
+		defer logFile.Close()
+		cfg.AccessLog = &gateway.AccessLog{Writer: logFile, Format: gateway.AccessLogText}
+	}
+	var metrics *prommetrics.Metrics
+	if o.metricsAddr != "" {
+		metrics = prommetrics.New()
+		cfg.Observer = metrics
+	}
 	gw, err := gateway.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
+	}
+	if metrics != nil {
+		metrics.Attach(gw)
+		ln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "gateway: -metrics-addr: %v\n", err)
+			gw.Close()
+			return 2
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }() // ErrServerClosed once closed below
+		defer srv.Close()
 	}
 
 	if o.cpuProfile != "" {
@@ -99,9 +148,6 @@ func run(args []string, stderr io.Writer) int {
 		defer pprof.StopCPUProfile()
 	}
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 	served := make(chan error, 1)
 	go func() { served <- gw.ListenAndServe() }()
 
@@ -117,6 +163,10 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "gateway: serving failed: %v\n", err)
 			code = 1
 		}
+	}
+	if logFile != nil {
+		st := gw.Stats()
+		fmt.Fprintf(stderr, "gateway: access log: %d records written, %d dropped\n", st.AccessLogWritten, st.AccessLogDropped)
 	}
 	if o.memProfile != "" {
 		if err := writeAllocProfile(o.memProfile); err != nil {

@@ -123,7 +123,94 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{"-nope"},
 	} {
 		var stderr bytes.Buffer
-		assert.Equal(t, 2, run(args, &stderr), "%v", args)
+		assert.Equal(t, 2, run(args, &stderr, nil), "%v", args)
 		assert.NotEmpty(t, stderr.String(), "%v", args)
+	}
+}
+
+// freePort returns a loopback port that nothing listened on a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// TestRunAsDeployed runs the command as bench/run.sh's production target
+// does: the access log to a file, metrics served; a request shows in both,
+// and the log is flushed and counted when the command stops.
+func TestRunAsDeployed(t *testing.T) {
+	dir := t.TempDir()
+	root, o := pki(t, dir)
+	backendLeaf := root.NewLeaf(tlstest.Options{KeyType: tlstest.ECDSAP256, DNSNames: []string{"backend.internal"}})
+	backend := tlstest.NewServer(tlstest.ServerOptions{Certificate: backendLeaf.FullChain()})
+	defer backend.Close()
+	listen, metricsAddr, logPath := freePort(t), freePort(t), filepath.Join(dir, "access.log")
+
+	var stderr bytes.Buffer
+	sigs := make(chan os.Signal, 1)
+	code := make(chan int, 1)
+	go func() {
+		code <- run([]string{"-listen", listen, "-cert", o.certFile, "-key", o.keyFile, "-root", o.rootFile,
+			"-backend", backend.Addr, "-access-log", logPath, "-metrics-addr", metricsAddr}, &stderr, sigs)
+	}()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: root.Pool(), ServerName: "www.example.test"},
+	}}
+	defer client.CloseIdleConnections()
+	var resp *http.Response
+	var err error
+	for range 100 { // until the gateway listens: at most 100 tries, 5 s
+		if resp, err = client.Get("https://" + listen + "/logged"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.NoError(t, err)
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	mresp, err := client.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	exposition, err := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	require.NoError(t, err)
+	assert.Contains(t, string(exposition), `status_class="2xx"} 1`)
+	assert.Contains(t, string(exposition), "e2etls_requests_total{")
+
+	sigs <- os.Interrupt
+	select {
+	case c := <-code:
+		require.Equal(t, 0, c, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not stop within 10 s of SIGINT")
+	}
+	assert.Contains(t, stderr.String(), "gateway: access log: 1 records written, 0 dropped")
+	logged, err := os.ReadFile(logPath)
+	require.NoError(t, err)
+	assert.Equal(t, 1, bytes.Count(logged, []byte("\n")), string(logged))
+	assert.Contains(t, string(logged), "requestUri=/logged")
+	assert.Contains(t, string(logged), "httpStatus=200")
+}
+
+func TestRunRefusesBadLogAndMetricsFlags(t *testing.T) {
+	dir := t.TempDir()
+	_, o := pki(t, dir)
+	base := []string{"-listen", freePort(t), "-cert", o.certFile, "-key", o.keyFile, "-root", o.rootFile}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-access-log", ""}, "-access-log: want a file or off"},
+		{[]string{"-access-log", dir}, "-access-log: open " + dir},
+		{[]string{"-metrics-addr", "nowhere"}, "-metrics-addr"},
+	} {
+		var stderr bytes.Buffer
+		assert.Equal(t, 2, run(append(base, tc.args...), &stderr, nil), "%v", tc.args)
+		assert.Contains(t, stderr.String(), tc.want, "%v", tc.args)
 	}
 }

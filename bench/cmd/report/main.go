@@ -1,16 +1,25 @@
 // Command report turns the cells of a bench/run.sh run into the Markdown
 // tables of bench/RESULTS.md: medians over rounds of requests per second,
-// p50 and p99 latency and server CPU per request, each server's ratio to
-// NGINX and to the backend served directly, the backend connections each
-// proxy opened and resumed, and issue 7's targets checked for e2etls.
+// p50 and p99 latency and server CPU per request, with access logs on (as
+// production runs them) and off; each server's ratio to NGINX (the median
+// over rounds of the round's ratio, of req/s and of CPU per request) and
+// to the backend served directly; the cost of e2etls's access log and
+// metrics; keep-alive at 32, 256 and 1,024 connections; the two-core
+// phase; issue 15's before and after; the backend connections each proxy
+// opened and resumed; and the targets of issues 7, 15, 17 and 18 checked
+// for e2etls.
 //
-//	report -cells bench/out/cells.tsv -clk-tck 100 -memory bench/out/memory.txt
+//	report -cells bench/out/cells.tsv -logs bench/out/logs.tsv -clk-tck 100 \
+//		-memory bench/out/memory.txt -base a9a45c6
 //
 // cells.tsv has a header row and one row per cell: workload, target, round,
 // tool (wrk, h2load or loadgen), the tool's output file (h2load's
 // --log-file is that name plus ".log"), the server's and the backend's CPU
-// ticks over the cell, and the backend's request, new-connection and
-// resumed-session counts for that server.
+// ticks over the cell, the backend's request, new-connection and
+// resumed-session counts for that server, CPU 0's and CPU 1's busy
+// percent, the load generator's CPU ticks and the CPUs the server may use.
+// logs.tsv has a header row and one row per cell of a server that writes
+// an access log: workload, target, round, its records (lines) and bytes.
 package main
 
 import (
@@ -30,6 +39,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cellsPath := fs.String("cells", "", "cells.tsv written by bench/run.sh (required)")
 	clkTck := fs.Int("clk-tck", 100, "clock ticks per second of /proc/<pid>/stat (getconf CLK_TCK)")
 	memoryPath := fs.String("memory", "", "output of bench/cmd/idleconns, to check the memory target (optional)")
+	logsPath := fs.String("logs", "", "logs.tsv written by bench/run.sh: access-log records per cell (optional)")
+	base := fs.String("base", "", "the commit e2etls-base was built from, for its label (optional)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -42,6 +53,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}
+	if *logsPath != "" {
+		lines, err := readLogs(*logsPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "report: -logs: %v\n", err)
+			return 1
+		}
+		attachLogs(cells, lines)
+	}
 	memory := ""
 	if *memoryPath != "" {
 		b, err := os.ReadFile(*memoryPath)
@@ -51,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		memory = string(b)
 	}
-	if err := writeReport(stdout, cells, *clkTck, memory); err != nil {
+	if err := writeReport(stdout, cells, *clkTck, memory, *base); err != nil {
 		fmt.Fprintf(stderr, "report: %v\n", err)
 		return 1
 	}

@@ -71,6 +71,7 @@ func parseWrk(out string) (Measure, error) {
 		return m, fmt.Errorf("wrk: no Requests/sec line")
 	}
 	m.RPS, _ = strconv.ParseFloat(rps[1], 64) // of every answer; corrected below
+	found := 0
 	for _, p := range wrkPct.FindAllStringSubmatch(out, -1) {
 		d, err := unit(p[2], p[3])
 		if err != nil {
@@ -78,11 +79,14 @@ func parseWrk(out string) (Measure, error) {
 		}
 		if p[1] == "50" {
 			m.P50 = d
+			found |= 1
 		} else {
 			m.P99 = d
+			found |= 2
 		}
 	}
-	if m.P50 == 0 || m.P99 == 0 {
+	// A cell in which no request completed has 0.00us latencies.
+	if found != 3 || (m.Requests > 0 && (m.P50 == 0 || m.P99 == 0)) {
 		return m, fmt.Errorf("wrk: no 50%% and 99%% latency lines (run wrk with --latency)")
 	}
 	non2xx := 0

@@ -54,6 +54,7 @@ func TestParseWrkRefusesIncompleteOutput(t *testing.T) {
 		{"no --latency", strings.Replace(full, "     99%   19.14ms\n", "", 1), "--latency"},
 		{"no rate", strings.Replace(full, "Requests/sec:", "Rate:", 1), "Requests/sec"},
 		{"unit", strings.Replace(full, "99%   19.14ms", "99%   19.14ks", 1), "--latency"},
+		{"zero latency", strings.Replace(full, "99%   19.14ms", "99%   0.00us", 1), "--latency"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseWrk(tc.out)
@@ -134,20 +135,34 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-// writeCells writes a cells.tsv whose rows point at loadgen outputs with
-// the given rates, one file per row, and returns its path.
-func writeCells(t *testing.T, rows [][]string, rps map[string]int) string {
+// row is one cell of a synthetic run: a loadgen output with the given
+// rate over 1 s (p50 1000+rps µs, p99 5000+rps µs) and cells.tsv's numbers.
+type row struct {
+	w, t                   string
+	round, rps             int
+	serverTicks, loadTicks int
+	cores                  int    // 0 means 1
+	rest                   string // backend_ticks to cpu1_busy; "" means "1 0 0 0 80 99"
+}
+
+// writeRows writes a cells.tsv of rows, one loadgen output file per row,
+// and returns its path.
+func writeRows(t *testing.T, rows []row) string {
 	t.Helper()
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString(strings.Join(cellColumns, "\t") + "\n")
 	for i, r := range rows {
 		out := filepath.Join(dir, fmt.Sprintf("cell%d.txt", i))
-		n := rps[r[0]+"/"+r[1]+"/"+r[2]]
 		require.NoError(t, os.WriteFile(out, fmt.Appendf(nil,
-			"requests=%d errors=0 resumed=0 seconds=1.000 rps=%d p50_us=%d p99_us=%d mean_us=1\n", n, n, 1000+n, 5000+n), 0o644))
-		row := append([]string{r[0], r[1], r[2], "loadgen", out}, r[3:]...)
-		b.WriteString(strings.Join(row, "\t") + "\n")
+			"requests=%d errors=0 resumed=0 seconds=1.000 rps=%d p50_us=%d p99_us=%d mean_us=1\n", r.rps, r.rps, 1000+r.rps, 5000+r.rps), 0o644))
+		rest, cores := r.rest, max(r.cores, 1)
+		if rest == "" {
+			rest = "1 0 0 0 80 99"
+		}
+		fields := append([]string{r.w, r.t, fmt.Sprint(r.round), "loadgen", out, fmt.Sprint(r.serverTicks)}, strings.Fields(rest)...)
+		fields = append(fields, fmt.Sprint(r.loadTicks), fmt.Sprint(cores))
+		b.WriteString(strings.Join(fields, "\t") + "\n")
 	}
 	path := filepath.Join(dir, "cells.tsv")
 	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
@@ -155,24 +170,19 @@ func writeCells(t *testing.T, rows [][]string, rps map[string]int) string {
 }
 
 func TestReport(t *testing.T) {
-	rows := [][]string{
-		// workload, target, round, server_ticks, backend_ticks, backend requests, new conns, resumed, cpu0, cpu1
-		{"newconn", "e2etls", "1", "50", "1", "2000", "10", "10", "80", "99"},
-		{"newconn", "nginx", "1", "50", "1", "1000", "0", "0", "80", "99"},
-		{"newconn", "direct", "1", "50", "50", "4000", "4000", "0", "80", "99"},
-		{"newconn", "e2etls", "2", "60", "1", "2400", "2", "1", "70", "98"},
-		{"newconn", "nginx", "2", "50", "1", "1000", "0", "0", "80", "99"},
-		{"newconn", "direct", "2", "50", "50", "4000", "4000", "0", "80", "99"},
-		{"newconn", "e2etls", "3", "40", "1", "2200", "0", "0", "80", "99"},
-		{"newconn", "nginx", "3", "50", "1", "1200", "0", "0", "80", "99"},
-		{"newconn", "direct", "3", "50", "50", "4400", "4400", "0", "80", "99"},
+	rows := []row{
+		// rest: backend_ticks, backend requests, new conns, resumed, cpu0, cpu1
+		{"newconn", "e2etls", 1, 2000, 50, 40, 0, "1 2000 10 10 80 99"},
+		{"newconn", "nginx", 1, 1000, 50, 40, 0, "1 1000 0 0 80 99"},
+		{"newconn", "direct", 1, 4000, 50, 40, 0, "50 4000 4000 0 80 99"},
+		{"newconn", "e2etls", 2, 2400, 60, 40, 0, "1 2400 2 1 70 98"},
+		{"newconn", "nginx", 2, 1000, 50, 40, 0, "1 1000 0 0 80 99"},
+		{"newconn", "direct", 2, 4000, 50, 40, 0, "50 4000 4000 0 80 99"},
+		{"newconn", "e2etls", 3, 2200, 40, 40, 0, "1 2200 0 0 80 99"},
+		{"newconn", "nginx", 3, 1200, 50, 40, 0, "1 1200 0 0 80 99"},
+		{"newconn", "direct", 3, 4400, 50, 40, 0, "50 4400 4400 0 80 99"},
 	}
-	rps := map[string]int{
-		"newconn/e2etls/1": 2000, "newconn/e2etls/2": 2400, "newconn/e2etls/3": 2200,
-		"newconn/nginx/1": 1000, "newconn/nginx/2": 1000, "newconn/nginx/3": 1200,
-		"newconn/direct/1": 4000, "newconn/direct/2": 4000, "newconn/direct/3": 4400,
-	}
-	cells, err := readCells(writeCells(t, rows, rps))
+	cells, err := readCells(writeRows(t, rows))
 	require.NoError(t, err)
 	require.Len(t, cells, 9)
 
@@ -188,18 +198,137 @@ func TestReport(t *testing.T) {
 	assert.InDelta(t, 250, e.CPUPerReq, 1e-9)
 	assert.Equal(t, 12, e.BackendNewConns)
 	assert.Equal(t, 11, e.BackendResumed)
+	assert.InDelta(t, 0.4, e.LoadCores, 1e-9)
+	assert.InDelta(t, -1, e.LogPerReq, 1e-9, "no logs.tsv: no access-log figure")
 
 	var out bytes.Buffer
-	require.NoError(t, writeReport(&out, cells, 100, "conns=10000 rss_before_kib=1 rss_after_kib=2 kib_per_conn=38.5 open_seconds=4.0\n"))
+	require.NoError(t, writeReport(&out, cells, 100, "conns=10000 rss_before_kib=1 rss_after_kib=2 kib_per_conn=38.5 open_seconds=4.0\n", ""))
 	s := out.String()
-	assert.Contains(t, s, "## Results (medians of 3 rounds)")
-	assert.Contains(t, s, "| 2. new TLS conn per request, 32 conc., 1 KiB | e2etls | 2200 | 3.20 ms | 7.20 ms | 250.0 | 2.20x | 0.55x | 2.00x | 0 |")
-	assert.Contains(t, s, "| 2. new TLS conn per request, 32 conc., 1 KiB | e2etls | 6600 | 12 | 11 | 91.7% |")
-	assert.Contains(t, s, "New connection per request (2): 2200 vs NGINX 1000 req/s = 2.20x (target >= 1.2x): **met**; per round 2.00x, 2.40x, 1.83x; by CPU per request 2.00x")
-	assert.Contains(t, s, "11 of 12 = 91.7% (target >= 95%): **missed**")
-	assert.Contains(t, s, "Keep-alive (1): not measured")
-	assert.Contains(t, s, "38.5 KiB (target <= 40 KiB): **met**")
-	assert.Contains(t, s, "| newconn | e2etls | 2 | 2400 | 2400 | 3.40 ms | 7.40 ms | 250.0 | 4.2 | 0 | 2 | 1 | 70% | 98% | 60% |")
+	assert.Contains(t, s, "## Results: access logs on, as production runs them (medians of 3 rounds)")
+	assert.NotContains(t, s, "## Results: access logs off", "no logs-off server ran")
+	// Paired ratios: req/s 2.00x, 2.40x and 1.83x by round, median 2.00x (the
+	// ratio of the medians would be 2.20x); CPU 2.00x, 2.00x, 2.29x; direct
+	// 0.50x, 0.60x, 0.50x.
+	assert.Contains(t, s, "| 2. new TLS conn per request, 32 conc., 1 KiB | e2etls (access log, metrics) | 2200 | 3.20 ms | 7.20 ms | 250.0 | 2.00x | 2.00x | 0.50x | - | 0 |")
+	assert.Contains(t, s, "| 2. new TLS conn per request, 32 conc., 1 KiB | e2etls (access log, metrics) | 6600 | 12 | 11 | 91.7% |")
+	assert.Contains(t, s, "New connection per request (2; issues 7 and 17): 2200 vs NGINX 1000 req/s = 2.00x (target >= 1.2x): **met**; per round 2.00x, 2.40x, 1.83x; by CPU per request 2.00x")
+	assert.Contains(t, s, "11 of 12 = 91.7% (issue 7's target >= 95%): **missed**")
+	assert.Contains(t, s, "Keep-alive, 32 connections (1; issue 17): not measured")
+	assert.Contains(t, s, "Cost of access log plus metrics (issue 17): not measured")
+	assert.Contains(t, s, "Memory per idle keep-alive frontend TLS connection at 10000 connections: 38.5 KiB (issue 18's target at 10000: <= 40 KiB): **met**")
+	assert.Contains(t, s, "| newconn | e2etls | 2 | 2400 | 2400 | 3.40 ms | 7.40 ms | 250.0 | 4.2 | 0 | 2 | 1 | - | 70% | 98% | 0.60 of 1 | 0.40 |")
+	for _, absent := range []string{"## Cost of the access log", "## Connection count", "## Two cores", "## Redesign"} {
+		assert.NotContains(t, s, absent)
+	}
+}
+
+// TestReportTables is a run of every table: keep-alive at three
+// connection counts on e2etls and NGINX with logs on and off, e2etls-base,
+// and the two-core phase, one round, with access-log counts.
+func TestReportTables(t *testing.T) {
+	var rows []row
+	add := func(w, target string, rps, ticks int) {
+		rows = append(rows, row{w: w, t: target, round: 1, rps: rps, serverTicks: ticks, loadTicks: 60})
+	}
+	for _, c := range []struct {
+		w                          string
+		on, ngx, off, ngxOff, base int
+	}{
+		{"keepalive", 20000, 18000, 21000, 20000, 20000},
+		{"keepalive256", 19000, 20000, 21000, 21000, 20000},
+		{"keepalive1024", 14400, 16000, 16000, 17000, 17000},
+	} {
+		add(c.w, "e2etls", c.on, 90)
+		add(c.w, "nginx", c.ngx, 90)
+		add(c.w, "e2etls-off", c.off, 90)
+		add(c.w, "e2etls-base", c.base, 90)
+		add(c.w, "nginx-off", c.ngxOff, 90)
+	}
+	rows = append(rows,
+		row{w: "keepalive256", t: "e2etls-2c", round: 1, rps: 30000, serverTicks: 150, loadTicks: 40, cores: 2},
+		row{w: "keepalive256", t: "nginx-2c", round: 1, rps: 28000, serverTicks: 190, loadTicks: 40, cores: 2})
+	cells, err := readCells(writeRows(t, rows))
+	require.NoError(t, err)
+
+	logs := filepath.Join(t.TempDir(), "logs.tsv")
+	require.NoError(t, os.WriteFile(logs, []byte("workload\ttarget\tround\tlines\tbytes\n"+
+		"keepalive\te2etls\t1\t20000\t8000000\nkeepalive\tnginx\t1\t18018\t3000000\n"), 0o644))
+	lines, err := readLogs(logs)
+	require.NoError(t, err)
+	attachLogs(cells, lines)
+
+	var out bytes.Buffer
+	require.NoError(t, writeReport(&out, cells, 100, "", "a9a45c6"))
+	s := out.String()
+	for _, want := range []string{
+		// Logs on: 45 µs against NGINX's 50 per request; one record per request.
+		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | e2etls (access log, metrics) | 20000 | 21.00 ms | 25.00 ms | 45.0 | 1.11x | 1.11x | - | 1.00 (400 B) | 0 |",
+		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | NGINX (access log) | 18000 | 19.00 ms | 23.00 ms | 50.0 | 1.00x | 1.00x | - | 1.00 (167 B) | 0 |",
+		// Logs off, against NGINX with logs off; no log figure.
+		"## Results: access logs off (medians of 1 round)",
+		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | e2etls, logs off | 21000 | 22.00 ms | 26.00 ms | 42.9 | 1.05x | 1.05x | - | - | 0 |",
+		"| 1c. HTTP/1.1 keep-alive, 1,024 conns, 1 KiB | e2etls a9a45c6 (before issue 15), logs off | 17000 |",
+		// The cost of logging, NGINX's beside it.
+		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | 20000 | 21000 | 0.95x | 4.8% | 45.0 | 42.9 | 0.95x | 0.90x | 0.90x | **met** |",
+		"| 1b. HTTP/1.1 keep-alive, 256 conns, 1 KiB | 19000 | 21000 | 0.90x | 9.5% | 47.4 | 42.9 | 0.90x | 0.95x | 0.95x | **missed** |",
+		"Cost of access log plus metrics, e2etls against e2etls-off (issue 17's target: at most 5% of req/s): keepalive 4.8%, keepalive256 9.5%, keepalive1024 10.0%; the largest 10.0% (keepalive1024): **missed**",
+		// Connection counts: the 1,024 row has no target.
+		"| 32 | 20000 | 18000 | 1.11x | 1.11x | 25.00 ms | 23.00 ms | 1.05x | 1.05x | 0.60 cores | 80% | >= 1.0x: **met** |",
+		"| 256 | 19000 | 20000 | 0.95x | 0.95x | 24.00 ms | 25.00 ms | 1.00x | 1.00x | 0.60 cores | 80% | >= 1.0x: **missed** |",
+		"| 1,024 | 14400 | 16000 | 0.90x | 0.90x | 19.40 ms | 21.00 ms | 0.94x | 0.94x | 0.60 cores | 80% | - |",
+		// Two cores: 1.5 and 1.9 cores used of 2.
+		"| 1b. HTTP/1.1 keep-alive, 256 conns, 1 KiB | 30000 | 28000 | 1.07x | 1.36x | 35.00 ms | 33.00 ms | 1.50 of 2 | 1.90 of 2 | 0.40 cores | >= 1.0x: **met** |",
+		"Two cores, keep-alive, 256 connections, e2etls GOMAXPROCS=2 against NGINX with 2 workers (issue 18): 30000 vs NGINX 28000 req/s = 1.07x (target >= 1.0x): **met**",
+		"e2etls used 1.50 of its 2 cores (issue 18 asks at least 95%; the load generator used 0.40 cores of the same two)",
+		// Before and after.
+		"Before: e2etls a9a45c6 (before issue 15), logs off; after: e2etls-off",
+		"| 1. HTTP/1.1 keep-alive, 32 conns, 1 KiB | 20000 | 21000 | 1.05x | 1.05x | 1.00x | 1.05x | 1.00x | 1.05x | **met** |",
+		"| 1c. HTTP/1.1 keep-alive, 1,024 conns, 1 KiB | 17000 | 16000 | 0.94x | 0.94x | 1.00x | 0.94x | 1.00x | 0.94x | **missed** |",
+		"Issue 15's redesign, ratios to NGINX (logs off) no worse than before, in 2 of 3 workloads (worse: keepalive1024 0.94x after, 1.00x before): **missed**",
+		"Keep-alive, 256 connections (1b; issue 18): 19000 vs NGINX 20000 req/s = 0.95x (target >= 1.0x): **missed**",
+		"| keepalive | e2etls | 1 | 20000 | 20000 | 21.00 ms | 25.00 ms | 45.0 | 0.5 | 0 | 0 | 0 | 20000 | 80% | 99% | 0.90 of 1 | 0.60 |",
+	} {
+		assert.Contains(t, s, want)
+	}
+	// Tables come in this order.
+	last := -1
+	for _, h := range []string{"## Results: access logs on", "## Results: access logs off", "## Cost of the access log", "## Connection count",
+		"## Two cores", "## Redesign", "## Targets", "## Backend connections", "<details>"} {
+		i := strings.Index(s, h)
+		require.Greater(t, i, last, h)
+		last = i
+	}
+}
+
+func TestRatiosArePairedByRound(t *testing.T) {
+	a := Summary{RoundRPS: map[int]float64{1: 100, 2: 300, 3: 200, 4: 50}, RoundCPU: map[int]float64{1: 10, 2: 10, 3: 40}}
+	b := Summary{RoundRPS: map[int]float64{1: 100, 2: 100, 3: 400}, RoundCPU: map[int]float64{1: 20, 2: 5, 3: 40}}
+	r, ok := rpsRatio(a, b) // rounds 1-3 only: 1, 3 and 0.5
+	require.True(t, ok)
+	assert.InDelta(t, 1.0, r, 1e-9)
+	c, ok := cpuRatio(a, b) // b's CPU over a's: 2, 0.5, 1
+	require.True(t, ok)
+	assert.InDelta(t, 1.0, c, 1e-9)
+	assert.Equal(t, "1.00x, 3.00x, 0.50x", pairedRatios(a, b))
+	_, ok = rpsRatio(a, Summary{RoundRPS: map[int]float64{7: 1}})
+	assert.False(t, ok, "no round in common")
+	assert.Equal(t, "-", fmtRatio(0, false))
+}
+
+func TestReadLogsRefusesBadInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, content, want string }{
+		{"empty", "", "empty"},
+		{"header", "workload\ttarget\n", "header"},
+		{"columns", "workload\ttarget\tround\tlines\tbytes\nkeepalive\te2etls\t1\n", ":2: 3 columns"},
+		{"lines", "workload\ttarget\tround\tlines\tbytes\nkeepalive\te2etls\t1\t-3\t0\n", `lines: "-3"`},
+		{"bytes", "workload\ttarget\tround\tlines\tbytes\nkeepalive\te2etls\t1\t3\tmany\n", `bytes: "many"`},
+	} {
+		path := filepath.Join(dir, tc.name+".tsv")
+		require.NoError(t, os.WriteFile(path, []byte(tc.content), 0o644))
+		_, err := readLogs(path)
+		assert.ErrorContains(t, err, tc.want, tc.name)
+	}
 }
 
 func TestReadCellsRefusesBadInput(t *testing.T) {
@@ -209,9 +338,10 @@ func TestReadCellsRefusesBadInput(t *testing.T) {
 	}{
 		{"header", "workload\ttarget\n", "header"},
 		{"columns", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\n", ":2: 2 columns"},
-		{"ticks", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\tx\tmany\t0\t0\t0\t0\t0\t0\n", "server_ticks"},
-		{"tool", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\tab\t" + filepath.Join(dir, "tool") + "\t1\t0\t0\t0\t0\t0\t0\n", `unknown tool "ab"`},
-		{"missing output", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\t" + filepath.Join(dir, "none") + "\t1\t0\t0\t0\t0\t0\t0\n", "no such file"},
+		{"ticks", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\tx\tmany\t0\t0\t0\t0\t0\t0\t0\t1\n", "server_ticks"},
+		{"load ticks", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\tx\t1\t0\t0\t0\t0\t0\t0\tx\t1\n", "load_ticks"},
+		{"cores", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\twrk\tx\t1\t0\t0\t0\t0\t0\t0\t0\t0\n", "server_cores: 0"},
+		{"tool", strings.Join(cellColumns, "\t") + "\nkeepalive\te2etls\t1\tab\t" + filepath.Join(dir, "tool") + "\t1\t0\t0\t0\t0\t0\t0\t0\t1\n", `unknown tool "ab"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "tool"), []byte("x"), 0o644))
@@ -221,4 +351,53 @@ func TestReadCellsRefusesBadInput(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// A cell whose tool gave no result (killed, crashed) is listed and left
+// out; one in which no request completed counts as 0 req/s.
+func TestReportListsCellsWithoutResult(t *testing.T) {
+	path := writeRows(t, []row{
+		{w: "keepalive", t: "e2etls", round: 1, rps: 1000, serverTicks: 10},
+		{w: "keepalive", t: "nginx", round: 1, rps: 1000, serverTicks: 10},
+		{w: "keepalive", t: "e2etls", round: 2, rps: 3000, serverTicks: 10},
+		{w: "keepalive", t: "nginx", round: 2, rps: 1000, serverTicks: 10},
+	})
+	dir := filepath.Dir(path)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cell2.txt"), []byte("loadgen: killed\n"), 0o644))
+	require.NoError(t, os.Remove(filepath.Join(dir, "cell3.txt")))
+	zero := filepath.Join(dir, "zero.txt")
+	require.NoError(t, os.WriteFile(zero, []byte(`Running 2s test @ https://127.0.0.1:18441/
+  1 threads and 1024 connections
+  Latency Distribution
+     50%    0.00us
+     75%    0.00us
+     90%    0.00us
+     99%    0.00us
+  0 requests in 2.01s, 0.00B read
+Requests/sec:      0.00
+Transfer/sec:       0.00B
+`), 0o644))
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = fmt.Fprintf(f, "keepalive1024\te2etls\t1\twrk\t%s\t5\t0\t0\t0\t0\t0\t0\t0\t1\n", zero)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	cells, err := readCells(path)
+	require.NoError(t, err)
+	require.Len(t, cells, 5)
+	assert.Contains(t, cells[2].Problem, "cell2.txt: loadgen: no \"requests=\" result line")
+	assert.Contains(t, cells[3].Problem, "no such file")
+	assert.Empty(t, cells[4].Problem)
+	assert.Zero(t, cells[4].Measure.RPS)
+
+	var out bytes.Buffer
+	require.NoError(t, writeReport(&out, cells, 100, "", ""))
+	s := out.String()
+	assert.Contains(t, s, "## Cells without a result (left out of the medians)")
+	assert.Contains(t, s, "- keepalive e2etls round 2: "+filepath.Join(dir, "cell2.txt")+": loadgen: no")
+	assert.Contains(t, s, "- keepalive nginx round 2: open ")
+	// Round 1 alone pairs: 1.00x.
+	assert.Contains(t, s, "Keep-alive, 32 connections (1; issue 17): 1000 vs NGINX 1000 req/s = 1.00x (target >= 1.0x): **met**; per round 1.00x;")
+	assert.Contains(t, s, "| 1c. HTTP/1.1 keep-alive, 1,024 conns, 1 KiB | e2etls (access log, metrics) | 0 | 0 µs | 0 µs | 0.0 |")
 }
