@@ -515,7 +515,9 @@ type BackendHTTPSetting struct {
 	// Port is the members' port, 1..65535. Required.
 	Port int
 	// RequestTimeout bounds each attempt until the backend's response head
-	// arrives; the body then streams without a deadline. Zero means 20 s.
+	// arrives; the body then streams without a deadline. 1 ms to 24 h
+	// (Azure takes whole seconds, 1 to 86400; the Kubernetes Gateway API's
+	// timeouts may be shorter). Zero means 20 s.
 	RequestTimeout time.Duration
 
 	// CookieBasedAffinity pins a client to a member with a cookie. False
