@@ -23,25 +23,7 @@ func (t *translator) assignAddresses() {
 			continue
 		}
 		if len(gs.obj.Spec.Addresses) > 0 {
-			a := gs.obj.Spec.Addresses[0]
-			ip, err := netip.ParseAddr(a.Value)
-			switch {
-			case a.Type != nil && *a.Type != gatewayv1.IPAddressType:
-				gs.refusedReason = string(gatewayv1.GatewayReasonUnsupportedAddress)
-				gs.refusedMessage = fmt.Sprintf("address %q of type %s: only IPAddress is supported", a.Value, *a.Type)
-			case len(gs.obj.Spec.Addresses) > 1:
-				gs.refusedReason = string(gatewayv1.GatewayReasonUnsupportedAddress)
-				gs.refusedMessage = "more than one address: a Gateway is served on one"
-			case err != nil || !usable(pool, ip):
-				gs.refusedReason = string(gatewayv1.GatewayReasonUnsupportedAddress)
-				gs.refusedMessage = fmt.Sprintf("address %q is not a usable address of the controller's pool %s", a.Value, pool)
-			case taken[ip] != nil:
-				gs.refusedReason = string(gatewayv1.GatewayReasonUnsupportedAddress)
-				gs.refusedMessage = fmt.Sprintf("address %s is the older Gateway %s's", ip, taken[ip].key)
-			default:
-				gs.addr = ip
-				taken[ip] = gs
-			}
+			t.requestedAddress(gs, pool, taken)
 			continue
 		}
 		for _, a := range gs.obj.Status.Addresses {
@@ -70,9 +52,49 @@ func (t *translator) assignAddresses() {
 			}
 		}
 		if !gs.addr.IsValid() {
-			gs.noAddr = fmt.Sprintf("every address of the controller's pool %s is taken", pool)
+			gs.noAddr, gs.noAddrReason = fmt.Sprintf("every address of the controller's pool %s is taken", pool), gatewayv1.GatewayReasonAddressNotAssigned
 		}
 	}
+}
+
+// requestedAddress gives gs the address its spec.addresses ask for: an
+// address of a type other than IPAddress refuses the Gateway
+// (UnsupportedAddress); one outside the pool, or an older Gateway's, leaves
+// it without an address (Programmed=False, AddressNotUsable); a Gateway is
+// served on one address, so more than one usable address refuses it too.
+func (t *translator) requestedAddress(gs *gatewayState, pool netip.Prefix, taken map[netip.Addr]*gatewayState) {
+	var ips []netip.Addr
+	for _, a := range gs.obj.Spec.Addresses {
+		if a.Type != nil && *a.Type != gatewayv1.IPAddressType {
+			gs.refusedReason = string(gatewayv1.GatewayReasonUnsupportedAddress)
+			gs.refusedMessage = fmt.Sprintf("address %q of type %s: only IPAddress is supported", a.Value, *a.Type)
+			return
+		}
+		ip, err := netip.ParseAddr(a.Value)
+		if err != nil {
+			gs.refusedReason = string(gatewayv1.GatewayReasonUnsupportedAddress)
+			gs.refusedMessage = fmt.Sprintf("address %q is not an IP address", a.Value)
+			return
+		}
+		ips = append(ips, ip.Unmap())
+	}
+	for _, ip := range ips {
+		switch {
+		case !usable(pool, ip):
+			gs.noAddr, gs.noAddrReason = fmt.Sprintf("address %s is not a usable address of the controller's pool %s", ip, pool), gatewayv1.GatewayReasonAddressNotUsable
+			return
+		case taken[ip] != nil:
+			gs.noAddr, gs.noAddrReason = fmt.Sprintf("address %s is the older Gateway %s's", ip, taken[ip].key), gatewayv1.GatewayReasonAddressNotUsable
+			return
+		}
+	}
+	if len(ips) > 1 {
+		gs.refusedReason = string(gatewayv1.GatewayReasonUnsupportedAddress)
+		gs.refusedMessage = "more than one address: a Gateway is served on one"
+		return
+	}
+	gs.addr = ips[0]
+	taken[ips[0]] = gs
 }
 
 // poolSize is the number of usable addresses of pool (at most 2^62): for

@@ -26,8 +26,9 @@ type gatewayState struct {
 	refusedReason, refusedMessage string
 	// addr is the Gateway's own address with Options.AddressPool; noAddr
 	// says why it has none (the pool is full).
-	addr   netip.Addr
-	noAddr string
+	addr         netip.Addr
+	noAddr       string
+	noAddrReason gatewayv1.GatewayConditionReason
 }
 
 // listenerState is one listener of a served Gateway.
@@ -54,7 +55,13 @@ type listenerState struct {
 
 // programmed reports whether the listener is in the data plane.
 func (l *listenerState) programmed() bool {
-	return l.gw.refusedReason == "" && l.gw.noAddr == "" && l.accepted && !l.conflicted && l.resolved
+	return l.valid() && l.gw.noAddr == ""
+}
+
+// valid reports whether the listener can be served, its Gateway's address
+// aside.
+func (l *listenerState) valid() bool {
+	return l.gw.refusedReason == "" && l.accepted && !l.conflicted && l.resolved
 }
 
 // gateways validates the served Gateways and their listeners.
@@ -387,9 +394,13 @@ func (t *translator) gatewayStatuses() {
 				res = condition(string(gatewayv1.ListenerConditionResolvedRefs), false, l.resolvedReason, l.resolvedMsg, gen)
 			}
 			prog := condition(string(gatewayv1.ListenerConditionProgrammed), true, string(gatewayv1.ListenerReasonProgrammed), "", gen)
-			if !l.programmed() {
+			switch {
+			case !l.valid():
 				prog = condition(string(gatewayv1.ListenerConditionProgrammed), false, string(gatewayv1.ListenerReasonInvalid), "the listener is not in the data plane: see its other conditions", gen)
-			} else {
+			case !l.programmed():
+				valid++
+				prog = condition(string(gatewayv1.ListenerConditionProgrammed), false, string(gatewayv1.ListenerReasonPending), "the Gateway has no address: "+gs.noAddr, gen)
+			default:
 				valid++
 			}
 			ls.Conditions = []metav1.Condition{acc, conf, res, prog}
@@ -406,7 +417,7 @@ func (t *translator) gatewayStatuses() {
 		}
 		switch {
 		case gs.refusedReason == "" && gs.noAddr != "":
-			st.Conditions = append(st.Conditions, condition(string(gatewayv1.GatewayConditionProgrammed), false, string(gatewayv1.GatewayReasonAddressNotAssigned), gs.noAddr, gen))
+			st.Conditions = append(st.Conditions, condition(string(gatewayv1.GatewayConditionProgrammed), false, string(gs.noAddrReason), gs.noAddr, gen))
 		case valid > 0 && gs.refusedReason == "":
 			st.Conditions = append(st.Conditions, condition(string(gatewayv1.GatewayConditionProgrammed), true, string(gatewayv1.GatewayReasonProgrammed), "", gen))
 		default:

@@ -74,10 +74,22 @@ func TestPerGateway(t *testing.T) {
 	for _, bad := range []string{"10.0.0.1", "127.77.0.0", "127.77.0.255", first.Address.String()} {
 		in.Gateways[1].Spec.Addresses[0].Value = bad
 		res = mustTranslate(t, in, opts)
-		wantCond(t, conditionOf(res.Gateways[nsName("infra", "second")].Conditions, "Accepted"), metav1.ConditionFalse, "UnsupportedAddress")
+		st := res.Gateways[nsName("infra", "second")]
+		wantCond(t, conditionOf(st.Conditions, "Accepted"), metav1.ConditionTrue, "ListenersNotValid") // its "clash" listener
+		wantCond(t, conditionOf(st.Conditions, "Programmed"), metav1.ConditionFalse, "AddressNotUsable")
+		wantCond(t, listenerCond(t, res, "infra", "second", "http", "Programmed"), metav1.ConditionFalse, "Pending")
 		if res.Planes[nsName("infra", "second")] != nil {
-			t.Errorf("address %s: a plane for a refused Gateway", bad)
+			t.Errorf("address %s: a plane for a Gateway without an address", bad)
 		}
+	}
+	for _, bad := range [][]gatewayv1.GatewaySpecAddress{
+		{{Type: ptr(gatewayv1.HostnameAddressType), Value: "gw.example.com"}},
+		{{Value: "not an address"}},
+		{{Value: "127.77.0.200"}, {Value: "127.77.0.201"}},
+	} {
+		in.Gateways[1].Spec.Addresses = bad
+		res = mustTranslate(t, in, opts)
+		wantCond(t, conditionOf(res.Gateways[nsName("infra", "second")].Conditions, "Accepted"), metav1.ConditionFalse, "UnsupportedAddress")
 	}
 
 	// A full pool: the younger Gateway has no address.
