@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/websocket"
 )
 
 // echoContext is what an echo server says about where it runs, as the
@@ -46,13 +49,17 @@ type echo struct {
 
 var statusPath = regexp.MustCompile(`^/status/(\d\d\d)$`)
 
-// echoHandler answers as the conformance suite's echo-basic does: /health,
+// echoHandler answers as the conformance suite's echo-basic does: /ws, /health,
 // /status/NNN, a ?delay= before answering, X-Echo-Set-Header, and a JSON
 // echo of the request with the pod's namespace and name.
 func echoHandler(ctx echoContext, httpPort string) http.Handler {
+	ws := websocket.Handler(func(c *websocket.Conn) { io.Copy(c, c) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.ReplaceAll(r.URL.Path, "//", "/")
 		switch {
+		case path == "/ws":
+			ws.ServeHTTP(w, r) // echoes every frame, as echo-basic's /ws
+			return
 		case path == "/health":
 			w.Write([]byte("OK"))
 			return
