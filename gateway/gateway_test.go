@@ -230,8 +230,8 @@ func TestNewReportsEveryProblem(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	for _, want := range []string{
-		`gateway: rule "api": duplicate name`,
-		`gateway: listener "web": port 70000 out of range 1-65535`,
+		`gateway: rule[1]: name "api" is also rule[0]'s`,
+		`gateway: listener "web": port 70000 is not in 1-65535`,
 		`gateway: listener "plain": HTTP listener cannot have an sslCertificate ("front")`,
 		`gateway: backendHttpSetting "both": trustedRootCertificates and authenticationCertificates cannot be combined`,
 		`gateway: backendHttpSetting "plain": trustedRootCertificates applies to HTTPS settings only`,

@@ -378,6 +378,51 @@ func TestHandlerMountsInOwnServer(t *testing.T) {
 	assert.Contains(t, logs.String(), "the gateway is shutting down")
 }
 
+// TestHandlerHTTPSListenerNeedsNoCertificate: an HTTPS listener served
+// only through Handler, in a server that does the TLS handshake with a
+// certificate of its own, needs no SSLCertificate; the gateway's own
+// servers refuse to serve it, and Update refuses to take the certificate
+// away from a port they serve.
+func TestHandlerHTTPSListenerNeedsNoCertificate(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := startEcho(t, pki, "b", "api.internal")
+	cfg := basicConfig(pki, "api.internal", backend.Member())
+	cfg.SSLCertificates = nil
+	cfg.Listeners[0].SSLCertificate = ""
+	var logs logBuffer
+	cfg.Logger = logs.logger()
+	gw, err := gateway.New(cfg)
+	require.NoError(t, err)
+	defer gw.Close()
+
+	srv := httptest.NewUnstartedServer(gw.Handler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pki.Leaf("shop.example").FullChain()}}
+	srv.StartTLS()
+	defer srv.Close()
+	c := newClient(t, pki)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	resp, echo := getEcho(t, c, "https://shop.example:"+port+"/orders")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "/orders", echo.Path)
+	assert.Equal(t, "https", echo.Header.Get("X-Forwarded-Proto"))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	err = gw.ServePort(443, ln)
+	require.EqualError(t, err, `gateway: listener "web": HTTPS listener has no sslCertificate: the gateway's own servers need one for the TLS handshake on port 443 (only Handler, mounted in a server that does the handshake itself, serves a listener without one)`)
+
+	// A port the gateway's own servers serve keeps its certificate.
+	served := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	next := served.Config
+	next.Listeners = []gateway.Listener{next.Listeners[0]}
+	next.Listeners[0].SSLCertificate = ""
+	err = served.Update(next)
+	require.ErrorContains(t, err, `gateway: listener "web": HTTPS listener has no sslCertificate`)
+	resp, _ = getEcho(t, c, served.URL("web", "shop.example")+"/")
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the old configuration still serves")
+}
+
 // TestShutdownEndsUpgradedConnections: an upgraded (WebSocket) connection
 // has no request in flight to drain: Shutdown returns at once and ends it,
 // on either frontend.

@@ -130,7 +130,7 @@ func (g *Gateway) URL(listener, host string) string {
 	for _, l := range g.Config.Listeners {
 		if l.Name == listener {
 			scheme := "http"
-			if l.Protocol == gateway.HTTPS {
+			if strings.EqualFold(string(l.Protocol), string(gateway.HTTPS)) {
 				scheme = "https"
 			}
 			return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(l.Port))

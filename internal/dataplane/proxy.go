@@ -191,6 +191,9 @@ func misdirected(s *Snapshot, port int, r *http.Request, hostListener int) bool 
 	if sni.Certificate == host.Certificate {
 		return false
 	}
+	if len(sni.TLS.Certificates) == 0 {
+		return false // a listener served only through Handler: no certificate chose it
+	}
 	if leaf := sni.TLS.Certificates[0].Leaf; leaf != nil {
 		return leaf.VerifyHostname(requestHost(r.Host)) != nil
 	}
