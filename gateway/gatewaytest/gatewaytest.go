@@ -244,7 +244,8 @@ func (p *PKI) Client() *http.Client {
 	}
 }
 
-// Backend is an HTTPS backend on loopback.
+// Backend is an HTTPS backend on loopback. Its Port (tlstest.Server.Port)
+// is its pool member's port.
 type Backend struct {
 	*tlstest.Server
 	// Cert is the certificate the backend presents.
@@ -266,13 +267,6 @@ func (p *PKI) NewBackend(h http.Handler, names ...string) *Backend {
 	leaf := p.Leaf(names...)
 	srv := tlstest.NewServer(tlstest.ServerOptions{Name: firstOr(names, "backend"), Certificate: leaf.FullChain(), Handler: h})
 	return &Backend{Server: srv, Cert: leaf}
-}
-
-// Port returns the backend's port.
-func (b *Backend) Port() int {
-	_, p, _ := net.SplitHostPort(b.Addr)
-	n, _ := strconv.Atoi(p)
-	return n
 }
 
 // Member returns the backend as a pool member (127.0.0.1 and its port).
