@@ -31,6 +31,10 @@ const (
 	defaultProbeHost         = "127.0.0.1"
 	maxRequestTimeout        = 86400 * time.Second
 	maxDrainTimeout          = 3600 * time.Second
+	// passiveHold is how long a member of a setting without probes stays
+	// out of rotation once traffic took it out: the default probe's
+	// interval, in which a probe could have brought it back.
+	passiveHold = 30 * time.Second
 )
 
 // problems collects configuration errors, each with its path.

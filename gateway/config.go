@@ -502,8 +502,18 @@ type BackendHTTPSetting struct {
 	// to send and verify.
 	PickHostNameFromBackendAddress bool
 
-	// Probe names a custom probe. Empty means the default probe.
+	// Probe names a custom probe. Empty means the default probe, unless
+	// DisableProbe is set.
 	Probe string
+	// DisableProbe turns health probes off for the setting's members, for
+	// backends that must not be probed or have nothing to answer a probe
+	// with. They are in rotation from the start (BackendHealth shows
+	// "Unknown" and probe "none"), and only traffic judges them: a member
+	// that fails verification, cannot be reached or breaks off a response
+	// leaves rotation for 30 s (the default probe's interval), then
+	// returns as a member no one has judged yet. Not allowed with Probe.
+	// False means the members are probed (Probe, else the default probe).
+	DisableProbe bool
 
 	// TrustedRootCertificates name roots the members' chains must end at
 	// (v2). Empty, with no authentication certificates and no pins, means

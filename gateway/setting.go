@@ -70,6 +70,12 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	}
 
 	// The probe.
+	if bs.DisableProbe {
+		st.ProbeOff, st.PassiveHold = true, passiveHold
+		if bs.Probe != "" {
+			errs.add(path, "probe %q and disableProbe are exclusive: a setting with probes off has no probe", bs.Probe)
+		}
+	}
 	if bs.Probe != "" {
 		pi, ok := probes[bs.Probe]
 		if !ok {

@@ -92,6 +92,10 @@ type memberStatus struct {
 	seen *x509.Certificate
 	// refused is set when seen was refused.
 	refused bool
+	// heldUntil is when a member of a setting without probes that the
+	// data path took out comes back (unix nanoseconds), 0 when it is not
+	// held.
+	heldUntil atomic.Int64
 }
 
 // Build makes the snapshot of plan. It returns the problems that only
@@ -129,6 +133,9 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 		}
 	}
 	for _, bs := range s.setList {
+		if bs.setting.ProbeOff {
+			continue // no probe to build, nor a probe host to need
+		}
 		for _, m := range bs.members {
 			if err := s.buildProbe(m); err != nil {
 				errs = append(errs, fmt.Errorf("pool %q: member %s with backendHttpSetting %q: %w", bs.pool, m.HostKey, bs.setting.Name, err))
