@@ -33,8 +33,10 @@ type Gateway struct {
 // Start validates cfg, binds a free loopback port (127.0.0.1) for each
 // distinct listener port, serves the gateway and registers its Close with
 // tb.Cleanup. It fails the test at once if cfg is invalid. A nil
-// cfg.Logger means a logger that writes to tb.Log. cfg.DetailedErrors is
-// turned on (see NewGateway).
+// cfg.Logger means a logger that writes to the test's output (shown with
+// go test -v, or when the test fails), each line starting with the file
+// and line of the gateway code that logged it, as t.Log's lines start with
+// their caller's. cfg.DetailedErrors is turned on (see NewGateway).
 func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 	tb.Helper()
 	if cfg.Logger == nil {
