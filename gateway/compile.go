@@ -58,6 +58,35 @@ func (p *problems) wrap(path string, err error) {
 	*p = append(*p, fmt.Errorf("gateway: %s: %w", path, err))
 }
 
+// wrapTrimmed is wrap for the errors of a package whose messages start
+// with prefix ("probe: "), which path names already (probe "p"): the
+// prefix is left out of the message, so that no word comes twice, and the
+// error still unwraps to the package's.
+func (p *problems) wrapTrimmed(path, prefix string, err error) {
+	if err == nil {
+		return
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			p.wrapTrimmed(path, prefix, e)
+		}
+		return
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, prefix) {
+		err = &trimmedError{msg: strings.TrimPrefix(msg, prefix), err: err}
+	}
+	p.wrap(path, err)
+}
+
+// trimmedError is err with a shorter message.
+type trimmedError struct {
+	msg string
+	err error
+}
+
+func (e *trimmedError) Error() string { return e.msg }
+func (e *trimmedError) Unwrap() error { return e.err }
+
 func (p problems) err() error { return errors.Join(p...) }
 
 func q(s string) string { return strconv.Quote(s) }
@@ -194,13 +223,13 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	probeSpecs := make(map[string]probe.Spec, len(cfg.Probes))
 	for _, p := range cfg.Probes {
 		path := "probe " + q(p.Name)
-		spec, err := probeSpec(p)
-		if err != nil {
-			errs.wrap(path, err)
-			continue
-		}
 		if p.Host != "" && p.PickHostNameFromBackendHTTPSettings {
 			errs.add(path, "host %q and pickHostNameFromBackendHttpSettings are exclusive", p.Host)
+		}
+		spec, err := probeSpec(p)
+		if err != nil {
+			errs.wrapTrimmed(path, "probe: ", err)
+			continue
 		}
 		probeSpecs[p.Name] = spec
 	}

@@ -71,6 +71,38 @@ func TestNewReportsEachProblemOnce(t *testing.T) {
 		`gateway: listener[2]: name "api" is also listener[1]'s`,
 		`gateway: rule "typo": unknown listener "apj"`,
 	}, strings.Split(err.Error(), "\n"))
+
+	// A probe's problem names the probe once ("probe "p": Path", not
+	// "probe "p": probe: Path"), and a pool and setting that cannot go
+	// together are reported once however many rules pair them.
+	cfg = basicConfig(pki, "", gateway.Member{Address: "10.0.0.4"})
+	cfg.BackendHTTPSettings[0].PickHostNameFromBackendAddress = true
+	cfg.Listeners = append(cfg.Listeners, gateway.Listener{Name: "plain", Protocol: gateway.HTTP, Port: 80})
+	cfg.Rules = append(cfg.Rules, gateway.Rule{Name: "plain", Listener: "plain", Pool: "app", BackendHTTPSetting: "tls"})
+	cfg.Probes = []gateway.Probe{{Name: "p", Protocol: gateway.HTTPS, Path: "healthz"}}
+	_, err = gateway.New(cfg)
+	require.Error(t, err)
+	assert.Equal(t, []string{
+		`gateway: probe "p": Path "healthz" does not start with "/"`,
+		`gateway: rule "all": pool "app": member 10.0.0.4:443 with backendHttpSetting "tls": the setting picks the host name from the backend address, but 10.0.0.4 is an IP address: use an FQDN member or set hostName`,
+	}, strings.Split(err.Error(), "\n"))
+	assert.Contains(t, messages(err), `probe: Path "healthz" does not start with "/"`, "the probe package's error is still there to unwrap")
+}
+
+// messages are the messages of err and of every error it wraps.
+func messages(err error) []string {
+	out := []string{err.Error()}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		if e := u.Unwrap(); e != nil {
+			out = append(out, messages(e)...)
+		}
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			out = append(out, messages(e)...)
+		}
+	}
+	return out
 }
 
 // TestSettingPortFromMembers: a backend setting without a port sends each

@@ -412,8 +412,11 @@ func TestHandlerHTTPSListenerNeedsNoCertificate(t *testing.T) {
 	err = gw.ServePort(443, ln)
 	require.EqualError(t, err, `gateway: listener "web": HTTPS listener has no sslCertificate: the gateway's own servers need one for the TLS handshake on port 443 (only Handler, mounted in a server that does the handshake itself, serves a listener without one)`)
 
-	// A port the gateway's own servers serve keeps its certificate.
+	// A port the gateway's own servers serve (a request came through)
+	// keeps its certificate.
 	served := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	resp, _ = getEcho(t, c, served.URL("web", "shop.example")+"/")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	next := served.Config
 	next.Listeners = []gateway.Listener{next.Listeners[0]}
 	next.Listeners[0].SSLCertificate = ""

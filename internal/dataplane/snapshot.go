@@ -118,14 +118,19 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 		s.fwd = append(s.fwd, f)
 	}
 	s.routes = make([][]*backendSet, len(plan.Rules))
+	failed := make(map[Target]bool) // reported once, for the first rule that uses it
 	for i, r := range plan.Rules {
 		for _, t := range r.Targets {
 			if t == (Target{}) { // a path map's redirect: routing answers it
 				s.routes[i] = append(s.routes[i], nil)
 				continue
 			}
+			if failed[t] {
+				continue
+			}
 			bs, err := s.backendSet(t)
 			if err != nil {
+				failed[t] = true
 				errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
 				continue
 			}
