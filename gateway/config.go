@@ -328,7 +328,9 @@ type Listener struct {
 // a pool with no healthy member, and the 400 of a request it refuses. The
 // response keeps its status, its X-Request-Id and, with DetailedErrors,
 // its ErrorHeader, and the log records the failure as without the page.
-// Responses of backends pass through unchanged, as in Azure.
+// Responses of backends pass through unchanged, as in Azure, and a client
+// refused for its certificate reads the sentence that says what is wrong
+// with it, not the page.
 type CustomErrorPage struct {
 	// StatusCode is the status the page is served for: 400, 403, 405, 408,
 	// 500, 502, 503 or 504, the statuses Azure allows (its documents
