@@ -172,7 +172,17 @@ type Config struct {
 // Shutdown and Close. If Writer cannot keep up, records beyond 4 MiB
 // waiting are dropped and counted (Gateway.Stats, a warning in the Logger
 // once a minute): a slow disk never slows a request. Record fields are
-// those of Azure Application Gateway's access log (see README).
+// named as in Azure Application Gateway's access log: time, clientIP,
+// clientPort, httpMethod, requestUri, httpVersion, host, originalHost,
+// userAgent, httpStatus, receivedBytes, sentBytes, timeTaken (seconds),
+// sslEnabled (JSON), sslProtocol, sslCipher, sslResumed, listenerName,
+// ruleName; backendPoolName, backendSettingName, serverRouted,
+// serverStatus and serverResponseLatency once a member was chosen;
+// backendSslProtocol, backendSslCipher and backendSslResumed for an HTTPS
+// backend; sslClientVerify, sslClientCertificateFingerprint and
+// sslClientCertificateIssuerName on a listener with client
+// authentication; transactionId (the request ID); error_info (the
+// ErrorCode) and error (the operator's account) for a failure.
 //
 // Update keeps the running log when the new Config has the same
 // *AccessLog; another value starts a new one, and the old one is flushed
