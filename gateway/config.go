@@ -171,7 +171,9 @@ type Config struct {
 // writes to Writer every FlushInterval, as soon as 64 KiB wait, and on
 // Shutdown and Close. If Writer cannot keep up, records beyond 4 MiB
 // waiting are dropped and counted (Gateway.Stats, a warning in the Logger
-// once a minute): a slow disk never slows a request. Record fields are
+// once a minute): a slow disk never slows a request. Records are batched
+// per CPU shard, so those of one flush interval are not necessarily in
+// the order of their time field. Record fields are
 // named as in Azure Application Gateway's access log: time, clientIP,
 // clientPort, httpMethod, requestUri, httpVersion, host, originalHost,
 // userAgent, httpStatus, receivedBytes, sentBytes, timeTaken (seconds),
