@@ -139,6 +139,19 @@ type Config struct {
 	// value, FrontendOwn, is the gateway's own.
 	Frontend Frontend
 
+	// ReusePort makes ListenAndServe bind its ports with SO_REUSEPORT
+	// (Linux, the BSDs, macOS; elsewhere ListenAndServe fails), so that
+	// several gateway processes on one machine share them and the kernel
+	// spreads new connections among the processes. Running one process
+	// per core or two (GOMAXPROCS=1 or 2, each pinned) keeps every
+	// connection on its cores, which many-core machines reward (see
+	// bench/many-cores.md). Each process probes, logs and counts on its
+	// own; give them the same AffinityKey, so that their affinity cookies
+	// agree. False, the default, makes a port another process has bound an
+	// error. Serve and ServePort take listeners the caller bound and
+	// ignore it; Update cannot change it.
+	ReusePort bool
+
 	// DisableHTTP2 makes HTTPS listeners offer only HTTP/1.1 and HTTP/1.0
 	// by ALPN, as Azure Application Gateway does while its enableHttp2 is
 	// false (its default). False means HTTP/2 is offered too.
