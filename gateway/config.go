@@ -143,6 +143,19 @@ type Config struct {
 	// value, FrontendOwn, is the gateway's own.
 	Frontend Frontend
 
+	// ReusePort makes ListenAndServe bind its ports with SO_REUSEPORT
+	// (Linux, the BSDs, macOS; elsewhere ListenAndServe fails), so that
+	// several gateway processes on one machine share them and the kernel
+	// spreads new connections among the processes. Running one process
+	// per core or two (GOMAXPROCS=1 or 2, each pinned) keeps every
+	// connection on its cores, which many-core machines reward (see
+	// bench/many-cores.md). Each process probes, logs and counts on its
+	// own; give them the same AffinityKey, so that their affinity cookies
+	// agree. False, the default, makes a port another process has bound an
+	// error. Serve and ServePort take listeners the caller bound and
+	// ignore it; Update cannot change it.
+	ReusePort bool
+
 	// DisableHTTP2 makes HTTPS listeners offer only HTTP/1.1 and HTTP/1.0
 	// by ALPN, as Azure Application Gateway does while its enableHttp2 is
 	// false (its default). False means HTTP/2 is offered too.
@@ -175,8 +188,20 @@ type Config struct {
 // writes to Writer every FlushInterval, as soon as 64 KiB wait, and on
 // Shutdown and Close. If Writer cannot keep up, records beyond 4 MiB
 // waiting are dropped and counted (Gateway.Stats, a warning in the Logger
-// once a minute): a slow disk never slows a request. Record fields are
-// those of Azure Application Gateway's access log (see README).
+// once a minute): a slow disk never slows a request. Records are batched
+// per CPU shard, so those of one flush interval are not necessarily in
+// the order of their time field. Record fields are
+// named as in Azure Application Gateway's access log: time, clientIP,
+// clientPort, httpMethod, requestUri, httpVersion, host, originalHost,
+// userAgent, httpStatus, receivedBytes, sentBytes, timeTaken (seconds),
+// sslEnabled (JSON), sslProtocol, sslCipher, sslResumed, listenerName,
+// ruleName; backendPoolName, backendSettingName, serverRouted,
+// serverStatus and serverResponseLatency once a member was chosen;
+// backendSslProtocol, backendSslCipher and backendSslResumed for an HTTPS
+// backend; sslClientVerify, sslClientCertificateFingerprint and
+// sslClientCertificateIssuerName on a listener with client
+// authentication; transactionId (the request ID); error_info (the
+// ErrorCode) and error (the operator's account) for a failure.
 //
 // Update keeps the running log when the new Config has the same
 // *AccessLog; another value starts a new one, and the old one is flushed

@@ -36,12 +36,13 @@ var ErrGatewayClosed = errors.New("gateway: closed")
 // it is safe for concurrent use. Like net/http.Server, it cannot be reused
 // after Shutdown or Close.
 type Gateway struct {
-	log      *slog.Logger // its handler follows Config.Logger across Updates
-	logs     *swapHandler
-	env      *env
-	cur      dataplane.Current
-	timeouts *httpwire.Timeouts
-	frontend Frontend // fixed at New
+	log       *slog.Logger // its handler follows Config.Logger across Updates
+	logs      *swapHandler
+	env       *env
+	cur       dataplane.Current
+	timeouts  *httpwire.Timeouts
+	frontend  Frontend // fixed at New
+	reusePort bool     // fixed at New
 
 	updateMu sync.Mutex // serialises Update, Shutdown and Close
 
@@ -93,9 +94,10 @@ type port struct {
 func New(cfg Config) (*Gateway, error) {
 	cfg = withCanonicalProtocols(cfg)
 	g := &Gateway{
-		ports:    make(map[int]*port),
-		stop:     make(chan struct{}),
-		frontend: cfg.Frontend,
+		ports:     make(map[int]*port),
+		stop:      make(chan struct{}),
+		frontend:  cfg.Frontend,
+		reusePort: cfg.ReusePort,
 	}
 	g.logs = newSwapHandler(cfg.Logger)
 	g.log = slog.New(g.logs)
@@ -335,7 +337,7 @@ func (g *Gateway) ListenAndServe() error {
 	g.mu.Unlock()
 	lns := make([]net.Listener, 0, len(ports))
 	for _, p := range ports {
-		ln, err := net.Listen("tcp", net.JoinHostPort(p.address, strconv.Itoa(p.num)))
+		ln, err := listen(g.reusePort, net.JoinHostPort(p.address, strconv.Itoa(p.num)))
 		if err != nil {
 			for _, l := range lns {
 				l.Close()
@@ -667,6 +669,9 @@ func (g *Gateway) sameFrontends(cfg Config) error {
 	var errs problems
 	if cfg.Frontend != g.frontend {
 		errs.add("config", "changing frontend from %q to %q needs a restart (a new Gateway)", g.frontend, cfg.Frontend)
+	}
+	if cfg.ReusePort != g.reusePort {
+		errs.add("config", "changing reusePort needs a restart (a new Gateway): the ports are bound already")
 	}
 	if g.frontend == FrontendNetHTTP {
 		rh, idle := timeouts(cfg)

@@ -338,7 +338,7 @@
 // TLS policy
 // Azure's custom policies cannot express; a certificate's OCSPStaple and
 // SignedCertificateTimestamps. Logger, Resolver, DialContext, AccessLog,
-// Observer and Tracer wire a gateway into its process and belong to no
+// Observer, Tracer and ReusePort wire a gateway into its process and belong to no
 // document. Names Azure does not
 // allow (1 to 80 letters, digits, '_', '.' and '-'; names of one kind that
 // differ only in case), listener ports above 65199 (Standard_v2's

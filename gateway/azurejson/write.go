@@ -388,7 +388,7 @@ func (w *writer) gateway() armGatewayProps {
 	w.collect("rewriteRuleSet", len(cfg.RewriteRuleSets), func(i int) string { return cfg.RewriteRuleSets[i].Name })
 
 	// What only e2etls has. Logger, Resolver, DialContext, AccessLog,
-	// Observer and Tracer wire the gateway into its process: no document
+	// Observer, Tracer and ReusePort wire the gateway into its process: no document
 	// holds them (Read neither).
 	if len(cfg.AffinityKey) > 0 {
 		w.unsupported("AffinityKey", "Azure keys its affinity cookies itself")

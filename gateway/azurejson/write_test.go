@@ -640,7 +640,7 @@ func TestWriterKnowsEveryField(t *testing.T) {
 			"SSLCertificates", "TrustedRootCertificates", "AuthenticationCertificates", "SSLPolicy", "DisableHTTP2",
 			"SSLProfiles", "TrustedClientCertificates", "RewriteRuleSets", "CustomErrorPages", // written
 			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", // refused
-			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", // wiring
+			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", "ReusePort", // wiring
 		},
 		reflect.TypeFor[gateway.Listener]():        {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy", "SSLProfile", "CustomErrorPages"},
 		reflect.TypeFor[gateway.CustomErrorPage](): {"StatusCode", "PageURL"}, // a file is refused

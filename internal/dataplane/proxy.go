@@ -485,10 +485,14 @@ func (s *backendSet) pick(r *http.Request) (*member, bool) {
 		}
 	}
 	n := uint64(len(s.members))
-	if n == 0 {
+	var start uint64
+	switch n {
+	case 0:
 		return nil, false
+	case 1: // no turn to take: the cursor's cache line is left alone
+	default:
+		start = s.next.Add(1)
 	}
-	start := s.next.Add(1)
 	for i := uint64(0); i < n; i++ {
 		if m := s.members[(start+i)%n]; m.inRotation() {
 			return m, false
