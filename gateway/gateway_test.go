@@ -143,9 +143,8 @@ func TestVerificationFailureGets502(t *testing.T) {
 				hits.Add(1)
 			})})
 			t.Cleanup(srv.Close)
-			port, _ := strconv.Atoi(srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
 			var logs logBuffer
-			cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
+			cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: srv.Port()})
 			cfg.Logger = logs.logger()
 			gw := gatewaytest.Start(t, cfg)
 
@@ -162,7 +161,7 @@ func TestVerificationFailureGets502(t *testing.T) {
 			assert.Zero(t, hits.Load(), "the backend received a request")
 			assert.Zero(t, srv.Handshakes(), "the backend completed a handshake")
 			assert.Contains(t, logs.String(), "reason="+tt.reason)
-			assert.Contains(t, logs.String(), "member=127.0.0.1:"+strconv.Itoa(port))
+			assert.Contains(t, logs.String(), "member="+srv.Addr)
 			assert.Contains(t, logs.String(), "setting=tls")
 
 			// Passive health: the member left rotation at once.

@@ -184,8 +184,7 @@ func TestUpdateSwapsTrust(t *testing.T) {
 		// The chain includes root B, so that an untrusted root is what fails.
 		Certificate: rootB.NewLeaf(tlstest.Options{DNSNames: []string{"api.internal"}, KeyType: tlstest.ECDSAP256}).TLSCertificate(rootB)})
 	t.Cleanup(srv.Close)
-	port, _ := strconv.Atoi(srv.Addr[len("127.0.0.1:"):])
-	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
+	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: srv.Port()})
 	cfg.Probes = []gateway.Probe{hourProbe("p", "/", 3)}
 	cfg.BackendHTTPSettings[0].Probe = "p"
 	gw := gatewaytest.Start(t, cfg)
