@@ -530,7 +530,7 @@
 //
 //   - ipAddress (string) or fqdn (string): exactly one is required.
 //   - port (integer; extension): overrides the backend setting's port for
-//     this member. Default: the setting's port.
+//     this member. Default: the setting's port, which must then be set.
 //
 // # Backend settings
 //
@@ -539,7 +539,8 @@
 //
 //   - name (string, required).
 //   - protocol (string, required): "Http" or "Https".
-//   - port (integer, required): the members' port.
+//   - port (integer): the members' port. Required unless every member of
+//     the pools the setting serves has its own port (an extension).
 //   - hostName (string): the Host header and SNI sent to every member, and
 //     the identity expected of their certificates.
 //   - pickHostNameFromBackendAddress (boolean): use each member's FQDN
@@ -574,6 +575,9 @@
 //     present to members (backend mutual TLS). Default: none.
 //   - insecureSkipVerify (boolean): turn backend verification off. For tests
 //     only; the gateway logs a warning. Default false.
+//   - disableProbe (boolean): turn health probes off; traffic alone takes
+//     members out of rotation, for 30 seconds each time. Not with probe.
+//     Default false.
 //
 // # Probes
 //
