@@ -664,6 +664,8 @@ human_list() { # human_list WORD...: "a, b and c"
 	echo
 	"$OUT/bin/report" -cells "$CELLS" -logs "$LOGS" -clk-tck "$(getconf CLK_TCK)" -memory "$OUT/memory.txt" ${BASE_REV:+-base "$BASE_REV"}
 	echo
+	cat "$BENCH/many-cores.md"
+	echo
 	echo "## Memory: idle keep-alive frontend connections"
 	echo
 	echo "A fresh e2etls gateway as deployed (GOMAXPROCS=1, CPU 1, access log and metrics on) after one warm-up request; $IDLE_CONNS clients each complete a full TLS 1.3 handshake and one HTTP/1.1 keep-alive request, then stay idle; VmRSS of the gateway is read before and 5 s after the last one opened:"

@@ -45,7 +45,7 @@ func CheckBackends(ctx context.Context, cfg Config) ([]BackendCheck, error) {
 		Log:      slog.New(slog.DiscardHandler),
 		Hijacked: new(dataplane.Hijacked),
 	}}
-	cfg = withAffinityKey(cfg, []byte("check"))
+	cfg = withAffinityKey(withCanonicalProtocols(cfg), []byte("check"))
 	resolved, _, srcErr := resolveSources(cfg, nil)
 	s, err := compile(resolved, 0, e)
 	if err = errors.Join(srcErr, err); err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ const (
 	maxRequestTimeout        = 86400 * time.Second
 	maxDrainTimeout          = 3600 * time.Second
 	maxWeight                = 1000000 // the Gateway API's largest backendRef weight
+	// passiveHold is how long a member of a setting without probes stays
+	// out of rotation once traffic took it out: the default probe's
+	// interval, in which a probe could have brought it back.
+	passiveHold = 30 * time.Second
 )
 
 // problems collects configuration errors, each with its path.
@@ -54,6 +59,35 @@ func (p *problems) wrap(path string, err error) {
 	}
 	*p = append(*p, fmt.Errorf("gateway: %s: %w", path, err))
 }
+
+// wrapTrimmed is wrap for the errors of a package whose messages start
+// with prefix ("probe: "), which path names already (probe "p"): the
+// prefix is left out of the message, so that no word comes twice, and the
+// error still unwraps to the package's.
+func (p *problems) wrapTrimmed(path, prefix string, err error) {
+	if err == nil {
+		return
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			p.wrapTrimmed(path, prefix, e)
+		}
+		return
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, prefix) {
+		err = &trimmedError{msg: strings.TrimPrefix(msg, prefix), err: err}
+	}
+	p.wrap(path, err)
+}
+
+// trimmedError is err with a shorter message.
+type trimmedError struct {
+	msg string
+	err error
+}
+
+func (e *trimmedError) Error() string { return e.msg }
+func (e *trimmedError) Unwrap() error { return e.err }
 
 func (p problems) err() error { return errors.Join(p...) }
 
@@ -95,8 +129,8 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	certs := uniqueNames(&errs, "sslCertificate", len(cfg.SSLCertificates), func(i int) string { return cfg.SSLCertificates[i].Name })
 	roots := uniqueNames(&errs, "trustedRootCertificate", len(cfg.TrustedRootCertificates), func(i int) string { return cfg.TrustedRootCertificates[i].Name })
 	auths := uniqueNames(&errs, "authenticationCertificate", len(cfg.AuthenticationCertificates), func(i int) string { return cfg.AuthenticationCertificates[i].Name })
-	listeners := uniqueNames(&errs, "listener", len(cfg.Listeners), func(i int) string { return cfg.Listeners[i].Name })
-	uniqueNames(&errs, "rule", len(cfg.Rules), func(i int) string { return cfg.Rules[i].Name })
+	// Listeners' and rules' names, ports and references to each other are
+	// routing's to report (routing.Compile below), once.
 	maps := uniqueNames(&errs, "urlPathMap", len(cfg.URLPathMaps), func(i int) string { return cfg.URLPathMaps[i].Name })
 	redirects := uniqueNames(&errs, "redirect", len(cfg.Redirects), func(i int) string { return cfg.Redirects[i].Name })
 	pools := uniqueNames(&errs, "pool", len(cfg.Pools), func(i int) string { return cfg.Pools[i].Name })
@@ -136,9 +170,6 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	for _, l := range cfg.Listeners {
 		path := "listener " + q(l.Name)
 		pl := dataplane.Listener{Name: l.Name, Port: l.Port, HTTPS: l.Protocol == HTTPS, Certificate: l.SSLCertificate}
-		if !validPort(l.Port) {
-			errs.add(path, "port %d out of range 1-65535", l.Port)
-		}
 		if a, ok := portAddr[l.Port]; ok && a != l.Address {
 			errs.add(path, "address %q differs from %q of another listener on port %d: listeners sharing a port share one socket", l.Address, a, l.Port)
 		}
@@ -156,34 +187,34 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		}
 		switch l.Protocol {
 		case HTTPS:
-			switch ci, ok := certs[l.SSLCertificate]; {
-			case l.SSLCertificate == "":
-				errs.add(path, "HTTPS listener has no sslCertificate")
-			case !ok:
+			// An HTTPS listener without a certificate is one served only
+			// through Handler, in a server that does the TLS handshake
+			// itself: ServePort refuses its port.
+			ci, ok := certs[l.SSLCertificate]
+			if l.SSLCertificate != "" && !ok {
 				errs.add(path, "unknown sslCertificate %q", l.SSLCertificate)
-			default:
-				tc, err := pol.ServerConfig()
-				if err != nil {
-					break // reported above
-				}
+				break
+			}
+			tc, err := pol.ServerConfig()
+			if err != nil {
+				break // reported above
+			}
+			if l.SSLCertificate != "" {
 				cert := cfg.SSLCertificates[ci].Certificate
 				if cert.Leaf == nil && len(cert.Certificate) > 0 {
 					cert.Leaf, _ = x509.ParseCertificate(cert.Certificate[0]) // checked by checkKeyPair
 				}
 				tc.Certificates = []tls.Certificate{cert}
-				tc.NextProtos = frontend.Protocols
-				if cfg.DisableHTTP2 {
-					tc.NextProtos = frontend.ProtocolsHTTP1
-				}
-				pl.TLS = tc
-				prof.apply(&pl, tc, e.auth)
 			}
+			tc.NextProtos = frontend.Protocols
+			if cfg.DisableHTTP2 {
+				tc.NextProtos = frontend.ProtocolsHTTP1
+			}
+			pl.TLS = tc
+			prof.apply(&pl, tc, e.auth)
 		case HTTP:
 			if l.SSLCertificate != "" {
 				errs.add(path, "HTTP listener cannot have an sslCertificate (%q)", l.SSLCertificate)
-			}
-			if l.RequireSNI {
-				errs.add(path, "requireServerNameIndication applies to HTTPS listeners only")
 			}
 		default:
 			errs.add(path, "protocol %q: want %q or %q", l.Protocol, HTTP, HTTPS)
@@ -195,13 +226,13 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	probeSpecs := make(map[string]probe.Spec, len(cfg.Probes))
 	for _, p := range cfg.Probes {
 		path := "probe " + q(p.Name)
-		spec, err := probeSpec(p)
-		if err != nil {
-			errs.wrap(path, err)
-			continue
-		}
 		if p.Host != "" && p.PickHostNameFromBackendHTTPSettings {
 			errs.add(path, "host %q and pickHostNameFromBackendHttpSettings are exclusive", p.Host)
+		}
+		spec, err := probeSpec(p)
+		if err != nil {
+			errs.wrapTrimmed(path, "probe: ", err)
+			continue
 		}
 		probeSpecs[p.Name] = spec
 	}
@@ -343,13 +374,6 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		path := "rule " + q(r.Name)
 		rr := routing.Rule{Name: r.Name, Listener: r.Listener, Priority: r.Priority}
 		plan.Rules[i].Name = r.Name
-		knownListener := true
-		if r.Listener != "" {
-			if _, ok := listeners[r.Listener]; !ok {
-				errs.add(path, "unknown listener %q", r.Listener)
-				knownListener = false
-			}
-		}
 		kinds := 0
 		if r.Pool != "" || r.BackendHTTPSetting != "" {
 			kinds++
@@ -431,9 +455,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			}
 			ruleRewrites[i] = []*rewrite.Set{rw}
 		}
-		if knownListener {
-			rc.Rules = append(rc.Rules, rr)
-		}
+		rc.Rules = append(rc.Rules, rr)
 	}
 	for _, rd := range cfg.Redirects {
 		if rd.Status != 0 && rd.Status != 301 && rd.Status != 302 && rd.Status != 303 && rd.Status != 307 {
@@ -441,7 +463,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		}
 	}
 	if t, err := routing.Compile(rc); err != nil {
-		errs.wrap("routing", err)
+		routingProblems(&errs, err)
 	} else {
 		plan.Table = t
 	}
@@ -492,6 +514,17 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			plan.Rules[i].Splits = sps
 		}
 	}
+	// Every backend a rule may send to, weighted ones included.
+	backends := make([][]routing.Target, len(ruleTargets))
+	for i, ts := range ruleTargets {
+		backends[i] = slices.Clone(ts)
+		for _, sp := range ruleSplits[i] {
+			for _, w := range sp {
+				backends[i] = append(backends[i], routing.Target{Pool: w.Pool, Setting: w.Setting})
+			}
+		}
+	}
+	checkMemberPorts(&errs, cfg, backends, pools, settings)
 	snap, problems := dataplane.Build(plan, &e.dp)
 	for _, p := range problems {
 		errs = append(errs, fmt.Errorf("gateway: %w", p))
@@ -502,6 +535,52 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	return snap, nil
 }
 
+// checkMemberPorts reports each member that has no port of its own in a
+// pool that a rule serves with a backend setting that has none either:
+// nothing says where to dial it. Each pair of pool and setting is checked
+// once, however many rules use it.
+func checkMemberPorts(errs *problems, cfg Config, ruleTargets [][]routing.Target, pools, settings map[string]int) {
+	seen := make(map[routing.Target]bool)
+	for _, ts := range ruleTargets {
+		for _, t := range ts {
+			pi, okPool := pools[t.Pool]
+			si, okSetting := settings[t.Setting]
+			if !okPool || !okSetting || seen[t] {
+				continue
+			}
+			seen[t] = true
+			bs := cfg.BackendHTTPSettings[si]
+			if bs.Port != 0 {
+				continue
+			}
+			for j, m := range cfg.Pools[pi].Members {
+				if m.Port == 0 && m.Address != "" {
+					errs.add("backendHttpSetting "+q(bs.Name), "no port, and member %d (%s) of pool %q has none of its own: give the setting a port, or every member of the pools it serves one", j, m.Address, t.Pool)
+				}
+			}
+		}
+	}
+}
+
+// routingProblems adds routing.Compile's problems, each with its place in
+// the gateway's words: "gateway: rule "api": unknown listener "web"".
+func routingProblems(errs *problems, err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			routingProblems(errs, e)
+		}
+		return
+	}
+	if re, ok := err.(*routing.Error); ok {
+		*errs = append(*errs, fmt.Errorf("gateway: %s: %w", re.Where, re.Err))
+		return
+	}
+	errs.wrap("routing", err)
+}
+
+// uniqueNames maps the names of n things of a kind to their index, the
+// first for a name given twice, and reports each thing without a name or
+// with another's.
 func uniqueNames(errs *problems, kind string, n int, name func(int) string) map[string]int {
 	m := make(map[string]int, n)
 	for i := 0; i < n; i++ {

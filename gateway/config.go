@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/e2etls/e2etls/backendtls"
@@ -19,6 +21,8 @@ import (
 )
 
 // Protocol is the protocol of a listener, a backend setting or a probe.
+// [New] and [Gateway.Update] read it without regard to case, as Azure
+// reads its JSON: Protocol("https") is HTTPS.
 type Protocol string
 
 // The protocols a listener, backend setting or probe speaks.
@@ -155,6 +159,19 @@ type Config struct {
 	// value, FrontendOwn, is the gateway's own.
 	Frontend Frontend
 
+	// ReusePort makes ListenAndServe bind its ports with SO_REUSEPORT
+	// (Linux, the BSDs, macOS; elsewhere ListenAndServe fails), so that
+	// several gateway processes on one machine share them and the kernel
+	// spreads new connections among the processes. Running one process
+	// per core or two (GOMAXPROCS=1 or 2, each pinned) keeps every
+	// connection on its cores, which many-core machines reward (see
+	// bench/many-cores.md). Each process probes, logs and counts on its
+	// own; give them the same AffinityKey, so that their affinity cookies
+	// agree. False, the default, makes a port another process has bound an
+	// error. Serve and ServePort take listeners the caller bound and
+	// ignore it; Update cannot change it.
+	ReusePort bool
+
 	// DisableHTTP2 makes HTTPS listeners offer only HTTP/1.1 and HTTP/1.0
 	// by ALPN, as Azure Application Gateway does while its enableHttp2 is
 	// false (its default). False means HTTP/2 is offered too.
@@ -187,8 +204,20 @@ type Config struct {
 // writes to Writer every FlushInterval, as soon as 64 KiB wait, and on
 // Shutdown and Close. If Writer cannot keep up, records beyond 4 MiB
 // waiting are dropped and counted (Gateway.Stats, a warning in the Logger
-// once a minute): a slow disk never slows a request. Record fields are
-// those of Azure Application Gateway's access log (see README).
+// once a minute): a slow disk never slows a request. Records are batched
+// per CPU shard, so those of one flush interval are not necessarily in
+// the order of their time field. Record fields are
+// named as in Azure Application Gateway's access log: time, clientIP,
+// clientPort, httpMethod, requestUri, httpVersion, host, originalHost,
+// userAgent, httpStatus, receivedBytes, sentBytes, timeTaken (seconds),
+// sslEnabled (JSON), sslProtocol, sslCipher, sslResumed, listenerName,
+// ruleName; backendPoolName, backendSettingName, serverRouted,
+// serverStatus and serverResponseLatency once a member was chosen;
+// backendSslProtocol, backendSslCipher and backendSslResumed for an HTTPS
+// backend; sslClientVerify, sslClientCertificateFingerprint and
+// sslClientCertificateIssuerName on a listener with client
+// authentication; transactionId (the request ID); error_info (the
+// ErrorCode) and error (the operator's account) for a failure.
 //
 // Update keeps the running log when the new Config has the same
 // *AccessLog; another value starts a new one, and the old one is flushed
@@ -305,8 +334,11 @@ type Listener struct {
 	// HostNames are the host names a multi-site listener accepts (at most
 	// five; wildcards * and ?). Empty means a basic listener: any host.
 	HostNames []string
-	// SSLCertificate names the certificate of an HTTPS listener. Required
-	// for HTTPS, refused for HTTP.
+	// SSLCertificate names the certificate of an HTTPS listener; refused
+	// for HTTP. Empty, an HTTPS listener can be served only through
+	// Gateway.Handler, in a server of yours that does the TLS handshake:
+	// ServePort, Serve and ListenAndServe refuse its port, and Update
+	// refuses to take the certificate away from a port they serve.
 	SSLCertificate string
 	// RequireSNI refuses TLS handshakes whose SNI names no listener on the
 	// port. False means such handshakes get the basic listener's
@@ -337,7 +369,9 @@ type Listener struct {
 // a pool with no healthy member, and the 400 of a request it refuses. The
 // response keeps its status, its X-Request-Id and, with DetailedErrors,
 // its ErrorHeader, and the log records the failure as without the page.
-// Responses of backends pass through unchanged, as in Azure.
+// Responses of backends pass through unchanged, as in Azure, and a client
+// refused for its certificate reads the sentence that says what is wrong
+// with it, not the page.
 type CustomErrorPage struct {
 	// StatusCode is the status the page is served for: 400, 403, 405, 408,
 	// 500, 502, 503 or 504, the statuses Azure allows (its documents
@@ -502,7 +536,7 @@ type Member struct {
 	// Address is an IP address or a fully qualified domain name. Required.
 	Address string
 	// Port overrides the backend setting's port for this member. Zero
-	// means the setting's port.
+	// means the setting's port, which must then be set.
 	Port int
 }
 
@@ -512,7 +546,9 @@ type BackendHTTPSetting struct {
 	Name string
 	// Protocol is HTTP or HTTPS. Required.
 	Protocol Protocol
-	// Port is the members' port, 1..65535. Required.
+	// Port is the members' port, 1..65535. Zero means each member's own
+	// port (Member.Port): New then refuses a member without one in a pool
+	// that a rule serves with this setting, naming both.
 	Port int
 	// RequestTimeout bounds each attempt until the backend's response head
 	// arrives; the body then streams without a deadline. 1 ms to 24 h
@@ -550,8 +586,18 @@ type BackendHTTPSetting struct {
 	// to send and verify.
 	PickHostNameFromBackendAddress bool
 
-	// Probe names a custom probe. Empty means the default probe.
+	// Probe names a custom probe. Empty means the default probe, unless
+	// DisableProbe is set.
 	Probe string
+	// DisableProbe turns health probes off for the setting's members, for
+	// backends that must not be probed or have nothing to answer a probe
+	// with. They are in rotation from the start (BackendHealth shows
+	// "Unknown" and probe "none"), and only traffic judges them: a member
+	// that fails verification, cannot be reached or breaks off a response
+	// leaves rotation for 30 s (the default probe's interval), then
+	// returns as a member no one has judged yet. Not allowed with Probe.
+	// False means the members are probed (Probe, else the default probe).
+	DisableProbe bool
 
 	// TrustedRootCertificates name roots the members' chains must end at
 	// (v2). Empty, with no authentication certificates and no pins, means
@@ -749,4 +795,41 @@ type TrustedClientCertificate struct {
 	// (certsource.WatchCertificates watches a PEM file). Nil means the
 	// fixed Certificates.
 	Source certsource.Source[[]*x509.Certificate]
+}
+
+// canonical returns p spelt as HTTP or HTTPS when it is one of them in any
+// case, else p unchanged (New reports it).
+func (p Protocol) canonical() Protocol {
+	switch {
+	case strings.EqualFold(string(p), string(HTTP)):
+		return HTTP
+	case strings.EqualFold(string(p), string(HTTPS)):
+		return HTTPS
+	}
+	return p
+}
+
+// withCanonicalProtocols returns cfg with every protocol spelt as HTTP or
+// HTTPS (see Protocol), copying the slices it changes so that the
+// caller's Config is left alone.
+func withCanonicalProtocols(cfg Config) Config {
+	fix := func(n int, get func(i int) *Protocol, clone func()) {
+		for i := range n {
+			if p := get(i); p.canonical() != *p {
+				clone()
+				for j := range n {
+					p := get(j)
+					*p = p.canonical()
+				}
+				return
+			}
+		}
+	}
+	fix(len(cfg.Listeners), func(i int) *Protocol { return &cfg.Listeners[i].Protocol },
+		func() { cfg.Listeners = slices.Clone(cfg.Listeners) })
+	fix(len(cfg.BackendHTTPSettings), func(i int) *Protocol { return &cfg.BackendHTTPSettings[i].Protocol },
+		func() { cfg.BackendHTTPSettings = slices.Clone(cfg.BackendHTTPSettings) })
+	fix(len(cfg.Probes), func(i int) *Protocol { return &cfg.Probes[i].Protocol },
+		func() { cfg.Probes = slices.Clone(cfg.Probes) })
+	return cfg
 }

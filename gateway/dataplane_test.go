@@ -970,8 +970,7 @@ func testHTTPVersions(t *testing.T, fe gateway.Frontend) {
 	leaf := pki.Leaf("api.internal")
 	h2 := tlstest.NewServer(tlstest.ServerOptions{Name: "h2", Certificate: leaf.FullChain(), NextProtos: []string{"h2", "http/1.1"}})
 	t.Cleanup(h2.Close)
-	port, _ := strconv.Atoi(h2.Addr[strings.LastIndexByte(h2.Addr, ':')+1:])
-	member := gateway.Member{Address: "127.0.0.1", Port: port}
+	member := gateway.Member{Address: "127.0.0.1", Port: h2.Port()}
 
 	for _, tt := range []struct {
 		name         string
@@ -1020,8 +1019,7 @@ func TestBackendSessionResumption(t *testing.T) {
 				}),
 			})
 			t.Cleanup(srv.Close)
-			port, _ := strconv.Atoi(srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
-			cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
+			cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: srv.Port()})
 			cfg.Probes = []gateway.Probe{hourProbe("p", "/", 3)}
 			cfg.Probes[0].Port = 1 // the probe goes elsewhere; only traffic handshakes with srv
 			cfg.BackendHTTPSettings[0].Probe = "p"

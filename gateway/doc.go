@@ -52,10 +52,11 @@
 //
 // A backend that fails verification receives nothing: the handshake is
 // refused before a byte of the request is sent, the client gets 502 Bad
-// Gateway with a one-line body naming the reason (the X-E2etls-Error header,
-// [ErrorHeader], carries the reason's short name, an [ErrorCode]), the access log records the reason,
-// member and setting, and the member leaves rotation at once (passive
-// health) until a probe succeeds. A backend that does not answer within the
+// Gateway with the request's ID (with Config.DetailedErrors, a one-line
+// body naming the reason, and the [ErrorHeader] carrying its short name, an
+// [ErrorCode]), the access log records the reason, member and setting,
+// and the member leaves rotation at once (passive health) until a probe
+// succeeds. A backend that does not answer within the
 // setting's request timeout gets 504, after one retry on another healthy
 // member when the request is idempotent and has no body. Backend statuses
 // pass through unchanged; the gateway's own responses carry "Server:
@@ -108,6 +109,15 @@
 // latency and certificate. A member that fails verification gets the same
 // reason from a probe as from traffic: [MemberHealth].ReasonCode is the
 // name the data path puts in X-E2etls-Error ("untrusted-root", ...).
+//
+// A custom probe can be pointed elsewhere than the member's port: its Host
+// (Host header and SNI), Port and Path are its own. Every probe announces
+// itself with the User-Agent "e2etls-probe/<version>" (probe.UserAgent),
+// so a backend can tell probes from traffic. A setting with DisableProbe
+// sends no probe at all: its members are in rotation from the start and
+// only traffic judges them; one that fails verification, cannot be
+// reached or breaks off a response leaves rotation for 30 s, then
+// returns.
 //
 // # Client certificates (mutual TLS)
 //

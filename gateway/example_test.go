@@ -22,17 +22,13 @@ import (
 func Example() {
 	root := tlstest.NewRoot(tlstest.Options{CommonName: "Corp Root", KeyType: tlstest.ECDSAP256})
 	rogue := tlstest.NewRoot(tlstest.Options{CommonName: "Rogue Root", KeyType: tlstest.ECDSAP256})
-	serve := func(issuer *tlstest.Cert) (*tlstest.Server, int) {
+	serve := func(issuer *tlstest.Cert) *tlstest.Server {
 		leaf := issuer.NewLeaf(tlstest.Options{DNSNames: []string{"orders.internal"}, KeyType: tlstest.ECDSAP256})
-		srv := tlstest.NewServer(tlstest.ServerOptions{Name: "orders", Certificate: leaf.TLSCertificate(issuer)})
-		_, port, _ := net.SplitHostPort(srv.Addr)
-		var p int
-		fmt.Sscan(port, &p)
-		return srv, p
+		return tlstest.NewServer(tlstest.ServerOptions{Name: "orders", Certificate: leaf.TLSCertificate(issuer)})
 	}
-	good, goodPort := serve(root)
+	good := serve(root)
 	defer good.Close()
-	bad, badPort := serve(rogue)
+	bad := serve(rogue)
 	defer bad.Close()
 
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -47,8 +43,8 @@ func Example() {
 		TrustedRootCertificates: []gateway.NamedCertificate{{Name: "corp-root", Certificate: root.Certificate}},
 		Listeners:               []gateway.Listener{{Name: "web", Protocol: gateway.HTTPS, Address: "127.0.0.1", Port: port, SSLCertificate: "front"}},
 		Pools: []gateway.Pool{
-			{Name: "orders", Members: []gateway.Member{{Address: "127.0.0.1", Port: goodPort}}},
-			{Name: "impostor", Members: []gateway.Member{{Address: "127.0.0.1", Port: badPort}}},
+			{Name: "orders", Members: []gateway.Member{{Address: "127.0.0.1", Port: good.Port()}}},
+			{Name: "impostor", Members: []gateway.Member{{Address: "127.0.0.1", Port: bad.Port()}}},
 		},
 		BackendHTTPSettings: []gateway.BackendHTTPSetting{setting("orders-tls"), setting("impostor-tls")},
 		URLPathMaps: []gateway.URLPathMap{{Name: "paths", DefaultPool: "orders", DefaultBackendHTTPSetting: "orders-tls",

@@ -242,8 +242,7 @@ func TestProbeOfHTTP2Setting(t *testing.T) {
 	pki := gatewaytest.NewPKI()
 	h2 := tlstest.NewServer(tlstest.ServerOptions{Name: "h2", Certificate: pki.Leaf("api.internal").FullChain(), NextProtos: []string{"h2", "http/1.1"}})
 	t.Cleanup(h2.Close)
-	port, _ := strconv.Atoi(h2.Addr[len("127.0.0.1:"):])
-	cfg := probedConfig(pki, gateway.Member{Address: "127.0.0.1", Port: port})
+	cfg := probedConfig(pki, gateway.Member{Address: "127.0.0.1", Port: h2.Port()})
 	cfg.BackendHTTPSettings[0].HTTP2 = true
 	gw := gatewaytest.Start(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -239,8 +239,7 @@ func testHTTP2TrailersToHTTP2Backend(t *testing.T, fe gateway.Frontend) {
 			b.ServeHTTP(w, r)
 		})})
 	t.Cleanup(srv.Close)
-	port, _ := strconv.Atoi(srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
-	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
+	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: srv.Port()})
 	cfg.BackendHTTPSettings[0].HTTP2 = true
 	gw := startWith(t, fe, cfg)
 	for i := 0; i < 3; i++ {

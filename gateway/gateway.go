@@ -36,12 +36,13 @@ var ErrGatewayClosed = errors.New("gateway: closed")
 // it is safe for concurrent use. Like net/http.Server, it cannot be reused
 // after Shutdown or Close.
 type Gateway struct {
-	log      *slog.Logger // its handler follows Config.Logger across Updates
-	logs     *swapHandler
-	env      *env
-	cur      dataplane.Current
-	timeouts *httpwire.Timeouts
-	frontend Frontend // fixed at New
+	log       *slog.Logger // its handler follows Config.Logger across Updates
+	logs      *swapHandler
+	env       *env
+	cur       dataplane.Current
+	timeouts  *httpwire.Timeouts
+	frontend  Frontend // fixed at New
+	reusePort bool     // fixed at New
 
 	updateMu sync.Mutex // serialises Update, Shutdown and Close
 
@@ -82,6 +83,7 @@ type port struct {
 	address string
 	https   bool
 	fp      *frontend.Port
+	serving bool // ServePort was called for it; guarded by Gateway.mu
 }
 
 // New validates cfg and returns a gateway ready to serve it. Every problem
@@ -92,10 +94,12 @@ type port struct {
 // New reads the custom error pages (see CustomErrorPage) and starts the
 // health probes; call Close or Shutdown to stop them.
 func New(cfg Config) (*Gateway, error) {
+	cfg = withCanonicalProtocols(cfg)
 	g := &Gateway{
-		ports:    make(map[int]*port),
-		stop:     make(chan struct{}),
-		frontend: cfg.Frontend,
+		ports:     make(map[int]*port),
+		stop:      make(chan struct{}),
+		frontend:  cfg.Frontend,
+		reusePort: cfg.ReusePort,
 	}
 	g.logs = newSwapHandler(cfg.Logger)
 	g.log = slog.New(g.logs)
@@ -208,7 +212,11 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 				if !ok {
 					return nil, fmt.Errorf("gateway: port %d has no listener for SNI %q and requires SNI", num, hello.ServerName)
 				}
-				return s.Plan().Listeners[li].TLS, nil
+				l := &s.Plan().Listeners[li]
+				if len(l.TLS.Certificates) == 0 {
+					return nil, fmt.Errorf("gateway: listener %q has no sslCertificate to present", l.Name)
+				}
+				return l.TLS, nil
 			},
 		}
 	}
@@ -224,7 +232,8 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 //
 // Your server does what the gateway's own frontend would: the TLS handshake
 // (the listeners' certificates, SNI selection, RequireSNI and the TLS
-// policy are not applied), HTTP parsing with its own framing rules (the own
+// policy are not applied, so an HTTPS listener served only this way needs
+// no SSLCertificate), HTTP parsing with its own framing rules (the own
 // servers refuse ambiguous framing, obsolete line folding and oversized
 // heads before a handler runs; here only the request target and header
 // size limits are checked, after your server parsed the request), and its
@@ -270,6 +279,12 @@ func (g *Gateway) ServePort(port int, ln net.Listener) error {
 	g.mu.Lock()
 	p := g.ports[port]
 	closed := g.closed
+	var certless error
+	if p != nil && !closed {
+		if certless = certlessListeners(g.cur.Load().Plan(), port); certless == nil {
+			p.serving = true
+		}
+	}
 	g.mu.Unlock()
 	if closed {
 		ln.Close()
@@ -279,11 +294,27 @@ func (g *Gateway) ServePort(port int, ln net.Listener) error {
 		ln.Close()
 		return fmt.Errorf("gateway: no listener on frontend port %d", port)
 	}
+	if certless != nil {
+		ln.Close()
+		return certless
+	}
 	err := p.fp.Serve(ln)
 	if errors.Is(err, frontend.ErrClosed) {
 		return ErrGatewayClosed
 	}
 	return err
+}
+
+// certlessListeners reports the HTTPS listeners on port that have no
+// certificate, which only Handler can serve.
+func certlessListeners(plan *dataplane.Plan, port int) error {
+	var errs problems
+	for _, l := range plan.Listeners {
+		if l.Port == port && l.HTTPS && len(l.TLS.Certificates) == 0 {
+			errs.add("listener "+q(l.Name), "HTTPS listener has no sslCertificate: the gateway's own servers need one for the TLS handshake on port %d (only Handler, mounted in a server that does the handshake itself, serves a listener without one)", port)
+		}
+	}
+	return errs.err()
 }
 
 // Serve serves a configuration with a single frontend port on ln. See
@@ -309,7 +340,7 @@ func (g *Gateway) ListenAndServe() error {
 	g.mu.Unlock()
 	lns := make([]net.Listener, 0, len(ports))
 	for _, p := range ports {
-		ln, err := net.Listen("tcp", net.JoinHostPort(p.address, strconv.Itoa(p.num)))
+		ln, err := listen(g.reusePort, net.JoinHostPort(p.address, strconv.Itoa(p.num)))
 		if err != nil {
 			for _, l := range lns {
 				l.Close()
@@ -457,6 +488,7 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 		return nil, ErrGatewayClosed
 	}
 	old := g.cur.Load()
+	cfg = withCanonicalProtocols(cfg)
 	if err := g.sameFrontends(cfg); err != nil {
 		return nil, err
 	}
@@ -476,6 +508,9 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 	pages, pagesErr := loadErrorPages(cfg, old.Plan().ErrorPages)
 	g.env.pages = pages
 	s, err := compile(resolved, old.Generation()+1, g.env)
+	if err == nil {
+		err = g.servedCertificates(s)
+	}
 	if err = errors.Join(srcErr, err); err != nil {
 		if alog != g.accessLog && alog != nil {
 			alog.Close()
@@ -516,6 +551,20 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 	g.log.Info("gateway: configuration updated", slog.Uint64("generation", s.Generation()))
 	g.reloaded(cfg.Observer, source, s.Generation(), nil)
 	return ws, nil
+}
+
+// servedCertificates refuses a snapshot that leaves an HTTPS listener on a
+// port the gateway's own servers serve without a certificate.
+func (g *Gateway) servedCertificates(s *dataplane.Snapshot) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var errs []error
+	for num, p := range g.ports {
+		if p.serving {
+			errs = append(errs, certlessListeners(s.Plan(), num))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // reloaded tells o of an Update's outcome.
@@ -624,6 +673,9 @@ func (g *Gateway) sameFrontends(cfg Config) error {
 	var errs problems
 	if cfg.Frontend != g.frontend {
 		errs.add("config", "changing frontend from %q to %q needs a restart (a new Gateway)", g.frontend, cfg.Frontend)
+	}
+	if cfg.ReusePort != g.reusePort {
+		errs.add("config", "changing reusePort needs a restart (a new Gateway): the ports are bound already")
 	}
 	if g.frontend == FrontendNetHTTP {
 		rh, idle := timeouts(cfg)

@@ -143,9 +143,8 @@ func TestVerificationFailureGets502(t *testing.T) {
 				hits.Add(1)
 			})})
 			t.Cleanup(srv.Close)
-			port, _ := strconv.Atoi(srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
 			var logs logBuffer
-			cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
+			cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: srv.Port()})
 			cfg.Logger = logs.logger()
 			gw := gatewaytest.Start(t, cfg)
 
@@ -162,7 +161,7 @@ func TestVerificationFailureGets502(t *testing.T) {
 			assert.Zero(t, hits.Load(), "the backend received a request")
 			assert.Zero(t, srv.Handshakes(), "the backend completed a handshake")
 			assert.Contains(t, logs.String(), "reason="+tt.reason)
-			assert.Contains(t, logs.String(), "member=127.0.0.1:"+strconv.Itoa(port))
+			assert.Contains(t, logs.String(), "member="+srv.Addr)
 			assert.Contains(t, logs.String(), "setting=tls")
 
 			// Passive health: the member left rotation at once.
@@ -230,8 +229,8 @@ func TestNewReportsEveryProblem(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	for _, want := range []string{
-		`gateway: rule "api": duplicate name`,
-		`gateway: listener "web": port 70000 out of range 1-65535`,
+		`gateway: rule[1]: name "api" is also rule[0]'s`,
+		`gateway: listener "web": port 70000 is not in 1-65535`,
 		`gateway: listener "plain": HTTP listener cannot have an sslCertificate ("front")`,
 		`gateway: backendHttpSetting "both": trustedRootCertificates and authenticationCertificates cannot be combined`,
 		`gateway: backendHttpSetting "plain": trustedRootCertificates applies to HTTPS settings only`,

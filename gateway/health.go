@@ -33,7 +33,8 @@ type MemberHealth struct {
 	// "other"), or "backend-aborted" when the data path saw a response
 	// broken off.
 	ReasonCode string `json:"reasonCode,omitempty"`
-	// Probe names the custom probe, or "default".
+	// Probe names the custom probe, or "default", or "none" when the
+	// setting's probes are off (DisableProbe).
 	Probe     string        `json:"probe"`
 	LastCheck time.Time     `json:"lastCheck,omitzero"`
 	Latency   time.Duration `json:"latency"`
@@ -63,6 +64,9 @@ func (g *Gateway) BackendHealth() []MemberHealth {
 			State: r.Health.State.String(), Reason: r.Health.Reason, ReasonCode: r.Code,
 			Probe: cmp.Or(r.Probe, "default"), LastCheck: r.Health.LastCheck, Latency: r.Health.Latency,
 			Certificate: peerSummary(r.Certificate),
+		}
+		if r.ProbeOff {
+			mh.Probe = "none"
 		}
 		if mh.Certificate != nil {
 			mh.Certificate.Refused = r.CertificateRefused

@@ -7,9 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -370,11 +370,11 @@ func TestTrafficAndProbesAgree(t *testing.T) {
 				continue
 			}
 			t.Run(tls.VersionName(v)+"/"+tt.name, func(t *testing.T) {
-				var addr string
+				var port int
 				if tt.plain {
 					srv := httptest.NewServer(tlstest.EchoHandler("plain"))
 					t.Cleanup(srv.Close)
-					addr = srv.Listener.Addr().String()
+					port = srv.Listener.Addr().(*net.TCPAddr).Port
 				} else {
 					so := tt.server
 					if so.MaxVersion == 0 {
@@ -382,9 +382,8 @@ func TestTrafficAndProbesAgree(t *testing.T) {
 					}
 					srv := tlstest.NewServer(so)
 					t.Cleanup(srv.Close)
-					addr = srv.Addr
+					port = srv.Port()
 				}
-				port, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
 				want := tt.reason
 				config := func(threshold int) gateway.Config {
 					cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})

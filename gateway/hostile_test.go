@@ -602,8 +602,7 @@ func testHTTP2Limits(t *testing.T, fe gateway.Frontend) {
 	srv := tlstest.NewServer(tlstest.ServerOptions{Name: "b", Certificate: pki.Leaf("api.internal").FullChain(),
 		NextProtos: []string{"h2", "http/1.1"}, Handler: backend})
 	t.Cleanup(srv.Close)
-	port, _ := strconv.Atoi(srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:])
-	cfg := probedConfig(pki, gateway.Member{Address: "127.0.0.1", Port: port})
+	cfg := probedConfig(pki, gateway.Member{Address: "127.0.0.1", Port: srv.Port()})
 	cfg.BackendHTTPSettings[0].HTTP2 = true // resets cancel backend streams, not connections
 	cfg.IdleTimeout = time.Second
 	gw := startWith(t, fe, cfg)
@@ -963,9 +962,8 @@ func testLogsCarryNoSecrets(t *testing.T, fe gateway.Frontend) {
 	rogue := tlstest.NewRoot(tlstest.Options{KeyType: tlstest.ECDSAP256})
 	bad := tlstest.NewServer(tlstest.ServerOptions{Certificate: rogue.NewLeaf(tlstest.Options{DNSNames: []string{"api.internal"}, KeyType: tlstest.ECDSAP256}).FullChain()})
 	t.Cleanup(bad.Close)
-	badPort, _ := strconv.Atoi(bad.Addr[len("127.0.0.1:"):])
 	var logs logBuffer
-	cfg := probedConfig(pki, good.Member(), gateway.Member{Address: "127.0.0.1", Port: badPort})
+	cfg := probedConfig(pki, good.Member(), gateway.Member{Address: "127.0.0.1", Port: bad.Port()})
 	cfg.Logger = logs.logger()
 	clientCert := pki.Leaf("gateway.client")
 	cc := clientCert.FullChain()

@@ -184,8 +184,7 @@ func TestUpdateSwapsTrust(t *testing.T) {
 		// The chain includes root B, so that an untrusted root is what fails.
 		Certificate: rootB.NewLeaf(tlstest.Options{DNSNames: []string{"api.internal"}, KeyType: tlstest.ECDSAP256}).TLSCertificate(rootB)})
 	t.Cleanup(srv.Close)
-	port, _ := strconv.Atoi(srv.Addr[len("127.0.0.1:"):])
-	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: port})
+	cfg := basicConfig(pki, "api.internal", gateway.Member{Address: "127.0.0.1", Port: srv.Port()})
 	cfg.Probes = []gateway.Probe{hourProbe("p", "/", 3)}
 	cfg.BackendHTTPSettings[0].Probe = "p"
 	gw := gatewaytest.Start(t, cfg)
@@ -376,6 +375,54 @@ func TestHandlerMountsInOwnServer(t *testing.T) {
 	assert.Empty(t, resp2.Header.Get(gateway.ErrorHeader))
 	assert.Regexp(t, `^503 Service Unavailable \(request ID [0-9a-f]{32}\)\n$`, string(late))
 	assert.Contains(t, logs.String(), "the gateway is shutting down")
+}
+
+// TestHandlerHTTPSListenerNeedsNoCertificate: an HTTPS listener served
+// only through Handler, in a server that does the TLS handshake with a
+// certificate of its own, needs no SSLCertificate; the gateway's own
+// servers refuse to serve it, and Update refuses to take the certificate
+// away from a port they serve.
+func TestHandlerHTTPSListenerNeedsNoCertificate(t *testing.T) {
+	checkLeaks(t)
+	pki := gatewaytest.NewPKI()
+	backend := startEcho(t, pki, "b", "api.internal")
+	cfg := basicConfig(pki, "api.internal", backend.Member())
+	cfg.SSLCertificates = nil
+	cfg.Listeners[0].SSLCertificate = ""
+	var logs logBuffer
+	cfg.Logger = logs.logger()
+	gw, err := gateway.New(cfg)
+	require.NoError(t, err)
+	defer gw.Close()
+
+	srv := httptest.NewUnstartedServer(gw.Handler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pki.Leaf("shop.example").FullChain()}}
+	srv.StartTLS()
+	defer srv.Close()
+	c := newClient(t, pki)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	resp, echo := getEcho(t, c, "https://shop.example:"+port+"/orders")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "/orders", echo.Path)
+	assert.Equal(t, "https", echo.Header.Get("X-Forwarded-Proto"))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	err = gw.ServePort(443, ln)
+	require.EqualError(t, err, `gateway: listener "web": HTTPS listener has no sslCertificate: the gateway's own servers need one for the TLS handshake on port 443 (only Handler, mounted in a server that does the handshake itself, serves a listener without one)`)
+
+	// A port the gateway's own servers serve (a request came through)
+	// keeps its certificate.
+	served := gatewaytest.Start(t, basicConfig(pki, "api.internal", backend.Member()))
+	resp, _ = getEcho(t, c, served.URL("web", "shop.example")+"/")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	next := served.Config
+	next.Listeners = []gateway.Listener{next.Listeners[0]}
+	next.Listeners[0].SSLCertificate = ""
+	err = served.Update(next)
+	require.ErrorContains(t, err, `gateway: listener "web": HTTPS listener has no sslCertificate`)
+	resp, _ = getEcho(t, c, served.URL("web", "shop.example")+"/")
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the old configuration still serves")
 }
 
 // TestShutdownEndsUpgradedConnections: an upgraded (WebSocket) connection

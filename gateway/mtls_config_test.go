@@ -5,6 +5,9 @@ import (
 	"crypto/x509"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -221,4 +224,45 @@ func TestClientCertificateHandler(t *testing.T) {
 func portOf(a net.Addr) string {
 	_, p, _ := net.SplitHostPort(a.String())
 	return p
+}
+
+// TestClientCertificateRefusalKeepsItsSentence: a custom 400 page
+// replaces the body of the gateway's own 400s, but not the one sentence a
+// client refused for its certificate needs to fix it, with detailed errors
+// on (the code in ErrorHeader) or off (the request's ID).
+func TestClientCertificateRefusalKeepsItsSentence(t *testing.T) {
+	checkLeaks(t)
+	m := newMTLS(t)
+	page := filepath.Join(t.TempDir(), "400.html")
+	require.NoError(t, os.WriteFile(page, []byte("<!DOCTYPE html><p>bad request</p>"), 0o644))
+	cfg := m.config(gateway.SSLProfile{})
+	cfg.CustomErrorPages = []gateway.CustomErrorPage{{StatusCode: 400, PageURL: page}}
+
+	detailed := gatewaytest.Start(t, cfg)
+	r := get(t, m.client(t, nil, "h2"), detailed.URL("web", "shop.example")+"/")
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, "400 Bad Request: "+refusedNoCert.message+"\n", r.body)
+	assert.Equal(t, string(refusedNoCert.code), r.header.Get(gateway.ErrorHeader))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	cfg.Listeners = []gateway.Listener{cfg.Listeners[0]}
+	cfg.Listeners[0].Port = port
+	var logs logBuffer
+	cfg.Logger = logs.logger()
+	generic, err := gateway.New(cfg)
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- generic.ServePort(port, ln) }()
+	t.Cleanup(func() {
+		generic.Close()
+		<-served
+	})
+	r = get(t, m.client(t, nil, "h2"), "https://shop.example:"+strconv.Itoa(port)+"/")
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	id := r.header.Get("X-Request-Id")
+	require.NotEmpty(t, id)
+	assert.Equal(t, "400 Bad Request: "+refusedNoCert.message+" (request ID "+id+")\n", r.body)
+	assert.Empty(t, r.header.Get(gateway.ErrorHeader))
 }

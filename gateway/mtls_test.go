@@ -570,3 +570,52 @@ func sha1Hex(b []byte) string {
 	sum := sha1.Sum(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestClientCertificateAccessLog: the access log records Azure's client
+// certificate fields on a listener with client authentication
+// (sslClientVerify, sslClientCertificateFingerprint,
+// sslClientCertificateIssuerName), for served and refused requests alike.
+func TestClientCertificateAccessLog(t *testing.T) {
+	checkLeaks(t)
+	m := newMTLS(t)
+	var out logBuffer
+	cfg := m.config(gateway.SSLProfile{ClientAuth: gateway.ClientAuth{Mode: clientauth.Passthrough}})
+	cfg.AccessLog = &gateway.AccessLog{Writer: &out, Format: gateway.AccessLogJSON, FlushInterval: 10 * time.Millisecond}
+	gw := gatewaytest.Start(t, cfg)
+	for _, cert := range []*tlstest.Cert{m.alice, m.untrusted, nil} {
+		r := get(t, m.client(t, cert, "h2"), gw.URL("web", "shop.example")+"/")
+		require.Equal(t, http.StatusOK, r.status, r.body)
+	}
+	var recs []map[string]any
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		recs = recs[:0]
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var rec map[string]any
+			if line != "" && json.Unmarshal([]byte(line), &rec) == nil {
+				recs = append(recs, rec)
+			}
+		}
+		if len(recs) >= 3 || time.Now().After(deadline) {
+			break
+		}
+	}
+	require.Len(t, recs, 3, "access log:\n%s", out.String())
+	// Records of one flush may come in any order: each is found by its
+	// verification result.
+	got := map[any]map[string]any{}
+	for _, rec := range recs {
+		got[rec["sslClientVerify"]] = rec
+	}
+	for _, w := range []struct{ verify, fingerprint, issuer any }{
+		{"SUCCESS", sha1Hex(m.alice.Certificate.Raw), "CN=Client Issuing CA"},
+		{"FAILED:untrusted", sha1Hex(m.untrusted.Certificate.Raw), "CN=Unrelated Root"},
+		{"NONE", nil, nil},
+	} {
+		rec := got[w.verify]
+		require.NotNil(t, rec, "no record with sslClientVerify %v:\n%s", w.verify, out.String())
+		assert.Equal(t, w.fingerprint, rec["sslClientCertificateFingerprint"], "%v", w.verify)
+		assert.Equal(t, w.issuer, rec["sslClientCertificateIssuerName"], "%v", w.verify)
+		_, has := rec["sslClientCertificateFingerprint"]
+		assert.Equal(t, w.fingerprint != nil, has, "%v", w.verify)
+	}
+}

@@ -127,6 +127,12 @@ func TestWeightedBackendsConfigErrors(t *testing.T) {
 		{Name: "shadowed", Paths: []string{"/z"}, Pool: "a", BackendHTTPSetting: "a"},
 		{Name: "bad match", Paths: []string{"/m"}, Match: routing.Match{Headers: []routing.HeaderMatch{{Name: "x y", Value: "1"}}}, Pool: "a", BackendHTTPSetting: "a"},
 	}
+	// A setting without a port, behind a second weighted backend whose
+	// pool's member has none either.
+	cfg.Pools = append(cfg.Pools, gateway.Pool{Name: "portless", Members: []gateway.Member{{Address: "10.0.0.9"}}})
+	cfg.BackendHTTPSettings = append(cfg.BackendHTTPSettings, gateway.BackendHTTPSetting{Name: "portless", Protocol: gateway.HTTPS, HostName: "a.internal", TrustedRootCertificates: []string{"root"}})
+	cfg.URLPathMaps[0].PathRules = append(cfg.URLPathMaps[0].PathRules, gateway.PathRule{Name: "portless", Paths: []string{"/n"},
+		WeightedBackends: []gateway.WeightedBackend{{Pool: "a", BackendHTTPSetting: "a", Weight: 1}, {Pool: "portless", BackendHTTPSetting: "portless", Weight: 1}}})
 	cfg.SessionTicketKeys = [][32]byte{{1}, {}}
 	_, err := gateway.New(cfg)
 	require.Error(t, err)
@@ -140,6 +146,7 @@ func TestWeightedBackendsConfigErrors(t *testing.T) {
 		`gateway: urlPathMap "m": pathRule "unknown": weightedBackend 0: unknown pool "nope"`,
 		`path rule "shadowed": path "/z": repeats a path of path rule[0], which has no match conditions`,
 		`path rule "bad match": match: header "x y": name is not an HTTP token`,
+		`gateway: backendHttpSetting "portless": no port, and member 0 (10.0.0.9) of pool "portless" has none of its own`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}

@@ -23,8 +23,8 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	default:
 		errs.add(path, "protocol %q: want %q or %q", bs.Protocol, HTTP, HTTPS)
 	}
-	if !validPort(bs.Port) {
-		errs.add(path, "port %d out of range 1-65535", bs.Port)
+	if bs.Port != 0 && !validPort(bs.Port) {
+		errs.add(path, "port %d out of range 1-65535 (0 means each member's own port)", bs.Port)
 	}
 	if st.Timeout == 0 {
 		st.Timeout = defaultRequestTimeout
@@ -70,6 +70,12 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	}
 
 	// The probe.
+	if bs.DisableProbe {
+		st.ProbeOff, st.PassiveHold = true, passiveHold
+		if bs.Probe != "" {
+			errs.add(path, "probe %q and disableProbe are exclusive: a setting with probes off has no probe", bs.Probe)
+		}
+	}
 	if bs.Probe != "" {
 		pi, ok := probes[bs.Probe]
 		if !ok {

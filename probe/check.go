@@ -46,8 +46,8 @@ type Target struct {
 var bodyBuffers = sync.Pool{New: func() any { return new([MaxBodyBytes]byte) }}
 
 // Check sends one probe: GET scheme://Address/Path (with Spec.Port, if set)
-// through t.Transport, with Host set as Spec and Target say, within
-// Spec.Timeout. The probe is healthy when the status code is one of
+// through t.Transport, with Host set as Spec and Target say and the
+// User-Agent of [UserAgent], within Spec.Timeout. The probe is healthy when the status code is one of
 // Spec.StatusCodes and, if Spec.Body is set, the first MaxBodyBytes of the
 // body contain it. The body is read only then, and closed in every case; the
 // request asks the backend to close the connection.
@@ -93,6 +93,7 @@ func Check(ctx context.Context, t Target, s Spec) Result {
 	if host != "" {
 		req.Host = host
 	}
+	req.Header.Set("User-Agent", UserAgent())
 	req.Close = true
 
 	// cause attributes a failure: to the caller when ctx ended first, to the

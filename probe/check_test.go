@@ -234,12 +234,12 @@ func TestCheckTLSReasonReachable(t *testing.T) {
 
 func TestCheckHTTPAndRequest(t *testing.T) {
 	type seen struct {
-		host, uri string
-		close     bool
+		host, uri, userAgent string
+		close                bool
 	}
 	requests := make(chan seen, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests <- seen{r.Host, r.RequestURI, r.Close}
+		requests <- seen{r.Host, r.RequestURI, r.UserAgent(), r.Close}
 	}))
 	t.Cleanup(srv.Close)
 	_, port, err := net.SplitHostPort(hostPort(srv))
@@ -290,8 +290,12 @@ func TestCheckHTTPAndRequest(t *testing.T) {
 			equal(t, "Host", got.host, tt.wantHost)
 			equal(t, "RequestURI", got.uri, tt.wantURI)
 			equal(t, "Close (Connection: close)", got.close, true)
+			equal(t, "User-Agent", got.userAgent, probe.UserAgent())
 		})
 	}
+	// The probe announces itself, with the module's version; a test
+	// binary records none.
+	equal(t, "UserAgent()", probe.UserAgent(), "e2etls-probe/devel")
 }
 
 func atoi(t *testing.T, s string) int {

@@ -45,8 +45,10 @@
 // verification error's own: an error with a TLSReason() string method (the
 // gateway's typed verification errors) or crypto/tls's and crypto/x509's.
 //
-// The Host header comes from Spec.Host, else Target.Host, else the dial
-// address. The TLS server name (SNI) is not the probe's business but the
+// Every probe announces itself with the User-Agent [UserAgent] returns,
+// "e2etls-probe/" and the module's version, so that a backend can tell
+// probes from traffic. The Host header comes from Spec.Host, else
+// Target.Host, else the dial address. The TLS server name (SNI) is not the probe's business but the
 // transport's, whose TLSClientConfig.ServerName the gateway sets to the
 // identity it expects; crypto/tls never sends an IP address as SNI.
 //
@@ -57,7 +59,8 @@
 // leaves rotation after Spec.UnhealthyThreshold consecutive failed probes
 // ([Health.Record]) or at once when the data path reports a failure
 // ([Health.MarkUnhealthy], for instance a backend that failed verification),
-// and one successful probe brings it back. [Health.Snapshot] gives the state,
+// and one successful probe brings it back ([Health.Reinstate] brings back a
+// target that no probe checks). [Health.Snapshot] gives the state,
 // the reason of the last failure, the number of failures in a row, and the
 // certificate the backend presented.
 //

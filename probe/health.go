@@ -156,6 +156,27 @@ func (h *Health) MarkUnhealthy(err error) {
 	h.down.Store(true)
 }
 
+// Reinstate puts a target that MarkUnhealthy took out of rotation back in
+// rotation, in StateUnknown with no Reason, as a target no probe has
+// judged yet: for a target that no probe checks, once the caller's hold
+// time is over, so that traffic judges it again. LastCheck, Latency and
+// Peer are kept. A target that is in rotation, or that probes took out,
+// is left alone; Reinstate reports whether it put the target back.
+func (h *Health) Reinstate() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.down.Load() || !h.snap.Passive {
+		return false
+	}
+	h.snap.State = StateUnknown
+	h.snap.Reason = ""
+	h.snap.Kind = KindOK
+	h.snap.ConsecutiveFailures = 0
+	h.snap.Passive = false
+	h.down.Store(false)
+	return true
+}
+
 // Snapshot returns a copy of the target's health.
 func (h *Health) Snapshot() Snapshot {
 	h.mu.Lock()

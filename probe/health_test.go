@@ -36,6 +36,10 @@ func passive(err error) step {
 	return func(h *probe.Health) { h.MarkUnhealthy(err) }
 }
 
+func reinstate() step {
+	return func(h *probe.Health) { h.Reinstate() }
+}
+
 // view is the part of a Snapshot that the state machine decides.
 type view struct {
 	Healthy  bool
@@ -79,6 +83,12 @@ func TestHealth(t *testing.T) {
 			want: view{Healthy: true, State: probe.StateHealthy}},
 		{name: "passive keeps the failure count", threshold: 3, steps: []step{fail503(), fail503(), passive(errors.New("proxy: read: connection reset by peer"))},
 			want: view{Healthy: false, State: probe.StateUnhealthy, Failures: 2, Passive: true, Reason: "proxy: read: connection reset by peer", Kind: probe.KindOther}},
+		{name: "reinstate: back in rotation as unknown", threshold: 3, steps: []step{fail503(), passive(verifyErr), reinstate()},
+			want: view{Healthy: true, State: probe.StateUnknown}},
+		{name: "reinstate leaves a target probes took out", threshold: 1, steps: []step{fail503(), reinstate()},
+			want: view{Healthy: false, State: probe.StateUnhealthy, Failures: 1, Reason: status503, Kind: probe.KindStatus}},
+		{name: "reinstate leaves a target in rotation", threshold: 3, steps: []step{ok(), fail503(), reinstate()},
+			want: view{Healthy: true, State: probe.StateHealthy, Failures: 1, Reason: status503, Kind: probe.KindStatus}},
 		{name: "passive without an error", threshold: 3, steps: []step{passive(nil)},
 			want: view{Healthy: false, State: probe.StateUnhealthy, Passive: true, Reason: "taken out of rotation by the data path", Kind: probe.KindOther}},
 	}

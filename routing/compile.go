@@ -158,6 +158,7 @@ func (c *compiler) checkRules() {
 		}
 	}
 	withPriority := -1 // a rule with a priority
+	unknownListener := false
 	priorities := make(map[int]int)
 	for i := range rules {
 		r := &rules[i]
@@ -173,6 +174,7 @@ func (c *compiler) checkRules() {
 			c.fail(where, errors.New("listener is required"))
 		} else if li, ok := c.byName[r.Listener]; !ok {
 			c.fail(where, fmt.Errorf("unknown listener %q", r.Listener))
+			unknownListener = true
 		} else if j := c.ruleOf[li]; j >= 0 {
 			c.fail(where, fmt.Errorf("listener %q already belongs to %s", r.Listener, c.ruleWhere(j)))
 		} else {
@@ -227,7 +229,13 @@ func (c *compiler) checkRules() {
 			}
 		}
 	}
+	// A listener no rule uses is not reported when a rule names an unknown
+	// listener: that rule may be meant for it (a misspelt name), and the
+	// unknown name is the one problem.
 	for i, r := range c.ruleOf {
+		if unknownListener {
+			break
+		}
 		if name := c.cfg.Listeners[i].Name; r < 0 && name != "" && c.byName[name] == i {
 			c.fail(c.listenerWhere(i), errors.New("no rule uses it"))
 		}

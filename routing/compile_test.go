@@ -90,6 +90,18 @@ func TestCompileErrors(t *testing.T) {
 				`routing: rule "none": needs a Target, a PathMap or a Redirect`,
 				`routing: rule "two": unknown listener "nope"`,
 				`routing: rule "two": sets more than one of Target, PathMap and Redirect`,
+				// Listener "spare" has no rule, but a rule names an unknown
+				// listener, which may be meant for it: that is the one
+				// problem reported.
+			},
+		},
+		{
+			name: "unused listener",
+			cfg: Config{
+				Listeners: []Listener{web, {Name: "spare", Port: 81}},
+				Rules:     []Rule{basicRule("api", "web")},
+			},
+			want: []string{
 				`routing: listener "spare": no rule uses it`,
 			},
 		},

@@ -35,7 +35,9 @@ func ExampleCompile() {
 	// fabrikam.com         -> default
 }
 
-// Compile reports every problem at once, each with where it is.
+// Compile reports every problem at once, each with where it is, and none
+// that only follows from another: listener "a" has no rule, but the rule
+// that names an unknown listener may be meant for it.
 func ExampleCompile_errors() {
 	_, err := routing.Compile(routing.Config{
 		Listeners: []routing.Listener{
@@ -49,7 +51,6 @@ func ExampleCompile_errors() {
 	// Output:
 	// routing: listener "a": host name "*.*.*x": more than two '*'
 	// routing: rule "api": unknown listener "web"
-	// routing: listener "a": no rule uses it
 }
 
 // A URL path map: the first matching path rule in listed order wins, and a

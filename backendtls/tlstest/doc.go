@@ -52,8 +52,9 @@
 //
 // [NewServer] starts an HTTPS server on 127.0.0.1 (or ::1) that answers
 // every request with an [Echo] in JSON: what it saw of the request and of
-// the TLS connection (SNI, version, cipher suite, resumption). The server
-// counts handshakes ([Server.Handshakes], [Server.ResumedHandshakes]),
+// the TLS connection (SNI, version, cipher suite, resumption). Its Addr,
+// URL and [Server.Port] say where it listens (the port is a pool member's,
+// with no address to parse). The server counts handshakes ([Server.Handshakes], [Server.ResumedHandshakes]),
 // records the last SNI ([Server.LastSNI]), issues session tickets so that
 // clients can resume, and can rotate its certificate while running
 // ([Server.SetCertificate]). With ServerOptions.ClientCAs it requires a

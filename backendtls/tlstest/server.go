@@ -60,6 +60,7 @@ type Server struct {
 	// URL is the base URL, such as "https://127.0.0.1:41234".
 	URL string
 
+	port    int
 	name    string
 	cert    atomic.Pointer[tls.Certificate]
 	ln      net.Listener
@@ -109,6 +110,7 @@ func NewServer(o ServerOptions) *Server {
 
 	s := &Server{
 		Addr:  ln.Addr().String(),
+		port:  ln.Addr().(*net.TCPAddr).Port,
 		name:  o.Name,
 		ln:    ln,
 		conns: make(chan net.Conn),
@@ -298,6 +300,10 @@ func (s *Server) SetCertificate(c tls.Certificate) {
 	}
 	s.cert.Store(&c)
 }
+
+// Port returns the port the server listens on, such as 41234: a pool
+// member's port, with no address to parse.
+func (s *Server) Port() int { return s.port }
 
 // Handshakes returns how many handshakes the server has completed,
 // resumed ones included. A TLS 1.3 client may finish its side of a

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,9 @@ func TestServerEcho(t *testing.T) {
 			defer s.Close()
 			if !strings.HasPrefix(s.Addr, "127.0.0.1:") || s.URL != "https://"+s.Addr {
 				t.Errorf("Addr %q, URL %q", s.Addr, s.URL)
+			}
+			if want := "127.0.0.1:" + strconv.Itoa(s.Port()); s.Port() == 0 || s.Addr != want {
+				t.Errorf("Port() = %d; Addr %q", s.Port(), s.Addr)
 			}
 			e, resp := get(t, client(p.root, v.version, nil), s.URL+"/a/b?x=1&y=2", "front.example")
 			want := Echo{

@@ -83,6 +83,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	metricsAddr := fs.String("metrics-addr", "", "if set (e.g. 127.0.0.1:9090), serve Prometheus metrics at /metrics there")
 	watchEvery := fs.Duration("watch", 5*time.Second, "how often the configuration file and the certificate, key and CRL files it names are checked: a change is applied as SIGHUP would apply it; 0 turns watching off")
 	detailedErrors := fs.Bool("detailed-errors", false, "say why in the gateway's own error responses (member, reason, advice): for debugging; clients otherwise get a generic page with a request ID")
+	reusePort := fs.Bool("reuseport", false, "bind the listeners' ports with SO_REUSEPORT, so that several appgw processes (one per core or two, each with its GOMAXPROCS) share them; give them one affinityKey in the configuration")
 	certs := certFlag{}
 	fs.Var(certs, "cert", "NAME=FILE: a local file for the certificate NAME that the document cannot carry (Key Vault, publicCertData only); repeatable")
 	var export exportFlags
@@ -135,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	cfg := doc.Config
 	cfg.Logger = logger
 	cfg.DetailedErrors = *detailedErrors
+	cfg.ReusePort = *reusePort
 
 	if export.resource != "" || export.template != "" {
 		return export.run(doc, *configPath, *publicAddr, *privateAddr, stdout, stderr)
@@ -157,7 +159,7 @@ func run(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 		cfg.Observer = metrics
 	}
 	extras := func(c *gateway.Config) {
-		c.Logger, c.DetailedErrors, c.AccessLog = logger, *detailedErrors, alog.config
+		c.Logger, c.DetailedErrors, c.AccessLog, c.ReusePort = logger, *detailedErrors, alog.config, *reusePort
 		if metrics != nil {
 			c.Observer = metrics
 		}

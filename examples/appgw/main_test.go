@@ -34,12 +34,12 @@ func writeConfigIn(t *testing.T, dir string, srv *tlstest.Server, root *tlstest.
 			t.Fatal(err)
 		}
 	}
-	backendPort := srv.Addr[strings.LastIndexByte(srv.Addr, ':')+1:]
+	backendPort := srv.Port()
 	cfg := fmt.Sprintf(`{
   "sslCertificates": [{"name": "www", "certFile": "front.pem", "keyFile": "front.key"}],
   "trustedRootCertificates": [{"name": "root", "certFile": "root.pem"}],
   "httpListeners": [{"name": "https", "protocol": "Https", "address": "127.0.0.1", "port": %d, "sslCertificate": "www"%s}],
-  "backendAddressPools": [{"name": "app", "backendAddresses": [{"ipAddress": "127.0.0.1", "port": %s}]}],
+  "backendAddressPools": [{"name": "app", "backendAddresses": [{"ipAddress": "127.0.0.1", "port": %d}]}],
   "backendHttpSettings": [{"name": "app-tls", "protocol": "Https", "port": 443, "hostName": "backend.internal", "trustedRootCertificates": ["root"]}],
   "requestRoutingRules": [{"name": "app", "ruleType": "Basic", "httpListener": "https", "backendAddressPool": "app", "backendHttpSettings": "app-tls"}]
 }`, port, extra, backendPort)

@@ -71,10 +71,7 @@ func run(out io.Writer) error {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	member := func(s *tlstest.Server) gateway.Member {
-		a := s.Addr
-		var p int
-		fmt.Sscan(a[strings.LastIndexByte(a, ':')+1:], &p)
-		return gateway.Member{Address: "127.0.0.1", Port: p}
+		return gateway.Member{Address: "127.0.0.1", Port: s.Port()}
 	}
 	setting := func(name string) gateway.BackendHTTPSetting {
 		return gateway.BackendHTTPSetting{

@@ -263,7 +263,7 @@ func (a *armDecoder) subs(props *object, key string, k *kindSpec) []*sub {
 		}
 		switch l := strings.ToLower(s.name); {
 		case s.name == "":
-			if !s.env.has("name") {
+			if !s.env.has("name") && !s.env.misspelt["name"] { // a misspelt name is reported already
 				s.env.failf("", "missing name")
 			}
 		case seen[l]:

@@ -78,7 +78,7 @@ func (d *decoder) config(root *value) gateway.Config {
 		"trustedRootCertificates", "authenticationCertificates",
 		"cookieBasedAffinity", "affinityCookieName", "requestTimeout", "connectionDraining",
 		"path", "probe", "pinnedPublicKeys", "identity", "http2", "sslPolicy",
-		"clientCertificate", "insecureSkipVerify") {
+		"clientCertificate", "insecureSkipVerify", "disableProbe") {
 		cfg.BackendHTTPSettings = append(cfg.BackendHTTPSettings, o.backendHTTPSetting(certs))
 	}
 	for _, o := range top.objects("probes",
@@ -320,6 +320,7 @@ func (o *object) backendHTTPSetting(certs map[string]*tls.Certificate) gateway.B
 		Identity:                       o.str("identity"),
 		HTTP2:                          o.boolean("http2"),
 		InsecureSkipVerify:             o.boolean("insecureSkipVerify"),
+		DisableProbe:                   o.boolean("disableProbe"),
 	}
 	if cd := o.object("connectionDraining", "enabled", "drainTimeoutInSec"); cd != nil {
 		s.ConnectionDraining = gateway.ConnectionDraining{

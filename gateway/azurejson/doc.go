@@ -338,7 +338,7 @@
 // TLS policy
 // Azure's custom policies cannot express; a certificate's OCSPStaple and
 // SignedCertificateTimestamps. Logger, Resolver, DialContext, AccessLog,
-// Observer and Tracer wire a gateway into its process and belong to no
+// Observer, Tracer and ReusePort wire a gateway into its process and belong to no
 // document. Names Azure does not
 // allow (1 to 80 letters, digits, '_', '.' and '-'; names of one kind that
 // differ only in case), listener ports above 65199 (Standard_v2's
@@ -530,7 +530,7 @@
 //
 //   - ipAddress (string) or fqdn (string): exactly one is required.
 //   - port (integer; extension): overrides the backend setting's port for
-//     this member. Default: the setting's port.
+//     this member. Default: the setting's port, which must then be set.
 //
 // # Backend settings
 //
@@ -539,7 +539,8 @@
 //
 //   - name (string, required).
 //   - protocol (string, required): "Http" or "Https".
-//   - port (integer, required): the members' port.
+//   - port (integer): the members' port. Required unless every member of
+//     the pools the setting serves has its own port (an extension).
 //   - hostName (string): the Host header and SNI sent to every member, and
 //     the identity expected of their certificates.
 //   - pickHostNameFromBackendAddress (boolean): use each member's FQDN
@@ -574,6 +575,9 @@
 //     present to members (backend mutual TLS). Default: none.
 //   - insecureSkipVerify (boolean): turn backend verification off. For tests
 //     only; the gateway logs a warning. Default false.
+//   - disableProbe (boolean): turn health probes off; traffic alone takes
+//     members out of rotation, for 30 seconds each time. Not with probe.
+//     Default false.
 //
 // # Probes
 //

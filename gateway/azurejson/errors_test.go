@@ -617,7 +617,7 @@ func TestParseAccepts(t *testing.T) {
 	  "trustedRootCertificates": [{"name": "pem", "data": ` + jsonString(t, string(root.CertPEM())) + `}],
 	  "authenticationCertificates": [{"name": "der", "data": "` + base64.StdEncoding.EncodeToString(leaf.Certificate.Raw) + `"}],
 	  "httpListeners": [{"name": "web", "protocol": "hTTPs", "port": 4.43e2, "hostName": null, "address": "::1"}],
-	  "backendHttpSettings": [{"name": "s", "protocol": "http", "cookieBasedAffinity": "ENABLED", "clientCertificate": "web"}],
+	  "backendHttpSettings": [{"name": "s", "protocol": "http", "cookieBasedAffinity": "ENABLED", "clientCertificate": "web", "disableProbe": true}],
 	  "requestRoutingRules": [{"name": "r", "ruleType": "basic"}],
 	  "redirectConfigurations": [{"name": "r", "redirectType": "seeother", "targetUrl": "https://a.example/"},
 	                             {"name": "t", "redirectType": "Temporary", "targetUrl": "https://a.example/"},
@@ -646,6 +646,7 @@ func TestParseAccepts(t *testing.T) {
 	s := cfg.BackendHTTPSettings[0]
 	assert.Equal(t, "Http", string(s.Protocol))
 	assert.True(t, s.CookieBasedAffinity)
+	assert.True(t, s.DisableProbe)
 	require.NotNil(t, s.ClientCertificate)
 	assertKeyPair(t, leaf.TLSCertificate(), *s.ClientCertificate)
 

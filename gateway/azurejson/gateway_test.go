@@ -49,3 +49,27 @@ func TestSampleIsValidGateway(t *testing.T) {
 	}
 	require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left after Close")
 }
+
+// TestLoadedConfigProblemsOnce: a document the loader accepts but
+// gateway.New refuses gets each problem once, in the gateway's words (no
+// "routing: routing:"), with the names the document gives.
+func TestLoadedConfigProblemsOnce(t *testing.T) {
+	listener := func(name, extra string) string {
+		return `{"name": "` + name + `", "properties": {"protocol": "Http", ` + extra + `"frontendPort": ` + id("frontendPorts", "p") + `, "frontendIPConfiguration": ` + id("frontendIPConfigurations", "f") + `}}`
+	}
+	rule := func(name, l string) string {
+		return `{"name": "` + name + `", "properties": {"ruleType": "Basic", "priority": 1, "httpListener": ` + id("httpListeners", l) +
+			`, "backendAddressPool": ` + id("backendAddressPools", "p") + `, "backendHttpSettings": ` + id("backendHttpSettingsCollection", "s") + `}}`
+	}
+	doc, err := Read([]byte(gw(`"backendAddressPools": [{"name": "p"}],
+		"backendHttpSettingsCollection": [{"name": "s", "properties": {"protocol": "Http", "port": 80}}],
+		"frontendPorts": [{"name": "p", "properties": {"port": 80}}],
+		"frontendIPConfigurations": [{"name": "f", "properties": {"privateIPAddress": "10.0.0.1"}}],
+		"httpListeners": [`+listener("a", `"hostNames": ["*.*.*x"], `)+`, `+listener("b", "")+`],
+		"requestRoutingRules": [`+rule("r", "a")+`, `+rule("r2", "b")+`]`)), Options{PrivateAddress: "127.0.0.1"})
+	require.NoError(t, err)
+	_, err = gateway.New(doc.Config)
+	require.Error(t, err)
+	require.Equal(t, "gateway: listener \"a\": host name \"*.*.*x\": more than two '*'\n"+
+		"gateway: rule \"r2\": priority 1 is also rule \"r\"'s", err.Error())
+}

@@ -388,7 +388,7 @@ func (w *writer) gateway() armGatewayProps {
 	w.collect("rewriteRuleSet", len(cfg.RewriteRuleSets), func(i int) string { return cfg.RewriteRuleSets[i].Name })
 
 	// What only e2etls has. Logger, Resolver, DialContext, AccessLog,
-	// Observer and Tracer wire the gateway into its process: no document
+	// Observer, Tracer and ReusePort wire the gateway into its process: no document
 	// holds them (Read neither).
 	if len(cfg.AffinityKey) > 0 {
 		w.unsupported("AffinityKey", "Azure keys its affinity cookies itself")
@@ -643,6 +643,9 @@ func (w *writer) listeners() (fronts, ports, listeners []armElem) {
 		case len(l.HostNames) > 0:
 			props.HostNames = w.lits(l.HostNames)
 		}
+		if strings.EqualFold(string(l.Protocol), string(gateway.HTTPS)) && l.SSLCertificate == "" {
+			w.failf(path, "SSLCertificate: none (a listener served only through Gateway.Handler): an Azure HTTPS listener presents its own certificate; give it one")
+		}
 		props.SSLCertificate = w.ref(path, "SSLCertificate", "sslCertificate", l.SSLCertificate)
 		props.SSLProfile = w.ref(path, "SSLProfile", "sslProfile", l.SSLProfile)
 		props.CustomErrorConfigurations = w.customErrors(path+": CustomErrorPages", l.CustomErrorPages)
@@ -694,6 +697,9 @@ func (w *writer) setting(s gateway.BackendHTTPSetting) armElem {
 	timeout := s.RequestTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Second // the gateway's default, written out: Azure's may differ
+	}
+	if s.Port == 0 {
+		w.failf(path, "Port: zero, each member's own port instead: Azure needs a port on every backend setting and sends every member of a pool to it; give the setting a port")
 	}
 	props := armSettingProps{
 		Port:                           s.Port,
@@ -756,6 +762,9 @@ func (w *writer) setting(s gateway.BackendHTTPSetting) armElem {
 	}
 	if s.InsecureSkipVerify {
 		w.unsupported(path+": InsecureSkipVerify", "turning backend verification off is for tests; the Azure gateway verifies the backend")
+	}
+	if s.DisableProbe {
+		w.unsupported(path+": DisableProbe", "Azure probes every backend, with the default probe when the setting names none; without this the Azure gateway probes GET / on the members")
 	}
 	return w.elem("backendHttpSettingsCollection", s.Name, props)
 }

@@ -431,6 +431,7 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 	s.Verifier = backendtls.VerifierFunc(func(tls.ConnectionState) error { return nil })
 	s.SSLPolicy = cfg.SSLPolicy
 	s.InsecureSkipVerify = true
+	s.DisableProbe = true
 	cfg.BackendHTTPSettings[2].Identity = ""
 	cfg.BackendHTTPSettings[2].SubjectAltNames = []backendtls.SAN{{Type: backendtls.SANURI, Value: "spiffe://contoso.local/legacy"}}
 	opts := WriteOptions{SubnetID: testSubnet, PublicIPAddressID: testPublicIP, CertificatePassword: testPassword}
@@ -451,6 +452,7 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 		`azurejson: backendHttpSetting "web": SSLPolicy: `,
 		`azurejson: backendHttpSetting "web": HTTP2: Azure speaks HTTP/1.1 to backends`,
 		`azurejson: backendHttpSetting "web": InsecureSkipVerify: `,
+		`azurejson: backendHttpSetting "web": DisableProbe: Azure probes every backend`,
 		`azurejson: backendHttpSetting "api": PinnedPublicKeys: Azure cannot pin backend public keys`,
 		`azurejson: backendHttpSetting "api": ClientCertificate: `,
 		`azurejson: backendHttpSetting "api": SSLPolicy: `,
@@ -478,7 +480,7 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", `authenticationCertificate "legacy-leaf"`,
 			`listener "api": SSLPolicy`, `pool "api": member 1: Port`,
 			`backendHttpSetting "web": Identity`, `backendHttpSetting "web": Verifier`, `backendHttpSetting "web": SSLPolicy`,
-			`backendHttpSetting "web": HTTP2`, `backendHttpSetting "web": InsecureSkipVerify`,
+			`backendHttpSetting "web": HTTP2`, `backendHttpSetting "web": InsecureSkipVerify`, `backendHttpSetting "web": DisableProbe`,
 			`backendHttpSetting "api": PinnedPublicKeys`, `backendHttpSetting "api": ClientCertificate`, `backendHttpSetting "api": SSLPolicy`,
 			`backendHttpSetting "legacy": AuthenticationCertificates`, `backendHttpSetting "legacy": SubjectAltNames`,
 		}, dropped)
@@ -493,7 +495,7 @@ func TestWriteRefusesWhatAzureCannotCarry(t *testing.T) {
 		want2.Pools[1].Members = slices.Clone(want2.Pools[1].Members)
 		want2.Pools[1].Members[1].Port = 0
 		web, api, legacy := &want2.BackendHTTPSettings[0], &want2.BackendHTTPSettings[1], &want2.BackendHTTPSettings[2]
-		web.Identity, web.Verifier, web.SSLPolicy, web.HTTP2, web.InsecureSkipVerify = "", nil, policy.Policy{}, false, false
+		web.Identity, web.Verifier, web.SSLPolicy, web.HTTP2, web.InsecureSkipVerify, web.DisableProbe = "", nil, policy.Policy{}, false, false, false
 		api.PinnedPublicKeys, api.ClientCertificate, api.SSLPolicy = nil, nil, policy.Policy{}
 		legacy.SubjectAltNames = nil
 		got := back.Config
@@ -525,10 +527,12 @@ func TestWriteErrors(t *testing.T) {
 			{Name: "b", Protocol: gateway.HTTP, Address: "10.0.0.5", Port: 81},
 			{Name: "web site", Protocol: gateway.HTTP, Address: "10.0.0.4", Port: 82, SSLCertificate: "nope"},
 			{Name: "high", Protocol: gateway.HTTP, Port: 65300},
+			{Name: "mounted", Protocol: gateway.HTTPS, Port: 8443},
 		},
 		Pools: []gateway.Pool{{Name: "app"}, {Name: "App"}},
 		BackendHTTPSettings: []gateway.BackendHTTPSetting{
 			{Name: "s", Protocol: gateway.HTTP, Port: 80, RequestTimeout: 1500 * time.Millisecond, Probe: "p"},
+			{Name: "members", Protocol: gateway.HTTP},
 		},
 		Rules: []gateway.Rule{
 			{Name: "r1", Priority: 10, Listener: "public", Pool: "app", BackendHTTPSetting: "s"},
@@ -551,9 +555,11 @@ func TestWriteErrors(t *testing.T) {
 		`azurejson: listener "b": Address "10.0.0.5": Azure has one private frontend IP configuration, whose address is "10.0.0.4" (listener "a"); bind the same address, or set WriteOptions.PrivateIPAddress`,
 		`azurejson: listener "web site": SSLCertificate: unknown sslCertificate "nope"`,
 		`azurejson: listener "high": Port 65300: Standard_v2 listens on ports 1-65199 (Azure keeps the ports above for itself)`,
+		`azurejson: listener "mounted": SSLCertificate: none (a listener served only through Gateway.Handler): an Azure HTTPS listener presents its own certificate; give it one`,
 		`azurejson: WriteOptions.PublicIPAddressID: empty, but listeners bind all addresses (or WriteOptions.PublicAddress), which Azure gives a public frontend: give the resource id of its public IP address`,
 		`azurejson: backendHttpSetting "s": RequestTimeout: 1.5s is not a whole number of seconds, which is what Azure takes`,
 		`azurejson: backendHttpSetting "s": Probe: unknown probe "p"`,
+		`azurejson: backendHttpSetting "members": Port: zero, each member's own port instead: Azure needs a port on every backend setting and sends every member of a pool to it; give the setting a port`,
 		`azurejson: rule "r2": Priority: zero, but rule "r1" has one: Azure needs a priority on every rule`,
 		`azurejson: urlPathMap "m": DefaultRedirect: unknown redirect "gone"`,
 		`azurejson: urlPathMap "m": pathRule "x_": Pool: unknown pool "apps"`,
@@ -635,7 +641,7 @@ func TestWriterKnowsEveryField(t *testing.T) {
 			"SSLCertificates", "TrustedRootCertificates", "AuthenticationCertificates", "SSLPolicy", "DisableHTTP2",
 			"SSLProfiles", "TrustedClientCertificates", "RewriteRuleSets", "CustomErrorPages", // written
 			"AffinityKey", "SessionTicketKeys", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", // refused
-			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", // wiring
+			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", "ReusePort", // wiring
 		},
 		reflect.TypeFor[gateway.Listener]():        {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy", "SSLProfile", "CustomErrorPages"},
 		reflect.TypeFor[gateway.CustomErrorPage](): {"StatusCode", "PageURL"}, // a file is refused
@@ -657,7 +663,7 @@ func TestWriterKnowsEveryField(t *testing.T) {
 			"Name", "Protocol", "Port", "RequestTimeout", "CookieBasedAffinity", "AffinityCookieName", "ConnectionDraining",
 			"Path", "HostName", "PickHostNameFromBackendAddress", "Probe", "TrustedRootCertificates", "ServerName", // written
 			"AuthenticationCertificates", "PinnedPublicKeys", "Identity", "SubjectAltNames", "Verifier", "ClientCertificate",
-			"SSLPolicy", "HTTP2", "InsecureSkipVerify", // refused
+			"SSLPolicy", "HTTP2", "InsecureSkipVerify", "DisableProbe", // refused
 		},
 		reflect.TypeFor[gateway.ConnectionDraining](): {"Enabled", "DrainTimeout"},
 		reflect.TypeFor[gateway.Probe](): {

@@ -33,8 +33,10 @@ type Gateway struct {
 // Start validates cfg, binds a free loopback port (127.0.0.1) for each
 // distinct listener port, serves the gateway and registers its Close with
 // tb.Cleanup. It fails the test at once if cfg is invalid. A nil
-// cfg.Logger means a logger that writes to tb.Log. cfg.DetailedErrors is
-// turned on (see NewGateway).
+// cfg.Logger means a logger that writes to the test's output (shown with
+// go test -v, or when the test fails), each line starting with the file
+// and line of the gateway code that logged it, as t.Log's lines start with
+// their caller's. cfg.DetailedErrors is turned on (see NewGateway).
 func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 	tb.Helper()
 	if cfg.Logger == nil {
@@ -130,7 +132,7 @@ func (g *Gateway) URL(listener, host string) string {
 	for _, l := range g.Config.Listeners {
 		if l.Name == listener {
 			scheme := "http"
-			if l.Protocol == gateway.HTTPS {
+			if strings.EqualFold(string(l.Protocol), string(gateway.HTTPS)) {
 				scheme = "https"
 			}
 			return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(l.Port))
@@ -244,7 +246,8 @@ func (p *PKI) Client() *http.Client {
 	}
 }
 
-// Backend is an HTTPS backend on loopback.
+// Backend is an HTTPS backend on loopback. Its Port (tlstest.Server.Port)
+// is its pool member's port.
 type Backend struct {
 	*tlstest.Server
 	// Cert is the certificate the backend presents.
@@ -266,13 +269,6 @@ func (p *PKI) NewBackend(h http.Handler, names ...string) *Backend {
 	leaf := p.Leaf(names...)
 	srv := tlstest.NewServer(tlstest.ServerOptions{Name: firstOr(names, "backend"), Certificate: leaf.FullChain(), Handler: h})
 	return &Backend{Server: srv, Cert: leaf}
-}
-
-// Port returns the backend's port.
-func (b *Backend) Port() int {
-	_, p, _ := net.SplitHostPort(b.Addr)
-	n, _ := strconv.Atoi(p)
-	return n
 }
 
 // Member returns the backend as a pool member (127.0.0.1 and its port).

@@ -38,9 +38,15 @@ type Record struct {
 	BackendSSLProtocol string // "backendSslProtocol"
 	BackendSSLCipher   string // "backendSslCipher"
 	BackendSSLResumed  bool   // "backendSslResumed"
-	RequestID          string // "transactionId": the X-Request-ID
-	Reason             string // "error_info": the gateway's failure code, "" when none
-	Error              string // "error": the failure's account, for operators
+	// ClientVerify is "sslClientVerify", on a listener with client
+	// authentication: SUCCESS, NONE (no certificate) or FAILED:<reason>.
+	// "" elsewhere, and the three client certificate fields are left out.
+	ClientVerify          string
+	ClientCertFingerprint string // "sslClientCertificateFingerprint": SHA-1, hex; "" without a certificate
+	ClientCertIssuer      string // "sslClientCertificateIssuerName": the issuer's DN
+	RequestID             string // "transactionId": the X-Request-ID
+	Reason                string // "error_info": the gateway's failure code, "" when none
+	Error                 string // "error": the failure's account, for operators
 }
 
 // appendText appends r as one logfmt line.
@@ -85,6 +91,13 @@ func (r *Record) appendText(b []byte) []byte {
 		b = textField(b, "backendSslCipher", r.BackendSSLCipher)
 		b = append(b, " backendSslResumed="...)
 		b = strconv.AppendBool(b, r.BackendSSLResumed)
+	}
+	if r.ClientVerify != "" {
+		b = textField(b, "sslClientVerify", r.ClientVerify)
+		if r.ClientCertFingerprint != "" {
+			b = textField(b, "sslClientCertificateFingerprint", r.ClientCertFingerprint)
+			b = textField(b, "sslClientCertificateIssuerName", r.ClientCertIssuer)
+		}
 	}
 	b = textField(b, "transactionId", r.RequestID)
 	if r.Reason != "" {
@@ -141,6 +154,13 @@ func (r *Record) appendJSON(b []byte) []byte {
 		b = jsonField(b, "backendSslCipher", r.BackendSSLCipher)
 		b = append(b, `,"backendSslResumed":`...)
 		b = strconv.AppendBool(b, r.BackendSSLResumed)
+	}
+	if r.ClientVerify != "" {
+		b = jsonField(b, "sslClientVerify", r.ClientVerify)
+		if r.ClientCertFingerprint != "" {
+			b = jsonField(b, "sslClientCertificateFingerprint", r.ClientCertFingerprint)
+			b = jsonField(b, "sslClientCertificateIssuerName", r.ClientCertIssuer)
+		}
 	}
 	b = jsonField(b, "transactionId", r.RequestID)
 	if r.Reason != "" {

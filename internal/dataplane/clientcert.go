@@ -201,14 +201,12 @@ func (s *Snapshot) checkClientCertificate(in Ingress, w http.ResponseWriter, r *
 // certificate: 400 whose body is the verdict's one sentence, which the
 // client may read with or without detailed errors, since it says nothing
 // of the gateway's configuration, only what is wrong with the client's own
-// certificate (as NGINX and Azure answer). Detailed errors add the code in
-// ErrorHeader; without them the body ends with the request's ID instead.
+// certificate (as NGINX and Azure answer), and which no custom error page
+// replaces: it is what the client needs to fix its certificate. Detailed
+// errors add the code in ErrorHeader; without them the body ends with the
+// request's ID instead.
 func (s *Snapshot) refuseClientCertificate(w http.ResponseWriter, x *exchange, v *clientauth.Verdict) {
 	code := ClientCertificateCode(v.Reason)
-	if s.plan.DetailedErrors {
-		s.fail(w, x, http.StatusBadRequest, code, v.Message(), v.Err)
-		return
-	}
 	x.reason, x.err, x.msg = code, v.Err, v.Message()
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -216,8 +214,13 @@ func (s *Snapshot) refuseClientCertificate(w http.ResponseWriter, x *exchange, v
 	h.Set("Cache-Control", "no-store")
 	h.Set("Server", ServerName)
 	h.Set(RequestIDHeader, x.requestID)
+	body := fmt.Sprintf("400 Bad Request: %s (request ID %s)\n", v.Message(), x.requestID)
+	if s.plan.DetailedErrors {
+		h.Set(ErrorHeader, code)
+		body = fmt.Sprintf("400 Bad Request: %s\n", v.Message())
+	}
 	w.WriteHeader(http.StatusBadRequest)
-	io.WriteString(w, fmt.Sprintf("400 Bad Request: %s (request ID %s)\n", v.Message(), x.requestID))
+	io.WriteString(w, body)
 }
 
 // forwardClientCert sets or removes X-Forwarded-Client-Cert in the

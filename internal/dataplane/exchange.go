@@ -293,6 +293,13 @@ func (s *Snapshot) fillRecord(rec *accesslog.Record, r *http.Request, x *exchang
 	if cs := x.backendTLS; cs != nil {
 		rec.BackendSSLProtocol, rec.BackendSSLCipher, rec.BackendSSLResumed = policy.VersionName(cs.Version), policy.CipherSuiteName(cs.CipherSuite), cs.DidResume
 	}
+	if v := x.client; v != nil {
+		rec.ClientVerify = v.ClientCertificateVerification()
+		if v.Certificate != nil {
+			rec.ClientCertFingerprint = clientauth.Fingerprint(v.Certificate)
+			rec.ClientCertIssuer = clientauth.Issuer(v.Certificate)
+		}
+	}
 	switch {
 	case x.msg != "":
 		rec.Error = x.msg

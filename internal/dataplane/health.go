@@ -13,24 +13,43 @@ import (
 	"github.com/e2etls/e2etls/probe"
 )
 
+// observation is what observe is told about a member.
+type observation int
+
+const (
+	byProbe   observation = iota // a probe's result
+	byTraffic                    // the data path's verdict: out at once
+	heldOver                     // the hold of a member without probes is over
+)
+
 // observe is the only place a member's health and reason change: a probe's
-// result (counted towards the unhealthy threshold), or, with passive set,
-// the data path's verdict that takes the member out of rotation at once.
-// code is the failure's short name ("" when healthy). A change of the
-// member's state is logged with its reason.
-func (m *member) observe(r probe.Result, passive bool, code string) {
+// result (counted towards the unhealthy threshold), the data path's
+// verdict that takes the member out of rotation at once (for the
+// setting's PassiveHold when its probes are off), or the end of that
+// hold. code is the failure's short name ("" when healthy). A change of
+// the member's state is logged with its reason.
+func (m *member) observe(r probe.Result, by observation, code string) {
 	was := m.health.Healthy()
-	if passive {
+	switch by {
+	case byTraffic:
 		m.health.MarkUnhealthy(r.Err)
-	} else {
+	case heldOver:
+		if !m.health.Reinstate() {
+			return
+		}
+	default:
 		m.health.Record(r)
 	}
 	st := m.status
 	st.mu.Lock()
 	st.code = code
 	var ve *backendtls.VerificationError
-	if passive && errors.As(r.Err, &ve) && len(ve.Presented) > 0 {
+	if by == byTraffic && errors.As(r.Err, &ve) && len(ve.Presented) > 0 {
 		st.seen, st.refused = ve.Presented[0], true
+	}
+	hold := m.set.setting.PassiveHold
+	if by == byTraffic && m.set.setting.ProbeOff {
+		st.heldUntil.Store(r.Time.Add(hold).UnixNano())
 	}
 	st.mu.Unlock()
 	now := m.health.Healthy()
@@ -42,14 +61,20 @@ func (m *member) observe(r probe.Result, passive bool, code string) {
 		slog.String("member", m.HostKey),
 	}
 	if now {
+		if by == heldOver {
+			attrs = append(attrs, slog.String("by", "hold over"), slog.Duration("hold", hold))
+		}
 		m.log.LogAttrs(context.Background(), slog.LevelInfo, "gateway: member back in rotation", attrs...)
 		return
 	}
 	sn := m.health.Snapshot()
 	attrs = append(attrs, slog.String("reason", code), slog.String("error", sn.Reason))
-	if passive {
+	switch {
+	case by == byTraffic && m.set.setting.ProbeOff:
+		attrs = append(attrs, slog.String("by", "traffic"), slog.Duration("hold", hold))
+	case by == byTraffic:
 		attrs = append(attrs, slog.String("by", "traffic"))
-	} else {
+	default:
 		attrs = append(attrs, slog.String("by", "probe"), slog.Int("failures", sn.ConsecutiveFailures))
 	}
 	m.log.LogAttrs(context.Background(), slog.LevelWarn, "gateway: member out of rotation", attrs...)
@@ -57,11 +82,31 @@ func (m *member) observe(r probe.Result, passive bool, code string) {
 
 // fail takes the member out of rotation for err, seen on the data path.
 func (m *member) fail(err error, code string) {
-	m.observe(probe.Result{Healthy: false, Err: err, Time: time.Now()}, true, code)
+	m.observe(probe.Result{Healthy: false, Err: err, Time: time.Now()}, byTraffic, code)
 }
 
 // probed records a probe's result.
-func (m *member) probed(r probe.Result) { m.observe(r, false, resultCode(r)) }
+func (m *member) probed(r probe.Result) { m.observe(r, byProbe, resultCode(r)) }
+
+// inRotation reports whether the member may be given a request. A member
+// of a setting without probes that the data path took out comes back once
+// its hold is over: the first request to ask after that brings it back.
+func (m *member) inRotation() bool {
+	if m.health.Healthy() {
+		return true
+	}
+	if !m.set.setting.ProbeOff {
+		return false
+	}
+	until := m.status.heldUntil.Load()
+	if until == 0 || time.Now().UnixNano() < until {
+		return false
+	}
+	if m.status.heldUntil.CompareAndSwap(until, 0) {
+		m.observe(probe.Result{Healthy: true, Time: time.Now()}, heldOver, "")
+	}
+	return m.health.Healthy()
+}
 
 // resultCode is the short name of a probe's outcome: "" when healthy, the
 // backendtls reason of a verification failure (the name the data path puts
@@ -81,6 +126,9 @@ func resultCode(r probe.Result) string {
 func (s *Snapshot) StartProbes() *probe.Monitor {
 	var entries []probe.Entry
 	for _, bs := range s.setList {
+		if bs.setting.ProbeOff {
+			continue
+		}
 		for _, m := range bs.members {
 			entries = append(entries, probe.Entry{Target: m.probe, Spec: bs.setting.Probe, OnResult: m.probed})
 		}
@@ -108,9 +156,11 @@ type MemberReport struct {
 	Pool, Setting string
 	// Member is the member's address and port; Address its address alone.
 	Member, Address string
-	// Probe names the custom probe, "" for the default one.
-	Probe  string
-	Health probe.Snapshot
+	// Probe names the custom probe, "" for the default one; ProbeOff is
+	// set when the setting's probes are off.
+	Probe    string
+	ProbeOff bool
+	Health   probe.Snapshot
 	// Code is the short name of the failure in Health.Reason.
 	Code string
 	// Certificate is the leaf the member last presented: the one refused
@@ -140,7 +190,7 @@ func (s *Snapshot) Report() []MemberReport {
 			}
 			r := MemberReport{
 				Pool: bs.pool, Setting: bs.setting.Name, Member: m.HostKey, Address: m.Address,
-				Probe: bs.setting.ProbeName, Health: sn, Certificate: seen, CertificateRefused: refused && seen != nil,
+				Probe: bs.setting.ProbeName, ProbeOff: bs.setting.ProbeOff, Health: sn, Certificate: seen, CertificateRefused: refused && seen != nil,
 				Stale: s.env.Dialer.Resolver().StaleReason(m.Address),
 			}
 			if sn.Reason != "" {
@@ -158,7 +208,11 @@ func (s *Snapshot) Report() []MemberReport {
 func CarryHealth(old, s *Snapshot) {
 	for k, bs := range s.sets {
 		obs := old.sets[k]
-		if obs == nil || obs.setting.Probe.UnhealthyThreshold != bs.setting.Probe.UnhealthyThreshold {
+		if obs == nil || obs.setting.Probe.UnhealthyThreshold != bs.setting.Probe.UnhealthyThreshold ||
+			obs.setting.ProbeOff != bs.setting.ProbeOff {
+			// Turning probes on or off starts the members afresh: a
+			// member out of rotation would otherwise wait for a probe,
+			// or a hold, that never comes.
 			continue
 		}
 		prev := make(map[string]*member, len(obs.members))

@@ -148,4 +148,11 @@ type Setting struct {
 	Probe     probe.Spec
 	ProbeHost string
 	ProbeName string
+	// ProbeOff turns the health probes of the setting's members off:
+	// they are in rotation until the data path sees one fail (its
+	// certificate refused, no connection, a response broken off), which
+	// takes it out for PassiveHold, after which it returns as a member no
+	// one has judged yet.
+	ProbeOff    bool
+	PassiveHold time.Duration
 }

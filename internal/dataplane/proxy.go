@@ -192,6 +192,9 @@ func misdirected(s *Snapshot, port int, r *http.Request, hostListener int) bool 
 	if sni.Certificate == host.Certificate {
 		return false
 	}
+	if len(sni.TLS.Certificates) == 0 {
+		return false // a listener served only through Handler: no certificate chose it
+	}
 	if leaf := sni.TLS.Certificates[0].Leaf; leaf != nil {
 		return leaf.VerifyHostname(requestHost(r.Host)) != nil
 	}
@@ -347,6 +350,10 @@ func (s *Snapshot) proxy(set *backendSet, path string, w http.ResponseWriter, r 
 			// The member failed verification: out of rotation at once,
 			// unless the name it failed for was a client's.
 			m.fail(err, rs.String())
+		} else if dialFailed && !de.FromClient && st.ProbeOff {
+			// Without probes traffic is the only judge: a member that
+			// could not be reached leaves rotation too, for its hold.
+			m.fail(err, attemptReason(err))
 		}
 		if span != nil {
 			span.End(observe.AttemptResult{Reason: attemptReason(err), Err: err})
@@ -473,18 +480,22 @@ func (s *backendSet) pick(r *http.Request) (*member, bool) {
 			c, err = r.Cookie(s.setting.CORSCookie)
 		}
 		if err == nil {
-			if m := s.byCookie[c.Value]; m != nil && m.health.Healthy() {
+			if m := s.byCookie[c.Value]; m != nil && m.inRotation() {
 				return m, true
 			}
 		}
 	}
 	n := uint64(len(s.members))
-	if n == 0 {
+	var start uint64
+	switch n {
+	case 0:
 		return nil, false
+	case 1: // no turn to take: the cursor's cache line is left alone
+	default:
+		start = s.next.Add(1)
 	}
-	start := s.next.Add(1)
 	for i := uint64(0); i < n; i++ {
-		if m := s.members[(start+i)%n]; m.health.Healthy() {
+		if m := s.members[(start+i)%n]; m.inRotation() {
 			return m, false
 		}
 	}
@@ -503,7 +514,7 @@ func (s *backendSet) pickAfter(failed *member) *member {
 		}
 	}
 	for i := 1; i < n; i++ {
-		if m := s.members[(at+i)%n]; m.health.Healthy() {
+		if m := s.members[(at+i)%n]; m.inRotation() {
 			return m
 		}
 	}

@@ -135,6 +135,10 @@ type memberStatus struct {
 	seen *x509.Certificate
 	// refused is set when seen was refused.
 	refused bool
+	// heldUntil is when a member of a setting without probes that the
+	// data path took out comes back (unix nanoseconds), 0 when it is not
+	// held.
+	heldUntil atomic.Int64
 }
 
 // Build makes the snapshot of plan. It returns the problems that only
@@ -157,6 +161,7 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 		s.fwd = append(s.fwd, f)
 	}
 	s.routes = make([][]slot, len(plan.Rules))
+	failed := make(map[Target]bool) // reported once, for the first rule that uses it
 	for i, r := range plan.Rules {
 		for j, t := range r.Targets {
 			if t == (Target{}) { // a path map's redirect: routing answers it
@@ -166,8 +171,12 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 			if j < len(r.Splits) && r.Splits[j] != nil {
 				sp := &split{}
 				for _, w := range r.Splits[j] {
+					if failed[w.Target] {
+						continue
+					}
 					bs, err := s.backendSet(w.Target)
 					if err != nil {
+						failed[w.Target] = true
 						errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
 						continue
 					}
@@ -185,8 +194,12 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 				s.routes[i] = append(s.routes[i], slot{set: sp.sets[0], split: sp})
 				continue
 			}
+			if failed[t] {
+				continue
+			}
 			bs, err := s.backendSet(t)
 			if err != nil {
+				failed[t] = true
 				errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
 				continue
 			}
@@ -194,6 +207,9 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 		}
 	}
 	for _, bs := range s.setList {
+		if bs.setting.ProbeOff {
+			continue // no probe to build, nor a probe host to need
+		}
 		for _, m := range bs.members {
 			if err := s.buildProbe(m); err != nil {
 				errs = append(errs, fmt.Errorf("pool %q: member %s with backendHttpSetting %q: %w", bs.pool, m.HostKey, bs.setting.Name, err))

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -187,11 +186,9 @@ func get(c *http.Client, url string) (int, string, error) {
 }
 
 // service creates a Service with one port named https and an EndpointSlice
-// whose one ready endpoint is the loopback backend at addr, by name (see
+// whose one ready endpoint is the loopback backend on port, by name (see
 // loopbackResolver).
-func (w *world) service(name, addr string) {
-	_, portStr, _ := net.SplitHostPort(addr)
-	port, _ := strconv.Atoi(portStr)
+func (w *world) service(name string, port int) {
 	w.ok(w.kube.CoreV1().Services("app").Create(w.ctx, &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "https", Port: 8443, Protocol: corev1.ProtocolTCP}}},
@@ -286,7 +283,7 @@ func (w *world) shop() *shop {
 		Data:       map[string][]byte{corev1.TLSCertKey: listenerLeaf.CertPEM(), corev1.TLSPrivateKeyKey: listenerLeaf.KeyPEM()},
 	}, metav1.CreateOptions{}))
 	w.caConfigMap("web-ca", sh.rootA)
-	w.service("web", sh.web.Addr)
+	w.service("web", sh.web.Port())
 	w.policy("web-tls", "web", "web-ca")
 	w.ok(w.gw.GatewayV1().GatewayClasses().Create(ctx, &gatewayv1.GatewayClass{
 		ObjectMeta: metav1.ObjectMeta{Name: "e2etls"},
@@ -458,7 +455,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("invalid CA reference fails closed", func(t *testing.T) {
 		// The policy first, so that the Service is never without it.
 		w.policy("locked-tls", "locked", "no-such-configmap")
-		w.service("locked", locked.Addr)
+		w.service("locked", locked.Port())
 		r, err := w.gw.GatewayV1().HTTPRoutes("app").Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)

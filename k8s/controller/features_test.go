@@ -58,7 +58,7 @@ func (w *world) routingFeatures(t *testing.T, c *http.Client) {
 	t.Cleanup(workload.Close)
 	for name, srv := range map[string]*tlstest.Server{"blue": blue, "green": green, "workload": workload, "impostor": workload} {
 		w.policy(name+"-tls", name, "features-ca")
-		w.service(name, srv.Addr)
+		w.service(name, srv.Port())
 	}
 	for name, uri := range map[string]string{"workload-tls": spiffe.String(), "impostor-tls": "spiffe://app.internal/ns/app/sa/other"} {
 		p, err := w.gw.GatewayV1().BackendTLSPolicies("app").Get(ctx, name, metav1.GetOptions{})

@@ -85,15 +85,14 @@ func TestMetrics(t *testing.T) {
 	}
 	srv := tlstest.NewServer(tlstest.ServerOptions{Name: "api", Certificate: leaf(first, pki.Root)})
 	t.Cleanup(srv.Close)
-	_, port, _ := net.SplitHostPort(srv.Addr)
-	member := net.JoinHostPort("127.0.0.1", port)
+	member := srv.Addr
 
 	m := prommetrics.New()
 	cfg := gateway.Config{
 		SSLCertificates:         []gateway.SSLCertificate{pki.SSLCertificate("front", "shop.example")},
 		TrustedRootCertificates: []gateway.NamedCertificate{pki.TrustedRoot("root")},
 		Listeners:               []gateway.Listener{{Name: "web", Protocol: gateway.HTTPS, Port: 443, SSLCertificate: "front"}},
-		Pools:                   []gateway.Pool{{Name: "app", Members: []gateway.Member{{Address: "127.0.0.1", Port: mustPort(port)}}}},
+		Pools:                   []gateway.Pool{{Name: "app", Members: []gateway.Member{{Address: "127.0.0.1", Port: srv.Port()}}}},
 		BackendHTTPSettings: []gateway.BackendHTTPSetting{{Name: "tls", Protocol: gateway.HTTPS, Port: 443,
 			HostName: "api.internal", TrustedRootCertificates: []string{"root"}, Probe: "p"}},
 		// A probe's failure alone does not take a member out of rotation,
@@ -158,9 +157,8 @@ func TestMetrics(t *testing.T) {
 	rogue := tlstest.NewRoot(tlstest.Options{CommonName: "Rogue Root", KeyType: tlstest.ECDSAP256})
 	bad := tlstest.NewServer(tlstest.ServerOptions{Name: "rogue", Certificate: leaf(second, rogue)})
 	t.Cleanup(bad.Close)
-	_, badPort, _ := net.SplitHostPort(bad.Addr)
 	next := gw.Config
-	next.Pools = []gateway.Pool{{Name: "app", Members: []gateway.Member{{Address: "127.0.0.1", Port: mustPort(badPort)}}}}
+	next.Pools = []gateway.Pool{{Name: "app", Members: []gateway.Member{{Address: "127.0.0.1", Port: bad.Port()}}}}
 	require.NoError(t, gw.Update(next))
 	before, _ := value(fam, "e2etls_backend_handshakes_total", map[string]string{"pool": "app", "setting": "tls", "use": "traffic", "result": "untrusted-root"})
 	require.Zero(t, before)
@@ -188,14 +186,6 @@ func with(m map[string]string, k, v string) map[string]string {
 		out[a] = b
 	}
 	return out
-}
-
-func mustPort(p string) int {
-	n, err := net.LookupPort("tcp", p)
-	if err != nil {
-		panic(err)
-	}
-	return n
 }
 
 // promtool checks an exposition with Prometheus's own linter when promtool

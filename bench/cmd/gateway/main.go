@@ -60,6 +60,7 @@ type options struct {
 	logLevel    string
 	accessLog   string // "off" or the file the access log appends to
 	metricsAddr string // "" or the address serving /metrics
+	reusePort   bool   // bind the frontend port with SO_REUSEPORT
 	cpuProfile  string
 	memProfile  string
 }
@@ -78,6 +79,7 @@ func run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
 	fs.StringVar(&o.logLevel, "log-level", "warn", "lowest level logged: debug, info (access log), warn or error")
 	fs.StringVar(&o.accessLog, "access-log", "off", "file the access log (text) is appended to, written off the request path; off for none")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "if set (e.g. 127.0.0.1:18459), serve Prometheus metrics at /metrics there")
+	fs.BoolVar(&o.reusePort, "reuseport", false, "bind the frontend port with SO_REUSEPORT, so that several processes share it")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile to this file at exit")
 	if err := fs.Parse(args); err != nil {
@@ -203,6 +205,7 @@ func buildConfig(o options) (gateway.Config, error) {
 		return gateway.Config{}, fmt.Errorf("gateway: -root: %w", err)
 	}
 	return gateway.Config{
+		ReusePort:               o.reusePort,
 		SSLCertificates:         []gateway.SSLCertificate{{Name: "front", Certificate: front}},
 		TrustedRootCertificates: []gateway.NamedCertificate{{Name: "bench-root", Certificate: root}},
 		Listeners: []gateway.Listener{{
