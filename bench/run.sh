@@ -32,10 +32,17 @@
 # 32 connections x 10 streams), post4k, get1m.
 #
 # Two-core phase, after the interleaved run (issue 18): e2etls-2c
-# (GOMAXPROCS=2, as deployed: access log and metrics) against nginx-2c (two
-# workers, access log), on the TWO_CORE workloads; both servers, the backend
-# and the load generator (two threads) share CPUs 0-1 unpinned; the load
-# generator's CPU share is recorded for every cell.
+# (GOMAXPROCS=2, as deployed: access log and metrics) and e2etls-2p (two
+# bench/cmd/gateway processes of GOMAXPROCS=1 sharing one frontend port with
+# -reuseport, SO_REUSEPORT: the kernel spreads new connections between them;
+# each as deployed, both appending to one access-log file, each serving
+# metrics on its own port, scraped both; their CPU is the sum of both)
+# against nginx-2c (two workers, access log), on the TWO_CORE workloads;
+# every server, the backend and the load generator (two threads) share CPUs
+# 0-1 unpinned; the load generator's CPU share is recorded for every cell,
+# and the requests and connections each e2etls-2p process served (its
+# e2etls_requests_total and e2etls_frontend_handshakes_total before and
+# after the cell) and its CPU ticks in bench/out/processes.tsv.
 #
 # Environment: DURATION (seconds per cell, default 10), ROUNDS (default 3),
 # TARGETS (default "e2etls nginx e2etls-off nginx-off haproxy caddy direct"),
@@ -51,11 +58,12 @@
 #
 # Time: about DURATION + 0.9 s per cell. The default set is 43 cells a
 # round (5 workloads x 7 targets, 2 connection-count workloads x 4 targets)
-# and 4 two-core cells a round: at DURATION=10 and ROUNDS=3, 23.4 + 2.2 min,
-# plus about 1.5 min of building, smoke test, warm-up, profiles and the
-# memory test: 27 min. e2etls-base adds 7 cells a round (3.8 min). The
-# default set at DURATION=2 ROUNDS=1 took 3.2 min on the 2-core machine,
-# 3.8 min with e2etls-base.
+# and 6 two-core cells a round (2 workloads x 3 targets): at DURATION=10
+# and ROUNDS=3, 23.4 + 3.3 min, plus about 1.5 min of building, smoke test,
+# warm-up, profiles and the memory test: 28 min (e2etls-2p's 2 cells a
+# round add 1.1 min). e2etls-base adds 7 cells a round (3.8 min). The
+# default set at DURATION=2 ROUNDS=1 took 3.2 min on the 2-core machine
+# before e2etls-2p, 3.8 min with e2etls-base.
 #
 # CPU pinning (the machine has 2 cores): in the interleaved run every proxy
 # runs on CPU 1 with one worker or thread (e2etls and Caddy with
@@ -105,7 +113,7 @@ for w in "${WORKLOADS[@]}" "${TWO_CORE_WORKLOADS[@]}"; do
 	has "$w" $DEFAULT_WORKLOADS || die "unknown workload $w (known: $DEFAULT_WORKLOADS)"
 done
 TWO_CORE_TARGETS=()
-[[ ${#TWO_CORE_WORKLOADS[@]} -gt 0 ]] && TWO_CORE_TARGETS=(e2etls-2c nginx-2c)
+[[ ${#TWO_CORE_WORKLOADS[@]} -gt 0 ]] && TWO_CORE_TARGETS=(e2etls-2c e2etls-2p nginx-2c)
 
 if [[ -z ${RESULTS:-} ]]; then
 	full=1
@@ -117,17 +125,21 @@ fi
 
 # Frontend ports of the servers under test, the backend port each of them
 # reaches (one per server, so the backend's log tells them apart), and the
-# metrics ports of the gateways that serve metrics.
+# metrics ports of the gateways that serve metrics (e2etls-2p: one per
+# process). (18461 is h2spec.sh's.)
 declare -A PORT=([e2etls]=18441 [nginx]=18442 [direct]=18443 [haproxy]=18444 [caddy]=18445
-	[e2etls-off]=18454 [nginx-off]=18455 [e2etls-base]=18456 [e2etls-2c]=18457 [nginx-2c]=18458)
+	[e2etls-off]=18454 [nginx-off]=18455 [e2etls-base]=18456 [e2etls-2c]=18457 [nginx-2c]=18458 [e2etls-2p]=18448)
 declare -A BPORT=([e2etls]=18450 [nginx]=18451 [direct]=18443 [haproxy]=18452 [caddy]=18453
-	[e2etls-off]=18464 [nginx-off]=18465 [e2etls-base]=18466 [e2etls-2c]=18467 [nginx-2c]=18468)
-declare -A MPORT=([e2etls]=18459 [e2etls-2c]=18469)
+	[e2etls-off]=18464 [nginx-off]=18465 [e2etls-base]=18466 [e2etls-2c]=18467 [nginx-2c]=18468 [e2etls-2p]=18471)
+declare -A MPORT=([e2etls]=18459 [e2etls-2c]=18469 [e2etls-2p]="18472 18473")
 P_PROFILE=18446 M_PROFILE=18460
 P_MEMORY=18447 M_MEMORY=18470
 # CORES: the CPUs a server may use; LOGF: its access log, if it writes one;
-# PROC: the processes whose CPU time is the server's (NGINX: its workers).
-declare -A CORES=() LOGF=() PROC=()
+# PROC: the processes whose CPU time is the server's (NGINX: its workers;
+# e2etls-2p: both gateways), separated by spaces; LISTENERS: the sockets
+# listening on its port, where there are several (SO_REUSEPORT).
+declare -A CORES=() LOGF=() PROC=() LISTENERS=()
+ERR_LOGS=() # stderr files in bench/out besides TARGET.log (e2etls-2p's)
 H2_STREAMS=10 # concurrent streams per HTTP/2 connection
 BIG_CONNS=8   # connections of the 1 MiB workload
 
@@ -177,6 +189,21 @@ wait_port() {
 		sleep 0.1
 	done
 	die "nothing listens on 127.0.0.1:$1 after 10 s"
+}
+
+# listeners PORT: the TCP sockets listening on 127.0.0.1:PORT (several
+# with SO_REUSEPORT), from /proc/net/tcp.
+listeners() {
+	awk -v a="$(printf '0100007F:%04X' "$1")" '$2 == a && $4 == "0A" { n++ } END { print n + 0 }' /proc/net/tcp
+}
+
+# wait_listeners PORT N: until N sockets listen on 127.0.0.1:PORT (10 s).
+wait_listeners() {
+	for _ in $(seq 100); do
+		(($(listeners "$1") >= $2)) && return 0
+		sleep 0.1
+	done
+	die "$(listeners "$1") sockets listen on 127.0.0.1:$1 after 10 s; want $2"
 }
 
 # port_free PORT: fail if something already listens there.
@@ -240,7 +267,9 @@ for tool in nginx haproxy caddy wrk h2load taskset openssl curl fallocate go git
 [[ $(nproc) -ge 2 ]] || die "needs 2 CPUs for the pinning (proxy on 1, load on 0)"
 ulimit -n "$(ulimit -Hn)"
 [[ $(ulimit -n) -gt $((IDLE_CONNS + 1000)) ]] || die "ulimit -n is $(ulimit -n); the memory test needs more than $((IDLE_CONNS + 1000))"
-for p in "${PORT[@]}" "${BPORT[@]}" "${MPORT[@]}" $P_PROFILE $M_PROFILE $P_MEMORY $M_MEMORY; do port_free "$p"; done
+# (A gateway of this user left listening with SO_REUSEPORT would even share
+# e2etls-2p's port silently.) MPORT's values are unquoted: lists of ports.
+for p in "${PORT[@]}" "${BPORT[@]}" ${MPORT[@]} $P_PROFILE $M_PROFILE $P_MEMORY $M_MEMORY; do port_free "$p"; done
 
 # --- 2. build, certificates, configurations ---
 RUN_START=$SECONDS
@@ -294,7 +323,7 @@ render() { # render TEMPLATE OUTPUT [SED_EXPRESSION...]
 		-e "s|@P_HAPROXY@|${PORT[haproxy]}|g" -e "s|@P_CADDY@|${PORT[caddy]}|g" \
 		-e "s|@B_E2ETLS@|${BPORT[e2etls]}|g" -e "s|@B_NGINX@|${BPORT[nginx]}|g" -e "s|@B_HAPROXY@|${BPORT[haproxy]}|g" -e "s|@B_CADDY@|${BPORT[caddy]}|g" \
 		-e "s|@B_E2ETLS_OFF@|${BPORT[e2etls-off]}|g" -e "s|@B_NGINX_OFF@|${BPORT[nginx-off]}|g" -e "s|@B_E2ETLS_BASE@|${BPORT[e2etls-base]}|g" \
-		-e "s|@B_E2ETLS_2C@|${BPORT[e2etls-2c]}|g" -e "s|@B_NGINX_2C@|${BPORT[nginx-2c]}|g" \
+		-e "s|@B_E2ETLS_2C@|${BPORT[e2etls-2c]}|g" -e "s|@B_NGINX_2C@|${BPORT[nginx-2c]}|g" -e "s|@B_E2ETLS_2P@|${BPORT[e2etls-2p]}|g" \
 		"${extra[@]}" "$CONF/$in" >"$OUT/$out"
 	! grep -n '@[A-Z0-9_]*@' "$OUT/$out" || die "$out: placeholders left"
 }
@@ -320,16 +349,26 @@ BACKEND=$(children_of "$BACKEND_MASTER" 1)
 wait_port "${PORT[direct]}"
 PROC[direct]=$BACKEND CORES[direct]=1
 
+# ncpus CPUS: how many CPUs a taskset list of single CPUs ("0,1") names.
+ncpus() { echo $(($(tr -cd , <<<"$1" | wc -c) + 1)); }
+
+# gateway_proc TARGET BINARY CPUS GOMAXPROCS STDERR GATEWAY_FLAGS...: one
+# bench/cmd/gateway process of TARGET, on its ports, added to PROC[TARGET].
+gateway_proc() {
+	local t=$1 bin=$2 cpus=$3 procs=$4 errf=$5
+	shift 5
+	GOMAXPROCS=$procs taskset -c "$cpus" "$bin" -listen "127.0.0.1:${PORT[$t]}" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
+		-backend "127.0.0.1:${BPORT[$t]}" -backend-host backend.internal -root "$OUT/root.pem" "$@" 2>"$errf" &
+	PROC[$t]="${PROC[$t]:+${PROC[$t]} }$!"
+	PIDS+=("$!")
+}
 # start_gateway TARGET BINARY CPUS GATEWAY_FLAGS...: one bench/cmd/gateway,
 # GOMAXPROCS the number of CPUS, its stderr to bench/out/TARGET.log.
 start_gateway() {
 	local t=$1 bin=$2 cpus=$3
 	shift 3
-	CORES[$t]=$(($(tr -cd , <<<"$cpus" | wc -c) + 1))
-	GOMAXPROCS=${CORES[$t]} taskset -c "$cpus" "$bin" -listen "127.0.0.1:${PORT[$t]}" -cert "$OUT/frontend.pem" -key "$OUT/frontend.key" \
-		-backend "127.0.0.1:${BPORT[$t]}" -backend-host backend.internal -root "$OUT/root.pem" "$@" 2>"$OUT/$t.log" &
-	PROC[$t]=$!
-	PIDS+=("$!")
+	CORES[$t]=$(ncpus "$cpus")
+	gateway_proc "$t" "$bin" "$cpus" "${CORES[$t]}" "$OUT/$t.log" "$@"
 }
 # start_deployed TARGET CPUS: e2etls as a deployment runs it, with
 # examples/appgw's defaults: the access log on (to a file), metrics served,
@@ -337,6 +376,26 @@ start_gateway() {
 start_deployed() {
 	LOGF[$1]=$OUT/$1-access.log
 	start_gateway "$1" "$OUT/bin/gateway" "$2" -log-level info -access-log "${LOGF[$1]}" -metrics-addr "127.0.0.1:${MPORT[$1]}"
+}
+# start_reuseport TARGET CPUS: e2etls as deployed, one process of
+# GOMAXPROCS=1 per CPU, all of them on every CPU of CPUS (unpinned), on one
+# frontend port with -reuseport (SO_REUSEPORT: the kernel hashes each new
+# connection to one of the listening sockets); they append to one access-log
+# file (each flush is one write(2) of whole records with O_APPEND, so the
+# records do not interleave), serve metrics on the ports of MPORT[TARGET],
+# one each, and write their stderr to bench/out/TARGET-N.log.
+start_reuseport() {
+	local t=$1 cpus=$2 i=0 mp
+	LOGF[$t]=$OUT/$t-access.log
+	CORES[$t]=$(ncpus "$cpus")
+	for mp in ${MPORT[$t]}; do
+		i=$((i + 1))
+		gateway_proc "$t" "$OUT/bin/gateway" "$cpus" 1 "$OUT/$t-$i.log" \
+			-reuseport -log-level info -access-log "${LOGF[$t]}" -metrics-addr "127.0.0.1:$mp"
+		ERR_LOGS+=("$t-$i.log")
+	done
+	((i == ${CORES[$t]})) || die "$t: ${CORES[$t]} CPUs but $i metrics ports (one process per CPU)"
+	LISTENERS[$t]=$i
 }
 # start_nginx TARGET CONF CPUS WORKERS [ACCESS_LOG]
 start_nginx() {
@@ -356,6 +415,7 @@ start() {
 	e2etls-off) start_gateway e2etls-off "$OUT/bin/gateway" 1 -log-level warn ;;
 	e2etls-base) start_gateway e2etls-base "$OUT/bin/gateway-base" 1 -log-level warn ;;
 	e2etls-2c) start_deployed e2etls-2c 0,1 ;;
+	e2etls-2p) start_reuseport e2etls-2p 0,1 ;;
 	nginx) start_nginx nginx proxy.nginx.conf 1 1 "$OUT/nginx-access.log" ;;
 	nginx-off) start_nginx nginx-off proxy-off.nginx.conf 1 1 ;;
 	nginx-2c) start_nginx nginx-2c proxy-2c.nginx.conf 0,1 2 "$OUT/nginx-2c-access.log" ;;
@@ -380,7 +440,8 @@ log "starting the servers under test: ${STARTED[*]}"
 for t in "${STARTED[@]}"; do start "$t"; done
 for t in "${STARTED[@]}"; do
 	wait_port "${PORT[$t]}"
-	[[ -n ${MPORT[$t]:-} ]] && wait_port "${MPORT[$t]}"
+	[[ -n ${LISTENERS[$t]:-} ]] && wait_listeners "${PORT[$t]}" "${LISTENERS[$t]}"
+	for mp in ${MPORT[$t]:-}; do wait_port "$mp"; done
 done
 
 # servername_of TARGET: the name a verifying client expects of the server's
@@ -389,7 +450,9 @@ servername_of() { if [[ $1 == direct ]]; then echo backend.internal; else echo w
 
 # Smoke test: every server answers 1 KiB, 1 MiB and a 4 KiB POST, verified
 # against the private root (the proxies verify the backend themselves), and
-# HTTP/2; the deployed gateways serve metrics.
+# HTTP/2; the deployed gateways serve metrics, and every process of one has
+# counted requests (e2etls-2p: until the kernel has given each process a
+# connection, GET / on new connections, at most 64).
 for t in "${STARTED[@]}"; do
 	sn=$(servername_of "$t")
 	url=https://$sn:${PORT[$t]}
@@ -399,10 +462,19 @@ for t in "${STARTED[@]}"; do
 	[[ $(head -c 4096 /dev/zero | "${c[@]}" --data-binary @- "$url/post" | wc -c) == 1024 ]] ||
 		die "$t: POST /post did not answer 1 KiB"
 	[[ $("${c[@]}" --http2 -o /dev/null -w '%{http_version}' "$url/") == 2 ]] || die "$t: no HTTP/2 on the frontend"
-	if [[ -n ${MPORT[$t]:-} ]]; then
-		curl -sS --fail --max-time 10 -o "$OUT/raw/smoke-$t.metrics" "http://127.0.0.1:${MPORT[$t]}/metrics"
-		grep -q '^e2etls_requests_total{' "$OUT/raw/smoke-$t.metrics" || die "$t: GET /metrics has no e2etls_requests_total"
-	fi
+	i=0
+	for mp in ${MPORT[$t]:-}; do
+		i=$((i + 1))
+		m=$OUT/raw/smoke-$t.metrics
+		[[ -n ${LISTENERS[$t]:-} ]] && m=$OUT/raw/smoke-$t-$i.metrics
+		for _ in $(seq 64); do
+			curl -sS --fail --max-time 10 -o "$m" "http://127.0.0.1:$mp/metrics"
+			grep -q '^e2etls_requests_total{' "$m" && break
+			[[ -n ${LISTENERS[$t]:-} ]] || break
+			"${c[@]}" -o /dev/null "$url/"
+		done
+		grep -q '^e2etls_requests_total{' "$m" || die "$t: GET /metrics on port $mp has no e2etls_requests_total"
+	done
 done
 log "smoke test passed: every server answers GET /, GET /1m and POST /post through verified TLS"
 
@@ -427,8 +499,10 @@ tool_of() { case $1 in newconn) echo loadgen ;; h2) echo h2load ;; *) echo wrk ;
 
 CELLS=$OUT/cells.tsv
 LOGS=$OUT/logs.tsv
+PROCS=$OUT/processes.tsv
 printf 'workload\ttarget\tround\ttool\toutput\tserver_ticks\tbackend_ticks\tbackend_requests\tbackend_new_conns\tbackend_resumed\tcpu0_busy\tcpu1_busy\tload_ticks\tserver_cores\n' >"$CELLS"
 printf 'workload\ttarget\tround\tlines\tbytes\n' >"$LOGS"
+printf 'workload\ttarget\tround\tprocess\tpid\trequests\tconnections\tticks\n' >"$PROCS"
 : >"$OUT/commands.txt"
 for w in "${WORKLOADS[@]}"; do echo "$w: $(command_for "$w" PORT bench/out/raw/CELL SERVERNAME 1)" >>"$OUT/commands.txt"; done
 for w in "${TWO_CORE_WORKLOADS[@]}"; do echo "$w (two cores): $(command_for "$w" PORT bench/out/raw/CELL SERVERNAME 2)" >>"$OUT/commands.txt"; done
@@ -457,20 +531,45 @@ collect_log() { # collect_log TARGET
 	LOG_PENDING[$t]=
 }
 
+# counts_of MPORT: "REQUESTS HANDSHAKES": the requests a gateway's
+# e2etls_requests_total and the client TLS handshakes (the connections it
+# accepted) its e2etls_frontend_handshakes_total have counted since it
+# started, each summed over its series; "-1 -1" if GET /metrics fails.
+counts_of() {
+	local m
+	m=$(curl -sS --fail --max-time 10 "http://127.0.0.1:$1/metrics") || { echo -1 -1; return 0; }
+	awk '/^e2etls_requests_total\{/ { n += $NF } /^e2etls_frontend_handshakes_total\{/ { h += $NF } END { printf "%d %d\n", n, h }' <<<"$m"
+}
+
 run_cell() { # run_cell WORKLOAD TARGET ROUND
 	local w=$1 t=$2 r=$3
-	local f=$OUT/raw/$w-$t-r$r.txt bport=${BPORT[$t]} cores=${CORES[$t]} cmd t0 t1 b0 b1 l0 l1 off0 off1 counts s0 s1
-	local -a pids
+	local f=$OUT/raw/$w-$t-r$r.txt bport=${BPORT[$t]} cores=${CORES[$t]} cmd t0 t1 b0 b1 l0 l1 off0 off1 counts s0 s1 mp i n p q h
+	local -a pids mports req0=() req1=() hs0=() hs1=() pt0=() pt1=()
 	read -ra pids <<<"${PROC[$t]}"
+	read -ra mports <<<"${MPORT[$t]:-}"
 	cmd=$(command_for "$w" "${PORT[$t]}" "$f" "$(servername_of "$t")" "$cores")
 	collect_log "$t"
 	[[ $t == direct ]] && taskset -pc 1 "$BACKEND" >/dev/null
 	[[ $cores == 2 ]] && taskset -pc 0,1 "$BACKEND" >/dev/null
-	if [[ -n ${MPORT[$t]:-} ]]; then # scraped as Prometheus would, once in the cell
-		(sleep "$(((DURATION + 1) / 2))" && timeout -k 2 10 taskset -c 0 curl -sS -o "$OUT/raw/$w-$t-r$r.metrics" "http://127.0.0.1:${MPORT[$t]}/metrics") &
+	if [[ ${#mports[@]} -gt 0 ]]; then # scraped as Prometheus would, once in the cell (each process)
+		(
+			sleep "$(((DURATION + 1) / 2))"
+			if [[ ${#mports[@]} == 1 ]]; then
+				timeout -k 2 10 taskset -c 0 curl -sS -o "$OUT/raw/$w-$t-r$r.metrics" "http://127.0.0.1:${mports[0]}/metrics"
+			else
+				for i in "${!mports[@]}"; do
+					timeout -k 2 10 taskset -c 0 curl -sS -o "$OUT/raw/$w-$t-r$r-$((i + 1)).metrics" "http://127.0.0.1:${mports[$i]}/metrics" || exit
+				done
+			fi
+		) &
 		SCRAPE_PID=$!
 	fi
+	# The requests and connections each process of a multi-process server
+	# serves in the cell (its counters before and after, outside the cell's
+	# CPU readings), and the CPU ticks each uses.
+	if [[ ${#mports[@]} -gt 1 ]]; then for mp in "${mports[@]}"; do read -r q h <<<"$(counts_of "$mp")" && req0+=("$q") hs0+=("$h"); done; fi
 	off0=$(stat -c %s "$OUT/backend-access.log")
+	if [[ ${#mports[@]} -gt 1 ]]; then for p in "${pids[@]}"; do pt0+=("$(cputicks "$p")"); done; fi
 	t0=$(cputicks "${pids[@]}")
 	b0=$(cputicks "$BACKEND")
 	s0=($(cpustat))
@@ -480,8 +579,17 @@ run_cell() { # run_cell WORKLOAD TARGET ROUND
 	s1=($(cpustat))
 	sleep 0.5 # requests still inside a proxy finish
 	t1=$(cputicks "${pids[@]}")
+	if [[ ${#mports[@]} -gt 1 ]]; then for p in "${pids[@]}"; do pt1+=("$(cputicks "$p")"); done; fi
 	b1=$(cputicks "$BACKEND")
 	off1=$(stat -c %s "$OUT/backend-access.log")
+	if [[ ${#mports[@]} -gt 1 ]]; then
+		for mp in "${mports[@]}"; do read -r q h <<<"$(counts_of "$mp")" && req1+=("$q") hs1+=("$h"); done
+		for i in "${!mports[@]}"; do
+			n=- h=-
+			((req0[i] >= 0 && req1[i] >= 0)) && n=$((req1[i] - req0[i])) h=$((hs1[i] - hs0[i]))
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$t" "$r" $((i + 1)) "${pids[$i]}" "$n" "$h" $((pt1[i] - pt0[i])) >>"$PROCS"
+		done
+	fi
 	if [[ -n $SCRAPE_PID ]]; then
 		wait "$SCRAPE_PID" || log "$w $t round $r: the metrics scrape failed"
 		SCRAPE_PID=
@@ -542,16 +650,48 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 # records written and dropped.
 sleep 2
 for t in "${!LOG_PENDING[@]}"; do collect_log "$t"; done
-# metrics_line TARGET: requests, written and dropped from GET /metrics.
+# metrics_line LABEL MPORT: requests, written and dropped from GET /metrics.
 metrics_line() {
-	curl -sS --fail --max-time 10 "http://127.0.0.1:${MPORT[$1]}/metrics" | awk -v t="$1" '
+	curl -sS --fail --max-time 10 "http://127.0.0.1:$2/metrics" | awk -v t="$1" '
 		/^e2etls_requests_total\{/ { req += $NF }
 		/^e2etls_access_log_records_total\{result="written"\}/ { w = $NF }
 		/^e2etls_access_log_records_total\{result="dropped"\}/ { d = $NF }
 		END { printf "%s: %d requests counted by e2etls_requests_total since it started (warm-up and smoke test included), access log records: %d written, %d dropped", t, req, w, d }'
 }
 METRICS_SUMMARY=()
-for t in "${STARTED[@]}"; do [[ -n ${MPORT[$t]:-} ]] && METRICS_SUMMARY+=("$(metrics_line "$t")"); done
+for t in "${STARTED[@]}"; do
+	read -ra mports <<<"${MPORT[$t]:-}"
+	for i in "${!mports[@]}"; do
+		label=$t
+		((${#mports[@]} > 1)) && label="$t process $((i + 1)) of ${#mports[@]} (metrics on :${mports[$i]})"
+		METRICS_SUMMARY+=("$(metrics_line "$label" "${mports[$i]}")")
+	done
+done
+# process_split: what processes.tsv says of each multi-process server's
+# cells, "keepalive round 1: 51.2% / 48.8% of 123456 requests (connections
+# 16 / 16, CPU time 50% / 50%); ...".
+process_split() {
+	awk -F'\t' 'NR > 1 {
+		k = $2 "\t" $1 " round " $3
+		if (!(k in n)) order[++m] = k
+		n[k]++; v[k, n[k]] = $6; conn[k, n[k]] = $7; c[k, n[k]] = $8; ticks[k] += $8
+		if ($6 == "-") bad[k] = 1; else sum[k] += $6
+	}
+	END {
+		for (j = 1; j <= m; j++) {
+			k = order[j]; split(k, kt, "\t")
+			if (kt[1] != last) { if (last != "") printf "\n"; printf "%s: ", kt[1]; last = kt[1]; sep = "" }
+			printf "%s%s: ", sep, kt[2]; sep = "; "
+			if (bad[k] || sum[k] == 0) { printf "not counted"; continue }
+			for (p = 1; p <= n[k]; p++) printf "%s%.1f%%", (p > 1 ? " / " : ""), 100 * v[k, p] / sum[k]
+			printf " of %d requests (connections ", sum[k]
+			for (p = 1; p <= n[k]; p++) printf "%s%d", (p > 1 ? " / " : ""), conn[k, p]
+			if (ticks[k] > 0) for (p = 1; p <= n[k]; p++) printf "%s%.0f%%", (p > 1 ? " / " : ", CPU time "), 100 * c[k, p] / ticks[k]
+			printf ")"
+		}
+		if (m > 0) printf "\n"
+	}' "$PROCS"
+}
 
 # --- 6. CPU (and allocation) profiles of e2etls, as deployed ---
 # profile_under WHAT GATEWAY_FLAGS... -- LOAD_COMMAND...: a fresh gateway
@@ -633,7 +773,7 @@ human_list() { # human_list WORD...: "a, b and c"
 {
 	echo "# e2etls load benchmark (issues 7, 15, 17 and 18)"
 	echo
-	echo "Run of \`bench/run.sh\` started $START: $ROUNDS interleaved round$( ((ROUNDS > 1)) && echo s) of $CELLS_PER_ROUND cells ($(human_list "${TARGETS[@]}"); workloads $(human_list "${WORKLOADS[@]}")), ${DURATION} s per cell$([[ ${#TWO_CORE_WORKLOADS[@]} -gt 0 ]] && echo ", then the two-core phase ($(human_list "${TWO_CORE_WORKLOADS[@]}"), $ROUNDS round$( ((ROUNDS > 1)) && echo s))"); the whole run took $RUN_MINUTES min."
+	echo "Run of \`bench/run.sh\` started $START: $ROUNDS interleaved round$( ((ROUNDS > 1)) && echo s) of $CELLS_PER_ROUND cells ($(human_list "${TARGETS[@]}"); workloads $(human_list "${WORKLOADS[@]}")), ${DURATION} s per cell$([[ ${#TWO_CORE_WORKLOADS[@]} -gt 0 ]] && echo ", then the two-core phase ($(human_list "${TWO_CORE_TARGETS[@]}"); $(human_list "${TWO_CORE_WORKLOADS[@]}"); $ROUNDS round$( ((ROUNDS > 1)) && echo s))"); the whole run took $RUN_MINUTES min."
 	echo "The machine's load average was $LOAD_BEFORE before the run and $LOAD_AFTER after it: other engineers' work on the same 2 cores makes cells noisy; medians over rounds of paired ratios damp that, they do not remove it."
 	echo
 	echo "## Setup"
@@ -648,10 +788,14 @@ human_list() { # human_list WORD...: "a, b and c"
 	echo "  - Caddy: bench/conf/Caddyfile (admin off, \`log { output file ... }\` (JSON, rolling off), reverse_proxy with the http transport's tls, tls_trusted_ca_certs, tls_server_name, 1,024 idle connections per host), GOMAXPROCS=1."
 	echo "  - direct: the backend itself, no proxy."
 	echo "- With access logs off: e2etls-off (bench/cmd/gateway, \`-log-level warn\`, no access log, no metrics) and nginx-off (a second NGINX, the same configuration with \`access_log off\`, on its own port)$([[ -n $BASE_REV ]] && echo "; e2etls-base: bench/cmd/gateway built from commit $BASE_REV (before issue 15's redesign) with the same flags as e2etls-off")."
+	if has e2etls-2p "${TWO_CORE_TARGETS[@]}"; then
+		echo "- e2etls-2p (two-core phase): the design proposed for many cores, one gateway process per core: two bench/cmd/gateway processes as deployed (\`-log-level info\`, access log, metrics), GOMAXPROCS=1 each, both unpinned on CPUs 0-1, on one frontend port with \`-reuseport\` (SO_REUSEPORT: the kernel hashes each new connection to one of the two listening sockets, so each process gets about half of a cell's connections, not exactly half), reaching the backend on one port of their own; both append to one access-log file (each flush of a process is one write of whole records with O_APPEND), each serves metrics on its own port (both scraped in the middle of each cell); their CPU is the sum of both processes'. Requests each process served, from its e2etls_requests_total before and after each cell, the connections it accepted in the cell (e2etls_frontend_handshakes_total) and its share of their CPU time (bench/out/processes.tsv):"
+		process_split | sed 's/^/  - /'
+	fi
 	echo "- Every access log is counted after each cell (records per request and their size in the tables) and the counted part freed (fallocate --punch-hole), so that the files take no disk space; the deployed gateways' own account at the end of the run (GET /metrics):"
 	for m in "${METRICS_SUMMARY[@]}"; do echo "  - $m"; done
-	echo "- Pinning (2 cores): in the interleaved run each server on CPU 1; load generators on CPU 0; the backend on CPU 0 too, sharing that core with the load generator, except in the direct cells, where its worker is moved to CPU 1 (taskset -p) so that the server under test always has CPU 1 to itself. In the two-core phase, e2etls-2c (GOMAXPROCS=2, as deployed) and nginx-2c (two workers, access log) may use CPUs 0-1, and so do the backend and the load generator (two threads)."
-	echo "- Server CPU per request: utime+stime deltas of the server process (NGINX: its workers; direct: the backend worker) from /proc/<pid>/stat over the cell, divided by the requests completed; clock tick $(getconf CLK_TCK) Hz. Load generator CPU: the load command's own user+system time (cutime+cstime of run.sh), in cores."
+	echo "- Pinning (2 cores): in the interleaved run each server on CPU 1; load generators on CPU 0; the backend on CPU 0 too, sharing that core with the load generator, except in the direct cells, where its worker is moved to CPU 1 (taskset -p) so that the server under test always has CPU 1 to itself. In the two-core phase, e2etls-2c (GOMAXPROCS=2, as deployed), e2etls-2p (two processes of GOMAXPROCS=1, as deployed) and nginx-2c (two workers, access log) may use CPUs 0-1, and so do the backend and the load generator (two threads)."
+	echo "- Server CPU per request: utime+stime deltas of the server process (NGINX: its workers; e2etls-2p: both processes; direct: the backend worker) from /proc/<pid>/stat over the cell, divided by the requests completed; clock tick $(getconf CLK_TCK) Hz. Load generator CPU: the load command's own user+system time (cutime+cstime of run.sh), in cores."
 	echo "- Workload 2 uses bench/cmd/loadgen: a new TCP and TLS connection for every request, no session cache (it counts resumed handshakes; they must be 0), offering X25519, P-256 and P-384 like the OpenSSL clients do; like wrk and h2load it does not verify the server's chain (-insecure), to leave CPU 0 for the handshakes themselves (the smoke test before the run verifies every server with curl)."
 	echo "- wrk and h2load open their connections inside each cell: the cells with 256 and 1,024 connections include as many full TLS handshakes on the server (about 0.35 ms of a core each, 0.1 s and 0.4 s a cell), for every server alike. Every server's backend pool is filled before the run (warm-up with as many connections as its cells open)."
 	echo "- CPU0/CPU1 busy: share of each core not idle over the cell (/proc/stat), whoever used it; CPU 1 below ~95% in a pinned cell means the server was not the bottleneck (the load generator on CPU 0 was, or the machine's other work)."
@@ -714,7 +858,7 @@ human_list() { # human_list WORD...: "a, b and c"
 	echo
 	echo "## Log output of the servers during the run (their error logs and stderr; the access logs are counted above)"
 	echo
-	for f in "${STARTED[@]/%/.log}" gateway-profile.log gateway-memory.log nginx-proxy-error.log nginx-off-error.log nginx-2c-error.log backend-error.log; do
+	for f in "${STARTED[@]/%/.log}" "${ERR_LOGS[@]}" gateway-profile.log gateway-memory.log nginx-proxy-error.log nginx-off-error.log nginx-2c-error.log backend-error.log; do
 		[[ -e $OUT/$f ]] || continue
 		echo "- $f: $(wc -l <"$OUT/$f") lines$([[ -s $OUT/$f ]] && echo "; first: \`$(head -c 300 "$OUT/$f" | head -1 | tr '`' "'")\`")"
 	done

@@ -5,7 +5,9 @@
 // over rounds of the round's ratio, of req/s and of CPU per request) and
 // to the backend served directly; the cost of e2etls's access log and
 // metrics; keep-alive at 32, 256 and 1,024 connections; the two-core
-// phase; issue 15's before and after; the backend connections each proxy
+// phase (e2etls as one process of GOMAXPROCS=2 and as two of GOMAXPROCS=1
+// sharing the port with SO_REUSEPORT, against NGINX with 2 workers);
+// issue 15's before and after; the backend connections each proxy
 // opened and resumed; and the targets of issues 7, 15, 17 and 18 checked
 // for e2etls.
 //

@@ -382,6 +382,7 @@ var targetNames = map[string]string{
 	"caddy": "Caddy (access log)", "direct": "direct (backend)",
 	"e2etls-off": "e2etls, logs off", "nginx-off": "NGINX, logs off", "e2etls-base": "e2etls before issue 15, logs off",
 	"e2etls-2c": "e2etls GOMAXPROCS=2 (access log, metrics)", "nginx-2c": "NGINX 2 workers (access log)",
+	"e2etls-2p": "e2etls 2 processes x GOMAXPROCS=1, SO_REUSEPORT (access log, metrics)",
 }
 
 func label(m map[string]string, k string) string {
@@ -641,14 +642,25 @@ func busyOr(a, b Summary, ok bool) string {
 	return fmt.Sprintf("%.0f%%", (a.CPU0Busy+b.CPU0Busy)/2)
 }
 
-// twoCores is the two-core phase: e2etls with GOMAXPROCS=2 against NGINX
-// with two workers, both logging, everything on CPUs 0-1 (issue 18).
+// twoCoreTargets are the e2etls servers of the two-core phase, in the
+// order of its table: one process of GOMAXPROCS=2, and two processes of
+// GOMAXPROCS=1 sharing the port with SO_REUSEPORT.
+var twoCoreTargets = []string{"e2etls-2c", "e2etls-2p"}
+
+// twoCores is the two-core phase: e2etls with GOMAXPROCS=2 and e2etls as
+// two processes of GOMAXPROCS=1 against NGINX with two workers, all
+// logging, everything on CPUs 0-1 (issue 18).
 func (r *report) twoCores() {
 	var ws []string
 	for _, w := range r.workloads {
-		_, ok1 := find(r.sums, w, "e2etls-2c")
-		_, ok2 := find(r.sums, w, "nginx-2c")
-		if ok1 && ok2 {
+		_, okN := find(r.sums, w, "nginx-2c")
+		okE := false
+		for _, t := range twoCoreTargets {
+			if _, ok := find(r.sums, w, t); ok {
+				okE = true
+			}
+		}
+		if okN && okE {
 			ws = append(ws, w)
 		}
 	}
@@ -656,28 +668,46 @@ func (r *report) twoCores() {
 		return
 	}
 	bw := r.w
-	fmt.Fprintln(bw, "## Two cores: e2etls GOMAXPROCS=2 against NGINX with 2 workers")
+	fmt.Fprintln(bw, "## Two cores: e2etls (GOMAXPROCS=2; 2 processes with SO_REUSEPORT) against NGINX with 2 workers")
 	fmt.Fprintln(bw)
-	fmt.Fprintln(bw, "Both as production runs them (access logs on; e2etls with metrics), and the backend and the load generator (two threads) too, unpinned on CPUs 0-1: "+
+	fmt.Fprintln(bw, "All as production runs them (access logs on; e2etls with metrics), and the backend and the load generator (two threads) too, unpinned on CPUs 0-1: "+
 		"the server gets what the load generator and the backend leave it, so the cores it used (its CPU time over the cell) say how far it was the bottleneck. "+
+		"e2etls-2c is one gateway process with GOMAXPROCS=2; e2etls-2p two gateway processes with GOMAXPROCS=1 each on one port with SO_REUSEPORT "+
+		"(the kernel spreads the connections between them; their CPU is the sum of both). "+
+		"Ratios are to NGINX with 2 workers; load generator CPU is its CPU time over each of that server's cells (median), in cores of the two. "+
 		"Issue 18's target: at least 1.0x NGINX at 256 connections (and at least 95% of its cores used, which a server sharing 2 cores with its load cannot show here).")
 	fmt.Fprintln(bw)
-	fmt.Fprintln(bw, "| Workload | e2etls req/s | NGINX req/s | vs NGINX | CPU vs NGINX | e2etls p99 | NGINX p99 | e2etls cores used | NGINX cores used | load generator CPU | target |")
-	fmt.Fprintln(bw, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	fmt.Fprintln(bw, "| Workload | Server | req/s | vs NGINX | server CPU µs/req | CPU vs NGINX | p99 | cores used | load generator CPU | target |")
+	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	var pairs []string // e2etls-2p against e2etls-2c
 	for _, w := range ws {
-		e, _ := find(r.sums, w, "e2etls-2c")
 		n, _ := find(r.sums, w, "nginx-2c")
-		vs, okV := rpsRatio(e, n)
-		cpu, okC := cpuRatio(e, n)
-		target := "-"
-		if w == "keepalive256" && okV {
-			target = ">= 1.0x: " + verdict(vs >= 1.0)
+		for _, t := range append(slices.Clone(twoCoreTargets), "nginx-2c") {
+			s, ok := find(r.sums, w, t)
+			if !ok {
+				continue
+			}
+			vs, okV := rpsRatio(s, n)
+			cpu, okC := cpuRatio(s, n)
+			target := "-"
+			if w == "keepalive256" && t != "nginx-2c" && okV {
+				target = ">= 1.0x: " + verdict(vs >= 1.0)
+			}
+			fmt.Fprintf(bw, "| %s | %s | %.0f | %s | %.1f | %s | %s | %.2f of %d | %.2f cores | %s |\n", label(workloadNames, w), r.name(t),
+				s.RPS, fmtRatio(vs, okV), s.CPUPerReq, fmtRatio(cpu, okC), fmtLatency(s.P99), s.CoresUsed, s.ServerCores, s.LoadCores, target)
 		}
-		fmt.Fprintf(bw, "| %s | %.0f | %.0f | %s | %s | %s | %s | %.2f of %d | %.2f of %d | %s | %s |\n", label(workloadNames, w),
-			e.RPS, n.RPS, fmtRatio(vs, okV), fmtRatio(cpu, okC), fmtLatency(e.P99), fmtLatency(n.P99),
-			e.CoresUsed, e.ServerCores, n.CoresUsed, n.ServerCores, loadOr(e, n, true), target)
+		c, ok1 := find(r.sums, w, "e2etls-2c")
+		p, ok2 := find(r.sums, w, "e2etls-2p")
+		vs, okV := rpsRatio(p, c)
+		cpu, okC := cpuRatio(p, c)
+		if ok1 && ok2 && okV {
+			pairs = append(pairs, fmt.Sprintf("%s %s by req/s, %s by CPU per request", w, fmtRatio(vs, okV), fmtRatio(cpu, okC)))
+		}
 	}
 	fmt.Fprintln(bw)
+	if len(pairs) > 0 {
+		fmt.Fprintf(bw, "Two processes (e2etls-2p) against one of GOMAXPROCS=2 (e2etls-2c), medians of the rounds' ratios: %s.\n\n", strings.Join(pairs, "; "))
+	}
 }
 
 // redesign is issue 15's before/after: e2etls-base and e2etls-off, both

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -72,12 +73,17 @@ func (r *report) targetLines() []string {
 
 	// Issue 18: connection counts and two cores.
 	vsNGINX("keepalive256", "e2etls", "nginx", 1.0, "Keep-alive, 256 connections (1b; issue 18)")
-	if _, ok := find(sums, "keepalive256", "e2etls-2c"); ok {
-		vsNGINX("keepalive256", "e2etls-2c", "nginx-2c", 1.0, "Two cores, keep-alive, 256 connections, e2etls GOMAXPROCS=2 against NGINX with 2 workers (issue 18)")
-		if e, ok := find(sums, "keepalive256", "e2etls-2c"); ok {
-			out = append(out, fmt.Sprintf("Two cores, 256 connections: e2etls used %.2f of its %d cores (issue 18 asks at least 95%%; the load generator used %.2f cores of the same two)",
-				e.CoresUsed, e.ServerCores, e.LoadCores))
+	for _, tc := range []struct{ t, what, short string }{
+		{"e2etls-2c", "e2etls GOMAXPROCS=2", "e2etls GOMAXPROCS=2"},
+		{"e2etls-2p", "e2etls as 2 processes of GOMAXPROCS=1 sharing the port (SO_REUSEPORT)", "e2etls's 2 processes"},
+	} {
+		e, ok := find(sums, "keepalive256", tc.t)
+		if !ok {
+			continue
 		}
+		vsNGINX("keepalive256", tc.t, "nginx-2c", 1.0, "Two cores, keep-alive, 256 connections, "+tc.what+" against NGINX with 2 workers (issue 18)")
+		out = append(out, fmt.Sprintf("Two cores, 256 connections: %s used %.2f of %d cores (issue 18 asks at least 95%%; the load generator used %.2f cores of the same two)",
+			tc.short, e.CoresUsed, e.ServerCores, e.LoadCores))
 	}
 
 	// Issue 7: backend connections.
@@ -87,7 +93,7 @@ func (r *report) targetLines() []string {
 	}
 	newConns, resumed := 0, 0
 	for _, s := range sums {
-		if s.Target == "e2etls" || s.Target == "e2etls-off" || s.Target == "e2etls-2c" {
+		if slices.Contains([]string{"e2etls", "e2etls-off", "e2etls-2c", "e2etls-2p"}, s.Target) {
 			newConns += s.BackendNewConns
 			resumed += s.BackendResumed
 		}
