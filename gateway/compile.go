@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ const (
 	defaultProbeHost         = "127.0.0.1"
 	maxRequestTimeout        = 86400 * time.Second
 	maxDrainTimeout          = 3600 * time.Second
+	maxWeight                = 1000000 // the Gateway API's largest backendRef weight
 	// passiveHold is how long a member of a setting without probes stays
 	// out of rotation once traffic took it out: the default probe's
 	// interval, in which a probe could have brought it back.
@@ -138,6 +140,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	if len(cfg.Listeners) == 0 {
 		errs.add("config", "no listeners: a gateway needs at least one")
 	}
+	checkTicketKeys(&errs, cfg.SessionTicketKeys)
 	rewrites := compileRewrites(&errs, cfg.RewriteRuleSets)
 	rewritesOK := rewrites != nil
 	checkErrorPages(&errs, "", cfg.CustomErrorPages)
@@ -335,8 +338,37 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	set := func(path, field, name string) *rewrite.Set {
 		return rewriteSet(&errs, path, field, name, rewrites, rewritesOK)
 	}
+	// weighted resolves a path rule's weighted backends: the routing target
+	// (the first backend's, whose setting's path every backend shares)
+	// and the split.
+	weighted := func(path string, wbs []WeightedBackend) (routing.Target, []dataplane.Weighted) {
+		var first routing.Target
+		var split []dataplane.Weighted
+		total := 0
+		for j, wb := range wbs {
+			wpath := fmt.Sprintf("%s: weightedBackend %d", path, j)
+			if wb.Weight < 0 || wb.Weight > maxWeight {
+				errs.add(wpath, "weight %d out of range 0-%d", wb.Weight, maxWeight)
+			} else {
+				total += wb.Weight
+			}
+			t, ok := target(wpath, wb.Pool, wb.BackendHTTPSetting)
+			if j == 0 {
+				first = t
+			} else if ok && t.PathOverride != first.PathOverride {
+				errs.add(wpath, "backendHttpSetting %q overrides the path with %q, backendHttpSetting %q of weightedBackend 0 with %q: the backends of one rule must send the same path",
+					wb.BackendHTTPSetting, t.PathOverride, wbs[0].BackendHTTPSetting, first.PathOverride)
+			}
+			split = append(split, dataplane.Weighted{Target: dataplane.Target{Pool: t.Pool, Setting: t.Setting}, Weight: wb.Weight})
+		}
+		if total == 0 {
+			errs.add(path, "weightedBackends: no weight is positive, so no request could be served")
+		}
+		return first, split
+	}
 	ruleTargets := make([][]routing.Target, len(cfg.Rules))
-	ruleRewrites := make([][]*rewrite.Set, len(cfg.Rules)) // parallel to ruleTargets
+	ruleRewrites := make([][]*rewrite.Set, len(cfg.Rules))       // parallel to ruleTargets
+	ruleSplits := make([][][]dataplane.Weighted, len(cfg.Rules)) // parallel to ruleTargets
 	plan.Rules = make([]dataplane.Rule, len(cfg.Rules))
 	for i, r := range cfg.Rules {
 		path := "rule " + q(r.Name)
@@ -379,18 +411,31 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			// A redirect keeps its place in ts with a zero target.
 			def, defRedirect := pathTarget(mpath+": default", m.DefaultPool, m.DefaultBackendHTTPSetting, m.DefaultRedirect,
 				[3]string{"defaultPool", "defaultBackendHttpSetting", "defaultRedirect"})
-			pm := &routing.PathMap{Name: m.Name, Default: def, DefaultRedirect: defRedirect}
+			pm := &routing.PathMap{Name: m.Name, Default: def, DefaultRedirect: defRedirect, CaseSensitive: m.CaseSensitive}
 			ts := []routing.Target{def}
 			rws := []*rewrite.Set{set(mpath, "defaultRewriteRuleSet", m.DefaultRewriteRuleSet)}
+			splits := [][]dataplane.Weighted{nil}
 			if m.DefaultRewriteRuleSet != "" && m.DefaultRedirect != "" {
 				errs.add(mpath, "defaultRewriteRuleSet %q: the default redirects (defaultRedirect %q), so nothing is forwarded to rewrite", m.DefaultRewriteRuleSet, m.DefaultRedirect)
 			}
 			for _, pr := range m.PathRules {
 				prPath := mpath + ": pathRule " + q(pr.Name)
-				t, rd := pathTarget(prPath, pr.Pool, pr.BackendHTTPSetting, pr.Redirect,
-					[3]string{"pool", "backendHttpSetting", "redirect"})
-				pm.Rules = append(pm.Rules, routing.PathRule{Name: pr.Name, Paths: pr.Paths, Target: t, Redirect: rd})
+				var t routing.Target
+				var rd *routing.Redirect
+				var split []dataplane.Weighted
+				switch {
+				case len(pr.WeightedBackends) > 0 && (pr.Pool != "" || pr.BackendHTTPSetting != "" || pr.Redirect != ""):
+					errs.add(prPath, "set pool and backendHttpSetting, weightedBackends or redirect, only one")
+					t = placeholder
+				case len(pr.WeightedBackends) > 0:
+					t, split = weighted(prPath, pr.WeightedBackends)
+				default:
+					t, rd = pathTarget(prPath, pr.Pool, pr.BackendHTTPSetting, pr.Redirect,
+						[3]string{"pool", "backendHttpSetting", "redirect"})
+				}
+				pm.Rules = append(pm.Rules, routing.PathRule{Name: pr.Name, Paths: pr.Paths, Match: pr.Match, Target: t, Redirect: rd})
 				ts = append(ts, t)
+				splits = append(splits, split)
 				rws = append(rws, set(prPath, "rewriteRuleSet", pr.RewriteRuleSet))
 				if pr.RewriteRuleSet != "" && pr.Redirect != "" {
 					errs.add(prPath, "rewriteRuleSet %q: the path rule redirects (redirect %q), so nothing is forwarded to rewrite", pr.RewriteRuleSet, pr.Redirect)
@@ -399,6 +444,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			rr.PathMap = pm
 			ruleTargets[i] = ts
 			ruleRewrites[i] = rws
+			ruleSplits[i] = splits
 		default:
 			t, _ := target(path, r.Pool, r.BackendHTTPSetting)
 			rr.Target = t
@@ -426,14 +472,17 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	// when other parts have problems, so that theirs are reported too.
 	// Their rewrite sets go along, index for index, for the rules that
 	// have any: the others cost a request nothing.
+	valid := func(t dataplane.Target) bool {
+		_, ok := pools[t.Pool]
+		return ok && plan.Settings[t.Setting] != nil
+	}
 	for i, ts := range ruleTargets {
 		var rws []*rewrite.Set
-		has := false
+		var sps [][]dataplane.Weighted
+		has, hasSplit := false, false
 		for j, t := range ts {
-			if t != (routing.Target{}) { // not a path map's redirect
-				if _, ok := pools[t.Pool]; !ok || plan.Settings[t.Setting] == nil {
-					continue
-				}
+			if t != (routing.Target{}) && !valid(dataplane.Target{Pool: t.Pool, Setting: t.Setting}) { // not a path map's redirect
+				continue
 			}
 			plan.Rules[i].Targets = append(plan.Rules[i].Targets, dataplane.Target{Pool: t.Pool, Setting: t.Setting})
 			var rw *rewrite.Set
@@ -442,12 +491,40 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			}
 			rws = append(rws, rw)
 			has = has || rw != nil
+			var sp []dataplane.Weighted
+			if j < len(ruleSplits[i]) && ruleSplits[i][j] != nil {
+				positive := false
+				for _, w := range ruleSplits[i][j] {
+					if valid(w.Target) && w.Weight >= 0 && w.Weight <= maxWeight {
+						sp = append(sp, w)
+						positive = positive || w.Weight > 0
+					}
+				}
+				if !positive {
+					sp = nil // reported above; the first backend stands in
+				}
+			}
+			sps = append(sps, sp)
+			hasSplit = hasSplit || sp != nil
 		}
 		if has {
 			plan.Rules[i].Rewrites = rws
 		}
+		if hasSplit {
+			plan.Rules[i].Splits = sps
+		}
 	}
-	checkMemberPorts(&errs, cfg, ruleTargets, pools, settings)
+	// Every backend a rule may send to, weighted ones included.
+	backends := make([][]routing.Target, len(ruleTargets))
+	for i, ts := range ruleTargets {
+		backends[i] = slices.Clone(ts)
+		for _, sp := range ruleSplits[i] {
+			for _, w := range sp {
+				backends[i] = append(backends[i], routing.Target{Pool: w.Pool, Setting: w.Setting})
+			}
+		}
+	}
+	checkMemberPorts(&errs, cfg, backends, pools, settings)
 	snap, problems := dataplane.Build(plan, &e.dp)
 	for _, p := range problems {
 		errs = append(errs, fmt.Errorf("gateway: %w", p))

@@ -17,6 +17,7 @@ import (
 	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/policy"
 	"github.com/e2etls/e2etls/rewrite"
+	"github.com/e2etls/e2etls/routing"
 )
 
 // Protocol is the protocol of a listener, a backend setting or a probe.
@@ -116,6 +117,21 @@ type Config struct {
 	// Logger receives the access log (one record per request at Info) and
 	// every error the gateway handles. Nil means slog.Default().
 	Logger *slog.Logger
+
+	// SessionTicketKeys encrypt and decrypt the TLS session tickets of
+	// every HTTPS listener (crypto/tls's Config.SetSessionTicketKeys): the
+	// first key encrypts new tickets, every key decrypts, so replicas
+	// that share the keys resume each other's sessions, and a key can be
+	// rotated in by an Update that puts the new key first and keeps the
+	// old one after it until its tickets expire (7 days). Listeners of SSL
+	// profiles with client authentication still resume only sessions of
+	// their own profile that had a client certificate (they use keys
+	// derived from these). The gateway never rotates keys given here.
+	// Nil means keys of the gateway's own, random, which crypto/tls
+	// rotates: a session then resumes only on the gateway that issued its
+	// ticket. An Update from keys to nil switches to new random keys,
+	// which are not rotated.
+	SessionTicketKeys [][32]byte
 
 	// AffinityKey keys the hash that turns a member into its affinity
 	// cookie value. Replicas that share the key route a session to the same
@@ -425,22 +441,47 @@ type URLPathMap struct {
 	DefaultRewriteRuleSet string
 	// PathRules are tried in order.
 	PathRules []PathRule
+	// CaseSensitive matches the path rules' Paths with regard to case, as
+	// the Kubernetes Gateway API requires ("/Foo" does not match "/foo").
+	// False means matching ignores case, as in Azure.
+	CaseSensitive bool
 }
 
 // PathRule sends the paths it matches to a pool with a backend setting, or
-// answers them with a redirect. Exactly one of (Pool and
-// BackendHTTPSetting) or Redirect is set.
+// splits them among weighted backends, or answers them with a redirect.
+// Exactly one of (Pool and BackendHTTPSetting), WeightedBackends or
+// Redirect is set.
 type PathRule struct {
 	// Name is unique within its map. Required.
 	Name string
 	// Paths are patterns starting with "/", "*" allowed only at the end
-	// ("/images/*", "/images*"); matching is case-insensitive and ignores
-	// the query. At least one is required.
+	// ("/images/*", "/images*"); matching ignores the query, and case
+	// unless the map is CaseSensitive. At least one is required. A path
+	// may repeat one of an earlier path rule of the map only when that
+	// rule has a Match.
 	Paths []string
-	// Pool and BackendHTTPSetting are required unless Redirect is set;
-	// then both are empty.
+	// Match narrows the rule to requests with a method, header fields and
+	// query parameters (the Kubernetes Gateway API's HTTPRouteMatch; see
+	// routing.Match): a request whose path the rule matches but which
+	// fails a condition goes on to the next path rule whose path matches
+	// it, then to the map's default. After a rewrite that reroutes, the
+	// conditions see the rewritten path and query and the client's method
+	// and header. The zero value holds for every request, and a map whose
+	// rules have none costs a request nothing for the feature.
+	Match routing.Match
+	// Pool and BackendHTTPSetting are required unless WeightedBackends or
+	// Redirect is set; then both are empty.
 	Pool               string
 	BackendHTTPSetting string
+	// WeightedBackends split the requests the rule matches among pools,
+	// each with its backend setting, in proportion to their weights (the
+	// Kubernetes Gateway API's weighted backendRefs). At least one weight
+	// must be positive; the settings must have the same Path. Health,
+	// affinity and retries work within the backend a request is given:
+	// an affinity cookie holds within it, and a backend without a healthy
+	// member answers 502 rather than sending its share elsewhere. Nil
+	// means Pool and BackendHTTPSetting, or Redirect.
+	WeightedBackends []WeightedBackend
 	// Redirect names the redirect that answers the paths the rule matches
 	// (Azure's redirectConfiguration of a path rule); its Location carries
 	// the request's whole path when the redirect includes the path. Empty
@@ -450,6 +491,20 @@ type PathRule struct {
 	// matches (Config.RewriteRuleSets). Not allowed with Redirect. Empty
 	// means none.
 	RewriteRuleSet string
+}
+
+// WeightedBackend is one backend of a path rule that splits its requests:
+// a pool served with a backend setting, and its share.
+type WeightedBackend struct {
+	// Pool names the backend pool. Required.
+	Pool string
+	// BackendHTTPSetting names the backend setting. Required.
+	BackendHTTPSetting string
+	// Weight is the backend's share, 0 to 1,000,000: it gets Weight divided
+	// by the sum of the rule's weights of the requests, spread evenly over
+	// time (not at random). Zero means it gets none (its members are still
+	// probed), as a Gateway API backendRef of weight 0.
+	Weight int
 }
 
 // Redirect answers with a redirect instead of proxying.
@@ -496,7 +551,9 @@ type BackendHTTPSetting struct {
 	// that a rule serves with this setting, naming both.
 	Port int
 	// RequestTimeout bounds each attempt until the backend's response head
-	// arrives; the body then streams without a deadline. Zero means 20 s.
+	// arrives; the body then streams without a deadline. 1 ms to 24 h
+	// (Azure takes whole seconds, 1 to 86400; the Kubernetes Gateway API's
+	// timeouts may be shorter). Zero means 20 s.
 	RequestTimeout time.Duration
 
 	// CookieBasedAffinity pins a client to a member with a cookie. False

@@ -81,11 +81,21 @@
 // on a rewrite. Custom error pages ([CustomErrorPage], globally or per
 // listener) replace the bodies of the gateway's own error responses.
 //
+// Beyond Azure, for the Kubernetes Gateway API: a path rule may also match
+// the method, header fields and query parameters (PathRule.Match, a
+// routing.Match), a request failing them going on to the next path rule;
+// a URL path map may match paths case-sensitively (URLPathMap.CaseSensitive);
+// and a path rule may split its requests among weighted backends
+// (PathRule.WeightedBackends). A map without them costs a request nothing
+// for them.
+//
 // Members are chosen round-robin among the healthy ones. With cookie-based
 // affinity the gateway sets ApplicationGatewayAffinity and
 // ApplicationGatewayAffinityCORS (SameSite=None; Secure), or the configured
 // name; the value is a keyed hash of the member (Config.AffinityKey), so
 // replicas sharing the key route a session alike with no shared state.
+// Replicas that share Config.SessionTicketKeys resume each other's TLS
+// sessions too.
 //
 // # Health
 //

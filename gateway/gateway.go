@@ -61,6 +61,8 @@ type Gateway struct {
 	stop chan struct{}  // closed by Shutdown and Close
 
 	reloads reloader // certificate sources (reload.go)
+
+	tickets ticketKeys // session ticket keys (tickets.go); under updateMu
 }
 
 // env is what outlives a configuration generation.
@@ -136,6 +138,7 @@ func New(cfg Config) (*Gateway, error) {
 			g.ports[l.Port] = g.newPort(l.Port, listenerAddress(cfg, l.Port), l.HTTPS)
 		}
 	}
+	g.applyTicketKeys(cfg.SessionTicketKeys)
 	g.warnInsecure(cfg)
 	g.monitor = s.StartProbes()
 	g.startReloads(cfg, watched)
@@ -529,6 +532,7 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 	dataplane.CarryHealth(old, s)
 	mon := s.StartProbes()
 	g.cur.Store(s)
+	g.applyTicketKeys(cfg.SessionTicketKeys)
 	g.warnInsecure(cfg)
 
 	g.mu.Lock()

@@ -156,11 +156,11 @@ func TestUpdateRefusesBadConfig(t *testing.T) {
 	bad := gw.Config
 	bad.Rules = []gateway.Rule{{Name: "all", Listener: "web", Pool: "nope", BackendHTTPSetting: "tls"}}
 	bad.BackendHTTPSettings = append([]gateway.BackendHTTPSetting(nil), bad.BackendHTTPSettings...)
-	bad.BackendHTTPSettings[0].RequestTimeout = time.Millisecond
+	bad.BackendHTTPSettings[0].RequestTimeout = time.Millisecond / 2
 	err := gw.Update(bad)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `gateway: rule "all": unknown pool "nope"`)
-	assert.Contains(t, err.Error(), `gateway: backendHttpSetting "tls": requestTimeout 1ms out of range 1s-24h`)
+	assert.Contains(t, err.Error(), `gateway: backendHttpSetting "tls": requestTimeout 500µs out of range 1ms-24h`)
 	r := get(t, c, url)
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, "old", r.echo.Server)

@@ -28,8 +28,8 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	}
 	if st.Timeout == 0 {
 		st.Timeout = defaultRequestTimeout
-	} else if st.Timeout < time.Second || st.Timeout > maxRequestTimeout {
-		errs.add(path, "requestTimeout %v out of range 1s-24h", bs.RequestTimeout)
+	} else if st.Timeout < time.Millisecond || st.Timeout > maxRequestTimeout {
+		errs.add(path, "requestTimeout %v out of range 1ms-24h", bs.RequestTimeout)
 	}
 	st.Drain = defaultDrainTimeout
 	if bs.ConnectionDraining.Enabled && bs.ConnectionDraining.DrainTimeout != 0 {

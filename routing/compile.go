@@ -269,11 +269,13 @@ func (c *compiler) pathMap(where string, m *PathMap) *pathIndex {
 		key    string
 		prefix bool
 	}
-	seen := make(map[kind]int) // pattern to path rule
+	seen := make(map[kind]int) // pattern to the last path rule that has it
 	names := make(map[string]int)
 	targets := make([]Target, len(m.Rules))
 	redirects := make([]*redirectEntry, len(m.Rules))
+	var matches []*compiledMatch
 	var patterns []pathPattern
+	hasMatch := slices.ContainsFunc(m.Rules, func(r PathRule) bool { return !r.Match.IsZero() })
 	for i := range m.Rules {
 		pr := &m.Rules[i]
 		pw := fmt.Sprintf("%s: path rule[%d]", where, i)
@@ -290,15 +292,36 @@ func (c *compiler) pathMap(where string, m *PathMap) *pathIndex {
 		if len(pr.Paths) == 0 {
 			c.fail(pw, errors.New("no paths"))
 		}
+		cm, errs := compileMatch(&pr.Match)
+		for _, err := range errs {
+			c.fail(pw+": match", err)
+		}
+		if cm != nil {
+			if matches == nil {
+				matches = make([]*compiledMatch, len(m.Rules))
+			}
+			matches[i] = cm
+		}
 		for _, p := range pr.Paths {
 			lit, prefix, err := parsePathPattern(p)
 			if err != nil {
 				c.fail(fmt.Sprintf("%s: path %q", pw, p), err)
 				continue
 			}
-			k := kind{foldKey(lit), prefix}
-			if j, dup := seen[k]; dup {
-				c.fail(fmt.Sprintf("%s: path %q", pw, p), fmt.Errorf("repeats a path of path rule[%d]", j))
+			key := lit
+			if !m.CaseSensitive {
+				key = foldKey(lit)
+			}
+			k := kind{key, prefix}
+			// A repeated pattern is reachable only behind a rule with a
+			// Match: a request that rule's conditions turn away comes to
+			// the next.
+			if j, dup := seen[k]; dup && (j == i || m.Rules[j].Match.IsZero()) {
+				err := fmt.Errorf("repeats a path of path rule[%d]", j)
+				if j != i && hasMatch {
+					err = fmt.Errorf("repeats a path of path rule[%d], which has no match conditions: no request reaches this rule by it", j)
+				}
+				c.fail(fmt.Sprintf("%s: path %q", pw, p), err)
 				continue
 			}
 			seen[k] = i
@@ -307,7 +330,7 @@ func (c *compiler) pathMap(where string, m *PathMap) *pathIndex {
 		redirects[i] = c.pathTarget(pw, pr.Target, pr.Redirect)
 		targets[i] = pr.Target
 	}
-	x := newPathIndex(m.Default, targets, patterns)
+	x := newPathIndex(m.Default, targets, patterns, m.CaseSensitive, matches)
 	x.defRedirect, x.redirects = defRedirect, redirects
 	c.maps[m] = x
 	return x

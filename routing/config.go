@@ -69,8 +69,16 @@ type PathRule struct {
 	// Paths are the rule's patterns, at least one. Each begins with "/" and
 	// may end with "*": "/x" matches the path "/x" only, "/x/*" every path
 	// that begins with "/x/", "/x*" every path that begins with "/x".
-	// Matching ignores case. See [ValidatePathPattern].
+	// Matching ignores case unless the map is CaseSensitive. See
+	// [ValidatePathPattern]. A pattern may repeat one of an earlier path
+	// rule only when that rule has a Match.
 	Paths []string
+
+	// Match narrows the rule to requests with a method, header fields and
+	// query parameters: a request whose path the rule matches but whose
+	// other conditions do not hold goes on to the next rule whose pattern
+	// matches its path. The zero Match holds for every request.
+	Match Match
 
 	// Target receives the requests the rule matches. It must be zero when
 	// Redirect is set.
@@ -106,6 +114,11 @@ type PathMap struct {
 	// Rules are the path rules in matching order. If empty, every request
 	// goes to Default.
 	Rules []PathRule
+
+	// CaseSensitive matches the path rules' patterns with regard to case,
+	// as the Kubernetes Gateway API requires: "/Foo" does not match
+	// "/foo". If false, matching ignores case, as Azure does.
+	CaseSensitive bool
 }
 
 // A Redirect answers a request with an HTTP redirect instead of proxying it.

@@ -69,12 +69,27 @@
 //	"/about"     matches "/about" only
 //
 // Matching ignores case (Unicode simple case folding, as [strings.EqualFold])
+// unless the map is CaseSensitive, as the Kubernetes Gateway API requires,
 // and sees the path only: the query is passed separately. The path is
 // matched as the gateway passes it, which should be the decoded, cleaned URL
 // path (net/url's URL.Path after removing dot segments), so that
 // "/images/../admin" cannot reach a rule for "/images/*" and "%2F" is not a
 // separator. Azure's limit of 100 path rules per map is not enforced: lookups
 // cost the same with a hundred thousand.
+//
+// # Match conditions
+//
+// A path rule may also have a [Match]: a method, header fields and query
+// parameters the request must have, compared exactly or by anchored regular
+// expression (the Kubernetes Gateway API's HTTPRouteMatch). A request whose
+// path a rule's pattern matches but whose other conditions fail goes on to
+// the next rule, in listed order, whose pattern matches its path, and then
+// to the default; so a rule may repeat a pattern of an earlier rule that
+// has a Match. [Table.RouteRequest] takes the method, header and query as a
+// [Request]; [Table.Route] routes a request that has none. A map without
+// Matches is looked up as before, at no extra cost; with Matches, the
+// patterns that match the path are gathered in one walk and tried in order,
+// without allocating while they are no more than sixteen.
 //
 // # Path override
 //

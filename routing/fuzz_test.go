@@ -256,3 +256,96 @@ func refMatchPath(pattern, path string) (cut int, ok bool) {
 	}
 	return cut, prefix || cut == len(path)
 }
+
+// FuzzPathRouteRequest compares a PathMap's lookup with match conditions,
+// case-sensitive or not, with a linear scan in listed order that skips the
+// rules whose Match the request does not meet. Bit i of conds gives path
+// rule i a Match on the method GET; the request is a GET when get is set.
+// A pattern may repeat one of an earlier rule that has a Match.
+func FuzzPathRouteRequest(f *testing.F) {
+	f.Add("/api/*;/api/*;/a*", "/api/x", "b", uint8(0b01), true, true)
+	f.Add("/x;/X;/*", "/X", "", uint8(0b11), false, true)
+	f.Add("/ß*;/SS*", "/ßx", "ſ", uint8(0b1), true, false)
+	f.Fuzz(func(t *testing.T, spec, path, fill string, conds uint8, get, sensitive bool) {
+		type kind struct {
+			key    string
+			prefix bool
+		}
+		last := make(map[kind]int) // pattern to the last rule that has it
+		m := &PathMap{Name: "m", Default: target("default"), CaseSensitive: sensitive}
+		for _, paths := range strings.SplitN(spec, ";", 8) {
+			i := len(m.Rules)
+			pr := PathRule{Name: fmt.Sprint("r", i), Target: target(fmt.Sprint("p", i))}
+			if conds>>i&1 == 1 {
+				pr.Match.Method = "GET"
+			}
+			mine := make(map[kind]bool)
+			for _, p := range strings.SplitN(paths, ",", 4) {
+				lit, prefix, err := parsePathPattern(p)
+				if err != nil {
+					continue
+				}
+				key := lit
+				if !sensitive {
+					key = foldKey(lit)
+				}
+				k := kind{key, prefix}
+				if j, dup := last[k]; mine[k] || dup && m.Rules[j].Match.IsZero() {
+					continue
+				}
+				mine[k] = true
+				pr.Paths = append(pr.Paths, p)
+			}
+			if len(pr.Paths) > 0 {
+				for _, p := range pr.Paths {
+					lit, prefix, _ := parsePathPattern(p)
+					if !sensitive {
+						lit = foldKey(lit)
+					}
+					last[kind{lit, prefix}] = i
+				}
+				m.Rules = append(m.Rules, pr)
+			}
+		}
+		tab := mustCompile(t, pathMapConfig(m))
+		req := Request{Method: "POST"}
+		if get {
+			req.Method = "GET"
+		}
+		matches := func(pattern, path string) bool {
+			if !sensitive {
+				_, ok := refMatchPath(pattern, path)
+				return ok
+			}
+			lit, prefix := strings.CutSuffix(pattern, "*")
+			return path == lit || prefix && strings.HasPrefix(path, lit)
+		}
+		ref := func(path string) int {
+			for i, pr := range m.Rules {
+				if pr.Match.Method != "" && pr.Match.Method != req.Method {
+					continue
+				}
+				for _, p := range pr.Paths {
+					if matches(p, path) {
+						return i
+					}
+				}
+			}
+			return -1
+		}
+		paths := []string{path}
+		for _, pr := range m.Rules {
+			for _, p := range pr.Paths {
+				lit := strings.TrimSuffix(p, "*")
+				paths = append(paths, lit, lit+fill, strings.ToUpper(lit+fill))
+			}
+		}
+		for _, p := range paths {
+			want := ref(p)
+			r, ok := tab.RouteRequest(80, "h", p, req)
+			if !ok || r.PathRule != want {
+				t.Fatalf("RouteRequest(%q, %s) = path rule %d; reference says %d\npath map: %+v", p, req.Method, r.PathRule, want, m.Rules)
+			}
+		}
+	})
+}

@@ -74,11 +74,19 @@ type Route struct {
 	Redirect *RedirectResponse
 }
 
-// Route finds what serves a request that arrived on the frontend port port.
-// host is the request's Host, in any case and possibly with a port; path is
-// the request's URL path, decoded and without the query (the gateway should
-// pass it cleaned of dot segments, as path rules match it as given);
-// rawQuery is the raw query, used only by redirects.
+// Route finds what serves a request that arrived on the frontend port port:
+// it is [Table.RouteRequest] for a request with no method and no header
+// fields, whose raw query is rawQuery.
+func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) {
+	return t.RouteRequest(port, host, path, Request{RawQuery: rawQuery})
+}
+
+// RouteRequest finds what serves a request that arrived on the frontend
+// port port. host is the request's Host, in any case and possibly with a
+// port; path is the request's URL path, decoded and without the query (the
+// gateway should pass it cleaned of dot segments, as path rules match it as
+// given); req is what path rules' Matches read (method, header, query) and
+// holds the raw query that redirects carry over.
 //
 // Among the listeners on the port that accept host, the one whose rule comes
 // first in evaluation order wins, so a basic listener whose rule comes first
@@ -86,7 +94,7 @@ type Route struct {
 // and when the winning rule, path rule or path map default redirects to a
 // listener but the request names no usable host and the listener names none
 // without wildcards.
-func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) {
+func (t *Table) RouteRequest(port int, host, path string, req Request) (r Route, ok bool) {
 	pt := t.ports[port]
 	if pt == nil {
 		return Route{}, false
@@ -105,13 +113,13 @@ func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) 
 	e := &t.rules[ri]
 	switch {
 	case e.redirect != nil:
-		loc, ok := e.redirect.location(host, path, rawQuery, t.AcceptsHost)
+		loc, ok := e.redirect.location(host, path, req.RawQuery, t.AcceptsHost)
 		if !ok {
 			return Route{}, false
 		}
 		r.Redirect = &RedirectResponse{Status: e.redirect.status, Location: loc}
 	case e.paths != nil:
-		pr, cut := e.paths.lookup(path)
+		pr, cut := e.paths.route(path, &req)
 		rd := e.paths.defRedirect
 		if pr < 0 {
 			r.Target = e.paths.def
@@ -119,7 +127,7 @@ func (t *Table) Route(port int, host, path, rawQuery string) (r Route, ok bool) 
 			r.PathRule, r.Target, rd = pr, e.paths.targets[pr], e.paths.redirects[pr]
 		}
 		if rd != nil {
-			loc, ok := rd.location(host, path, rawQuery, t.AcceptsHost)
+			loc, ok := rd.location(host, path, req.RawQuery, t.AcceptsHost)
 			if !ok {
 				return Route{}, false
 			}

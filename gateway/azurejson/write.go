@@ -393,6 +393,9 @@ func (w *writer) gateway() armGatewayProps {
 	if len(cfg.AffinityKey) > 0 {
 		w.unsupported("AffinityKey", "Azure keys its affinity cookies itself")
 	}
+	if len(cfg.SessionTicketKeys) > 0 {
+		w.unsupported("SessionTicketKeys", "Azure keeps the TLS session ticket keys of its instances itself")
+	}
 	if cfg.ReadHeaderTimeout != 0 {
 		w.unsupported("ReadHeaderTimeout", "Azure's client request timeouts are its own")
 	}
@@ -840,6 +843,9 @@ func (w *writer) urlPathMap(m gateway.URLPathMap) armElem {
 		DefaultRewriteRuleSet:        w.ref(path, "DefaultRewriteRuleSet", "rewriteRuleSet", m.DefaultRewriteRuleSet),
 		PathRules:                    []armElem{},
 	}
+	if m.CaseSensitive {
+		w.unsupported(path+": CaseSensitive", "Azure's path rules match without regard to case")
+	}
 	names := make(map[string]string)
 	for _, pr := range m.PathRules {
 		prPath := path + ": pathRule " + strconv.Quote(pr.Name)
@@ -850,10 +856,23 @@ func (w *writer) urlPathMap(m gateway.URLPathMap) armElem {
 			w.failf(prPath, "name: Azure matches names without regard to case, and %q is another path rule's", prev)
 		}
 		names[strings.ToLower(pr.Name)] = pr.Name
+		if !pr.Match.IsZero() {
+			w.unsupported(prPath+": Match", "Azure's path rules match the path only, never the method, header fields or query")
+		}
+		pool, setting := pr.Pool, pr.BackendHTTPSetting
+		if len(pr.WeightedBackends) > 0 {
+			w.unsupported(prPath+": WeightedBackends", "Azure sends a path rule's requests to one backend pool with one setting, never split by weight; left out, the rule sends them all to its first backend of positive weight")
+			for _, wb := range pr.WeightedBackends {
+				if wb.Weight > 0 {
+					pool, setting = wb.Pool, wb.BackendHTTPSetting
+					break
+				}
+			}
+		}
 		e := armElem{Name: pr.Name, Properties: armPathRuleProps{
 			Paths:                 w.lits(pr.Paths),
-			BackendAddressPool:    w.ref(prPath, "Pool", "pool", pr.Pool),
-			BackendHTTPSettings:   w.ref(prPath, "BackendHTTPSetting", "backendHttpSetting", pr.BackendHTTPSetting),
+			BackendAddressPool:    w.ref(prPath, "Pool", "pool", pool),
+			BackendHTTPSettings:   w.ref(prPath, "BackendHTTPSetting", "backendHttpSetting", setting),
 			RedirectConfiguration: w.ref(prPath, "Redirect", "redirect", pr.Redirect),
 			RewriteRuleSet:        w.ref(prPath, "RewriteRuleSet", "rewriteRuleSet", pr.RewriteRuleSet),
 		}}

@@ -22,6 +22,7 @@ import (
 	"github.com/e2etls/e2etls/gateway"
 	"github.com/e2etls/e2etls/policy"
 	"github.com/e2etls/e2etls/rewrite"
+	"github.com/e2etls/e2etls/routing"
 )
 
 // The Azure resources the written documents reference, made up for tests.
@@ -639,14 +640,15 @@ func TestWriterKnowsEveryField(t *testing.T) {
 			"Listeners", "Rules", "URLPathMaps", "Redirects", "Pools", "BackendHTTPSettings", "Probes",
 			"SSLCertificates", "TrustedRootCertificates", "AuthenticationCertificates", "SSLPolicy", "DisableHTTP2",
 			"SSLProfiles", "TrustedClientCertificates", "RewriteRuleSets", "CustomErrorPages", // written
-			"AffinityKey", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", // refused
+			"AffinityKey", "SessionTicketKeys", "ReadHeaderTimeout", "IdleTimeout", "Frontend", "DetailedErrors", // refused
 			"Logger", "Resolver", "DialContext", "AccessLog", "Observer", "Tracer", "ReusePort", // wiring
 		},
 		reflect.TypeFor[gateway.Listener]():        {"Name", "Protocol", "Address", "Port", "HostNames", "SSLCertificate", "RequireSNI", "SSLPolicy", "SSLProfile", "CustomErrorPages"},
 		reflect.TypeFor[gateway.CustomErrorPage](): {"StatusCode", "PageURL"}, // a file is refused
 		reflect.TypeFor[gateway.Rule]():            {"Name", "Listener", "Priority", "Pool", "BackendHTTPSetting", "URLPathMap", "Redirect", "RewriteRuleSet"},
-		reflect.TypeFor[gateway.URLPathMap]():      {"Name", "DefaultPool", "DefaultBackendHTTPSetting", "DefaultRedirect", "PathRules", "DefaultRewriteRuleSet"},
-		reflect.TypeFor[gateway.PathRule]():        {"Name", "Paths", "Pool", "BackendHTTPSetting", "Redirect", "RewriteRuleSet"},
+		reflect.TypeFor[gateway.URLPathMap]():      {"Name", "DefaultPool", "DefaultBackendHTTPSetting", "DefaultRedirect", "PathRules", "DefaultRewriteRuleSet", "CaseSensitive"}, // CaseSensitive refused
+		reflect.TypeFor[gateway.PathRule]():        {"Name", "Paths", "Match", "Pool", "BackendHTTPSetting", "WeightedBackends", "Redirect", "RewriteRuleSet"},                     // Match, WeightedBackends refused
+		reflect.TypeFor[gateway.WeightedBackend](): {"Pool", "BackendHTTPSetting", "Weight"},
 		reflect.TypeFor[rewrite.RuleSet]():         {"Name", "Rules"},
 		reflect.TypeFor[rewrite.Rule]():            {"Name", "Sequence", "Conditions", "Actions"},
 		reflect.TypeFor[rewrite.Condition]():       {"Variable", "Pattern", "IgnoreCase", "Negate"},
@@ -684,4 +686,54 @@ func TestWriterKnowsEveryField(t *testing.T) {
 		}
 		assert.ElementsMatch(t, fields, got, "the fields of %s: teach the writer the new ones", typ)
 	}
+}
+
+// TestWriteRefusesGatewayAPIRouting writes the sample with what the
+// Kubernetes Gateway API's routes need and Azure's path maps lack: match
+// conditions, weighted backends, case-sensitive paths, and the shared
+// session ticket keys. Each is refused by name; with OnDrop each is left
+// out, and a split rule sends everything to its first backend of positive
+// weight.
+func TestWriteRefusesGatewayAPIRouting(t *testing.T) {
+	path, _ := writeSample(t)
+	cfg, err := Load(path)
+	require.NoError(t, err)
+	cfg.AffinityKey = nil
+	cfg.SessionTicketKeys = [][32]byte{{1}}
+	m := &cfg.URLPathMaps[0]
+	m.PathRules = slices.Clone(m.PathRules)
+	m.CaseSensitive = true
+	m.PathRules[0].Match = routing.Match{Method: "GET"}
+	m.PathRules[1].Pool, m.PathRules[1].BackendHTTPSetting = "", ""
+	m.PathRules[1].WeightedBackends = []gateway.WeightedBackend{
+		{Pool: "legacy", BackendHTTPSetting: "legacy", Weight: 0},
+		{Pool: "web", BackendHTTPSetting: "web", Weight: 3},
+		{Pool: "legacy", BackendHTTPSetting: "legacy", Weight: 1},
+	}
+	opts := WriteOptions{SubnetID: testSubnet, PublicIPAddressID: testPublicIP, CertificatePassword: testPassword}
+	_, err = WriteResource(cfg, opts)
+	require.Error(t, err)
+	for _, want := range []string{
+		`azurejson: SessionTicketKeys: Azure keeps the TLS session ticket keys of its instances itself`,
+		`azurejson: urlPathMap "www": CaseSensitive: Azure's path rules match without regard to case`,
+		`azurejson: urlPathMap "www": pathRule "legacy": Match: Azure's path rules match the path only`,
+		`azurejson: urlPathMap "www": pathRule "images": WeightedBackends: Azure sends a path rule's requests to one backend pool`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+
+	var dropped []string
+	opts.OnDrop = func(d Dropped) { dropped = append(dropped, d.Path) }
+	out, err := WriteResource(cfg, opts)
+	require.NoError(t, err)
+	assert.Subset(t, dropped, []string{"SessionTicketKeys", `urlPathMap "www": CaseSensitive`,
+		`urlPathMap "www": pathRule "legacy": Match`, `urlPathMap "www": pathRule "images": WeightedBackends`})
+	back, err := Read(out, Options{})
+	require.NoError(t, err, "%s", out)
+	got := back.Config.URLPathMaps[0]
+	assert.False(t, got.CaseSensitive)
+	assert.True(t, got.PathRules[0].Match.IsZero())
+	assert.Equal(t, "web", got.PathRules[1].Pool, "the first backend of positive weight")
+	assert.Equal(t, "web", got.PathRules[1].BackendHTTPSetting)
+	assert.Nil(t, got.PathRules[1].WeightedBackends)
 }

@@ -80,10 +80,21 @@ type Rule struct {
 	// a target has none); nil when no target of the rule has one, which
 	// costs a request nothing.
 	Rewrites []*rewrite.Set
+	// Splits are the weighted backends of Targets, index for index (nil
+	// where a target is one backend); nil when no target of the rule
+	// splits. A split target's Target is its first backend's.
+	Splits [][]Weighted
 }
 
 // Target is a pool served with a backend setting.
 type Target struct{ Pool, Setting string }
+
+// Weighted is one backend of a split target and its weight (at least
+// one weight of a split is positive).
+type Weighted struct {
+	Target
+	Weight int
+}
 
 // PoolMember is a configured pool member.
 type PoolMember struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/e2etls/e2etls/internal/httpwire"
 	"github.com/e2etls/e2etls/internal/upstream"
 	"github.com/e2etls/e2etls/observe"
+	"github.com/e2etls/e2etls/routing"
 )
 
 // hopHeaders are removed from requests and responses in both directions,
@@ -121,7 +122,7 @@ func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
 	w = &x.rw
 
 	clean := httpwire.CleanPath(r.URL.Path)
-	rt, ok := s.plan.Table.Route(in.Port, r.Host, clean, r.URL.RawQuery)
+	rt, ok := s.plan.Table.RouteRequest(in.Port, r.Host, clean, routing.Request{Method: r.Method, Header: r.Header, RawQuery: r.URL.RawQuery})
 	if !ok {
 		s.fail(w, x, http.StatusNotFound, CodeNoListener, fmt.Sprintf("no listener on port %d accepts host %q", in.Port, r.Host), nil)
 		return
@@ -155,7 +156,7 @@ func (s *Snapshot) Serve(in Ingress, w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	set := s.routes[rt.Rule][rt.PathRule+1]
+	set := s.routes[rt.Rule][rt.PathRule+1].backendSet()
 	x.pool, x.setting = set.pool, set.setting.Name
 	s.proxy(set, path, w, r, x)
 }

@@ -88,7 +88,7 @@ func (s *Snapshot) rewriteRequest(in Ingress, rt routing.Route, rw *rewrite.Set,
 					x.rule, n+1, st.x.Path, rw.Name()), nil)
 			return rt, "", false
 		}
-		next, found := s.plan.Table.Route(in.Port, r.Host, st.x.Path, st.x.RawQuery)
+		next, found := s.plan.Table.RouteRequest(in.Port, r.Host, st.x.Path, routing.Request{Method: r.Method, Header: r.Header, RawQuery: st.x.RawQuery})
 		if !found {
 			s.fail(w, x, http.StatusNotFound, CodeNoListener,
 				fmt.Sprintf("rewritten path %q of host %q has no route on port %d", st.x.Path, r.Host, in.Port), nil)

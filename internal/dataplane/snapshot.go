@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"runtime"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ const defaultProbeHost = "127.0.0.1"
 type Snapshot struct {
 	plan     *Plan
 	env      *Env
-	routes   [][]*backendSet // [rule][0] is a basic rule's or a map's default target; [rule][1+i] path rule i
+	routes   [][]slot // [rule][0] is a basic rule's or a map's default target; [rule][1+i] path rule i
 	sets     map[Target]*backendSet
 	setList  []*backendSet // in a stable order, for health reports
 	pool     *upstream.Pool
@@ -59,6 +60,48 @@ type inflight struct {
 // forwarded is what a listener's requests carry in X-Forwarded-Proto and
 // X-Forwarded-Port.
 type forwarded struct{ scheme, port string }
+
+// slot is what a route's target serves with: one backend set, or a split
+// among several; both nil for a path map's redirect.
+type slot struct {
+	set   *backendSet
+	split *split
+}
+
+// backendSet returns the backend set a request is served by.
+func (sl *slot) backendSet() *backendSet {
+	if sl.split != nil {
+		return sl.split.pick()
+	}
+	return sl.set
+}
+
+// split spreads requests over weighted backend sets: the n-th request takes
+// the point frac(n/φ) of [0, 1) (a Weyl sequence, whose points fill the
+// interval evenly at every length), scaled to the total weight, and goes to
+// the set whose share of the total holds it. So every prefix of the
+// requests is split in proportion to the weights, within a few requests,
+// with one atomic add and no lock.
+type split struct {
+	sets  []*backendSet // with a positive weight
+	cum   []uint64      // the running sum of their weights
+	total uint64
+	n     atomic.Uint64
+}
+
+// weylStep is 2^64/φ, odd: successive multiples fill [0, 2^64) evenly.
+const weylStep = 0x9E3779B97F4A7C15
+
+func (sp *split) pick() *backendSet {
+	x := sp.n.Add(1) * weylStep
+	r, _ := bits.Mul64(x, sp.total) // floor(x * total / 2^64), in [0, total)
+	for i, c := range sp.cum {
+		if r < c {
+			return sp.sets[i]
+		}
+	}
+	return sp.sets[len(sp.sets)-1]
+}
 
 // backendSet is a pool served with one backend setting: health, balancing
 // and affinity are per (pool, setting, member), as in Azure.
@@ -117,12 +160,38 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 		}
 		s.fwd = append(s.fwd, f)
 	}
-	s.routes = make([][]*backendSet, len(plan.Rules))
+	s.routes = make([][]slot, len(plan.Rules))
 	failed := make(map[Target]bool) // reported once, for the first rule that uses it
 	for i, r := range plan.Rules {
-		for _, t := range r.Targets {
+		for j, t := range r.Targets {
 			if t == (Target{}) { // a path map's redirect: routing answers it
-				s.routes[i] = append(s.routes[i], nil)
+				s.routes[i] = append(s.routes[i], slot{})
+				continue
+			}
+			if j < len(r.Splits) && r.Splits[j] != nil {
+				sp := &split{}
+				for _, w := range r.Splits[j] {
+					if failed[w.Target] {
+						continue
+					}
+					bs, err := s.backendSet(w.Target)
+					if err != nil {
+						failed[w.Target] = true
+						errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
+						continue
+					}
+					if w.Weight > 0 {
+						sp.total += uint64(w.Weight)
+						sp.sets = append(sp.sets, bs)
+						sp.cum = append(sp.cum, sp.total)
+					}
+				}
+				if len(sp.sets) == 0 {
+					errs = append(errs, fmt.Errorf("rule %q: a split with no backend of positive weight", r.Name))
+					s.routes[i] = append(s.routes[i], slot{})
+					continue
+				}
+				s.routes[i] = append(s.routes[i], slot{set: sp.sets[0], split: sp})
 				continue
 			}
 			if failed[t] {
@@ -134,7 +203,7 @@ func Build(plan *Plan, env *Env) (*Snapshot, []error) {
 				errs = append(errs, fmt.Errorf("rule %q: %w", r.Name, err))
 				continue
 			}
-			s.routes[i] = append(s.routes[i], bs)
+			s.routes[i] = append(s.routes[i], slot{set: bs})
 		}
 	}
 	for _, bs := range s.setList {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -24,6 +25,14 @@ const (
 	// (gateway.Config.AffinityKey), 32 random bytes made by the first
 	// replica that finds the Secret missing.
 	AffinityKeyField = "affinity-key"
+	// SessionTicketKeysField holds the TLS session ticket keys of every
+	// listener (gateway.Config.SessionTicketKeys): one or more keys of 32
+	// bytes, concatenated, the first encrypting new tickets and all
+	// decrypting. The first replica that finds the Secret, or this field,
+	// missing adds one random key. Edits apply at once: rotate by adding
+	// the new key last, then, once every replica has it, moving it first,
+	// and dropping the old key 7 days later (a ticket's lifetime).
+	SessionTicketKeysField = "session-ticket-keys"
 )
 
 // Config configures a Controller.
@@ -49,13 +58,27 @@ type Config struct {
 	// none.
 	Addresses []gatewayv1.GatewayStatusAddress
 
+	// AddressPool, when valid, serves every Gateway apart, with a
+	// gateway.Gateway of its own bound to an address of its own from the
+	// pool, on the ports its listeners declare (see
+	// translate.Options.AddressPool); Ports, Listeners, ListenAddress and
+	// Addresses are then not used. The addresses must be bindable on
+	// every replica (a loopback range, or addresses the node has). The
+	// zero Prefix means every Gateway shares Ports.
+	AddressPool netip.Prefix
+	// BindPort maps a Gateway listener port to the port bound on the
+	// Gateway's address, with AddressPool (tests that may not bind
+	// privileged ports move them). Nil means the listener's port.
+	BindPort func(port int32) int
+
 	// Namespace holds the Lease and the shared Secret. Required.
 	Namespace string
 	// LeaseName names the Lease of the leader election; the leader writes
 	// status. Empty means "e2etls-gateway".
 	LeaseName string
 	// SharedSecretName names the Secret the replicas share (the affinity
-	// key). It is created when missing. Empty means "e2etls-gateway-shared".
+	// key and the session ticket keys). It is created when missing. Empty
+	// means "e2etls-gateway-shared".
 	SharedSecretName string
 	// Identity is this replica's name in the Lease. Empty means the host
 	// name and a random suffix.
@@ -88,7 +111,7 @@ func (c *Config) withDefaults() (Config, error) {
 	if out.Kube == nil {
 		errs = append(errs, errors.New("controller: Config.Kube is nil"))
 	}
-	if len(out.Ports) == 0 {
+	if len(out.Ports) == 0 && !out.AddressPool.IsValid() {
 		errs = append(errs, errors.New("controller: Config.Ports is empty: serve at least one port"))
 	}
 	if out.Namespace == "" {

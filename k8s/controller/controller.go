@@ -15,9 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
@@ -49,11 +48,16 @@ type Controller struct {
 	running atomic.Bool
 
 	mu         sync.Mutex
-	gw         *gateway.Gateway
+	gw         *gateway.Gateway // Gateways sharing Config.Ports
 	lastConfig *gateway.Config
 	lastErr    error
-	generation uint64 // configurations applied
-	sharedKey  []byte // the affinity key read from the shared Secret
+	generation uint64                          // configurations applied
+	planes     map[types.NamespacedName]*plane // Gateways served apart (Config.AddressPool)
+	shared     shared                          // the keys of the shared Secret in force
+	// sharedVersion is the shared Secret's resourceVersion that shared
+	// was read from.
+	sharedVersion string
+	sharedKey     []byte // shared.affinity, for tests
 }
 
 // New checks cfg and builds the clients and informers; nothing runs until
@@ -127,6 +131,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		NotFound:            notFound.addr(),
 		Unavailable:         unavailable.addr(),
 		FallbackCertificate: fallback,
+		AddressPool:         c.cfg.AddressPool,
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -155,12 +160,12 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	c.synced.Store(true)
 
-	affinityKey, err := c.sharedState(ctx)
+	sh, err := c.sharedState(ctx)
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
-	c.sharedKey = affinityKey
+	c.shared, c.sharedKey = sh, sh.affinity
 	c.mu.Unlock()
 
 	// The leader election runs beside serving: every replica serves.
@@ -184,6 +189,7 @@ func (c *Controller) Run(ctx context.Context) error {
 
 	serveErr := make(chan error, len(c.cfg.Ports))
 	defer c.shutdownGateway()
+	defer c.shutdownPlanes()
 	// A change waits Debounce for others to join it, and no longer: a
 	// steady stream of changes (EndpointSlices of a rolling update) does
 	// not postpone the reconcile.
@@ -205,16 +211,26 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-timer.C:
 			pending = false
 		}
-		if err := c.reconcile(ctx, topts, affinityKey, &wg, serveErr); err != nil {
+		if err := c.reconcile(ctx, topts, &wg, serveErr); err != nil {
 			return err
 		}
 	}
 }
 
+// complete sets what a translated configuration leaves to the controller.
+func (c *Controller) complete(cfg gateway.Config, sh shared) gateway.Config {
+	cfg.Logger = c.log
+	cfg.AffinityKey = sh.affinity
+	cfg.SessionTicketKeys = sh.tickets
+	cfg.Resolver = c.cfg.Resolver
+	cfg.DetailedErrors = c.cfg.DetailedErrors
+	return cfg
+}
+
 // reconcile translates the cached objects, applies the configuration and,
 // on the leader, writes status. It returns an error only when serving is
-// impossible (a port cannot be bound).
-func (c *Controller) reconcile(ctx context.Context, topts translate.Options, affinityKey []byte, wg *sync.WaitGroup, serveErr chan<- error) error {
+// impossible (a port of Config.Ports cannot be bound).
+func (c *Controller) reconcile(ctx context.Context, topts translate.Options, wg *sync.WaitGroup, serveErr chan<- error) error {
 	in, err := c.listers.input()
 	if err != nil {
 		c.log.Error("controller: listing objects", slog.Any("error", err))
@@ -224,11 +240,28 @@ func (c *Controller) reconcile(ctx context.Context, topts translate.Options, aff
 	if err != nil {
 		return err // invalid options: a programming error
 	}
-	cfg := res.Config
-	cfg.Logger = c.log
-	cfg.AffinityKey = affinityKey
-	cfg.Resolver = c.cfg.Resolver
-	cfg.DetailedErrors = c.cfg.DetailedErrors
+	sh := c.currentShared()
+	if c.cfg.AddressPool.IsValid() {
+		problems := c.reconcilePlanes(res, sh, wg)
+		for key, err := range problems {
+			c.log.Error("controller: a Gateway's data plane could not be applied; its previous one, if any, keeps serving", slog.String("gateway", key.String()), slog.Any("error", err))
+		}
+		if len(problems) > 0 {
+			c.retryLater(10 * time.Second)
+		}
+		c.mu.Lock()
+		c.generation++
+		c.mu.Unlock()
+		c.applied.Store(true)
+		if c.leader.Load() {
+			if err := c.writeStatus(ctx, res, nil, problems); err != nil {
+				c.log.Warn("controller: writing status (will retry)", slog.Any("error", err))
+				c.retryLater(time.Second)
+			}
+		}
+		return nil
+	}
+	cfg := c.complete(res.Config, sh)
 
 	c.mu.Lock()
 	unchanged := c.lastConfig != nil && reflect.DeepEqual(*c.lastConfig, cfg)
@@ -270,7 +303,7 @@ func (c *Controller) reconcile(ctx context.Context, topts translate.Options, aff
 		c.applied.Store(true)
 	}
 	if c.leader.Load() {
-		if err := c.writeStatus(ctx, res, applyErr); err != nil {
+		if err := c.writeStatus(ctx, res, applyErr, nil); err != nil {
 			c.log.Warn("controller: writing status (will retry)", slog.Any("error", err))
 			time.AfterFunc(time.Second, c.kick)
 		}
@@ -359,43 +392,6 @@ func (c *Controller) HealthHandler() http.Handler {
 		}
 	})
 	return mux
-}
-
-// sharedState reads the shared Secret, creating it with a fresh affinity
-// key when it is missing (the first replica to create it wins; the others
-// read its key).
-func (c *Controller) sharedState(ctx context.Context) ([]byte, error) {
-	secrets := c.kube.CoreV1().Secrets(c.cfg.Namespace)
-	for attempt := 0; attempt < 5; attempt++ {
-		s, err := secrets.Get(ctx, c.cfg.SharedSecretName, metav1.GetOptions{})
-		if err == nil {
-			key := s.Data[AffinityKeyField]
-			if len(key) < 16 {
-				return nil, fmt.Errorf("controller: shared Secret %s/%s: key %q holds %d bytes, want at least 16", c.cfg.Namespace, c.cfg.SharedSecretName, AffinityKeyField, len(key))
-			}
-			return key, nil
-		}
-		if !apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("controller: read shared Secret %s/%s: %w", c.cfg.Namespace, c.cfg.SharedSecretName, err)
-		}
-		key := make([]byte, 32)
-		rand.Read(key)
-		_, err = secrets.Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: c.cfg.SharedSecretName, Namespace: c.cfg.Namespace,
-				Labels: map[string]string{"app.kubernetes.io/managed-by": "e2etls-gateway"}},
-			Type: corev1.SecretTypeOpaque,
-			Data: map[string][]byte{AffinityKeyField: key},
-		}, metav1.CreateOptions{})
-		if err == nil {
-			c.log.Info("controller: created the shared Secret", slog.String("secret", c.cfg.Namespace+"/"+c.cfg.SharedSecretName))
-			return key, nil
-		}
-		if !apierrors.IsAlreadyExists(err) {
-			return nil, fmt.Errorf("controller: create shared Secret %s/%s: %w", c.cfg.Namespace, c.cfg.SharedSecretName, err)
-		}
-		// Another replica created it meanwhile: read it.
-	}
-	return nil, fmt.Errorf("controller: shared Secret %s/%s: gave up after 5 attempts", c.cfg.Namespace, c.cfg.SharedSecretName)
 }
 
 func (c *Controller) leaderElector() (*leaderelection.LeaderElector, error) {

@@ -488,6 +488,8 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("routing features", func(t *testing.T) { w.routingFeatures(t, c) })
+
 	t.Run("listener certificate rotation", func(t *testing.T) {
 		root2 := tlstest.NewRoot(tlstest.Options{CommonName: "listener root 2"})
 		leaf2 := root2.NewLeaf(tlstest.Options{DNSNames: []string{"*.example.com"}})

@@ -2,6 +2,8 @@ package controller
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -48,6 +50,7 @@ func TestReplicas(t *testing.T) {
 	}
 
 	t.Run("affinity holds across replicas", func(t *testing.T) { w.stickyAcrossReplicas(t, sh, a, b) })
+	t.Run("TLS sessions resume across replicas", func(t *testing.T) { w.resumeAcrossReplicas(t, sh, a, b) })
 
 	// Another controller's entry in the route's status.
 	other := gatewayv1.RouteParentStatus{
@@ -207,5 +210,78 @@ func (w *world) stickyAcrossReplicas(t *testing.T, sh *shop, a, b *replica) {
 		if err != nil || name != first {
 			t.Fatalf("request %d with the cookie from replica a went to %q (%v), want %q", i, name, err, first)
 		}
+	}
+}
+
+// resumeAcrossReplicas: the replicas share the session ticket keys of the
+// shared Secret, so a TLS session made with one resumes on the other; an
+// edit of the Secret's keys applies at once (a session under a key that
+// was dropped no longer resumes).
+func (w *world) resumeAcrossReplicas(t *testing.T, sh *shop, a, b *replica) {
+	ctx := w.ctx
+	dial := func(r *replica, cache tls.ClientSessionCache) (bool, error) {
+		c := r.client(sh.listenerRoot)
+		tr := c.Transport.(*http.Transport)
+		tr.TLSClientConfig.ClientSessionCache = cache
+		tr.DisableKeepAlives = true
+		resp, err := c.Get("https://shop.example.com/api/resume")
+		if err != nil {
+			return false, err
+		}
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body)
+		return resp.TLS.DidResume, nil
+	}
+	resumes := func(from, to *replica) error {
+		cache := tls.NewLRUClientSessionCache(1)
+		if _, err := dial(from, cache); err != nil {
+			return err
+		}
+		ok, err := dial(to, cache)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("a session of one replica does not resume on the other")
+		}
+		return nil
+	}
+	if err := resumes(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := resumes(b, a); err != nil {
+		t.Fatal(err)
+	}
+
+	// A session made now, then a new key replaces the old one.
+	old := tls.NewLRUClientSessionCache(1)
+	if _, err := dial(a, old); err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.kube.CoreV1().Secrets("e2etls-system").Get(ctx, "e2etls-gateway-shared", metav1.GetOptions{})
+	w.ok(s, err)
+	if len(s.Data[SessionTicketKeysField]) != 32 {
+		t.Fatalf("shared Secret ticket keys: %d bytes, want one key of 32", len(s.Data[SessionTicketKeysField]))
+	}
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	s.Data[SessionTicketKeysField] = fresh
+	w.ok(w.kube.CoreV1().Secrets("e2etls-system").Update(ctx, s, metav1.UpdateOptions{}))
+	w.eventually(t, 15*time.Second, "the new key is in force on both replicas", func() error {
+		for _, r := range []*replica{a, b} {
+			r.ctl.mu.Lock()
+			k := r.ctl.shared.tickets
+			r.ctl.mu.Unlock()
+			if len(k) != 1 || !bytes.Equal(k[0][:], fresh) {
+				return fmt.Errorf("replica keys %x", k)
+			}
+		}
+		return nil
+	})
+	if ok, err := dial(b, old); err != nil || ok {
+		t.Fatalf("a session under the dropped key: resumed %v, %v; want a full handshake", ok, err)
+	}
+	if err := resumes(a, b); err != nil {
+		t.Fatalf("under the new key: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ import (
 // lastTransitionTime while its status does not change. When the data
 // plane refused the configuration (applyErr), every served Gateway says
 // Programmed=False with the error.
-func (c *Controller) writeStatus(ctx context.Context, res *translate.Result, applyErr error) error {
+func (c *Controller) writeStatus(ctx context.Context, res *translate.Result, applyErr error, planeErrs map[types.NamespacedName]error) error {
 	now := metav1.Now()
 	var errs []error
 	api := c.gwc.GatewayV1()
@@ -49,12 +50,17 @@ func (c *Controller) writeStatus(ctx context.Context, res *translate.Result, app
 		if err != nil {
 			continue
 		}
-		if applyErr != nil {
+		if err := cmp.Or(applyErr, planeErrs[key]); err != nil {
+			reason, msg := gatewayv1.GatewayReasonInvalid, "the data plane refused the configuration, the previous one keeps serving: "
+			var be *bindError
+			if errors.As(err, &be) {
+				reason, msg = gatewayv1.GatewayReasonAddressNotUsable, "the Gateway's address cannot be served: "
+			}
 			for i := range st.Conditions {
 				if st.Conditions[i].Type == string(gatewayv1.GatewayConditionProgrammed) {
 					st.Conditions[i].Status = metav1.ConditionFalse
-					st.Conditions[i].Reason = string(gatewayv1.GatewayReasonInvalid)
-					st.Conditions[i].Message = truncate("the data plane refused the configuration, the previous one keeps serving: " + applyErr.Error())
+					st.Conditions[i].Reason = string(reason)
+					st.Conditions[i].Message = truncate(msg + err.Error())
 				}
 			}
 		}

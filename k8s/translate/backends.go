@@ -26,33 +26,32 @@ type backendTarget struct {
 	affinity    *affinity // nil: round-robin
 }
 
-// backendRefs resolves a rule's backendRefs. gateway.Config routes a path
-// rule to one pool with one setting and no weights, so a rule may have one
-// backendRef with a non-zero weight (more is unsupported: msg says so).
+// backendRefs resolves a rule's backendRefs into the backends of positive
+// weight (the default weight is 1). A backendRef of weight 0 is resolved
+// too, so that its status tells of a bad reference, but gets no request.
 // References that cannot be resolved are recorded on the route (its
-// ResolvedRefs) and make the rule answer 500.
-func (t *translator) backendRefs(r *routeState, refs []gatewayv1.HTTPBackendRef) (backendTarget, string) {
-	var live []*gatewayv1.HTTPBackendRef
+// ResolvedRefs) and answer 500 for their share of the requests, as the
+// specification requires. None left (no backendRef, or every weight zero)
+// makes the rule answer 500.
+func (t *translator) backendRefs(r *routeState, refs []gatewayv1.HTTPBackendRef) ([]weightedTarget, string) {
+	var out []weightedTarget
 	for i := range refs {
 		if msg := backendRefFilters(refs[i].Filters); msg != "" {
-			return backendTarget{}, fmt.Sprintf("backendRef %d: %s", i, msg)
+			return nil, fmt.Sprintf("backendRef %d: %s", i, msg)
 		}
-		if refs[i].Weight != nil && *refs[i].Weight == 0 {
-			// Still resolved, so that its status tells of a bad reference.
-			t.resolveBackend(r, &refs[i].BackendRef)
+	}
+	for i := range refs {
+		w := int32(1)
+		if refs[i].Weight != nil {
+			w = *refs[i].Weight
+		}
+		tg := t.resolveBackend(r, &refs[i].BackendRef)
+		if w <= 0 {
 			continue
 		}
-		live = append(live, &refs[i])
+		out = append(out, weightedTarget{target: tg, weight: w})
 	}
-	switch len(live) {
-	case 0:
-		// No backend, or every weight zero: the specification asks for 500.
-		return backendTarget{unavailable: true}, ""
-	case 1:
-		return t.resolveBackend(r, &live[0].BackendRef), ""
-	default:
-		return backendTarget{}, fmt.Sprintf("%d backendRefs with weights (traffic splitting) are not supported yet: one backendRef per rule", len(live))
-	}
+	return out, ""
 }
 
 // backendRefFilters: gateway.Config has no per-backend filters yet.

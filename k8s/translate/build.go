@@ -7,7 +7,10 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/e2etls/e2etls/gateway"
+	"github.com/e2etls/e2etls/rewrite"
 )
 
 // Names of the parts every translated configuration has. They contain "#",
@@ -25,25 +28,71 @@ const (
 // builder assembles the gateway.Config.
 type builder struct {
 	t        *translator
+	gws      []*gatewayState // the Gateways the data plane serves
 	cfg      *gateway.Config
 	pools    map[string]bool
 	settings map[string]bool
 	certs    map[string]bool
 	roots    map[*policyState][]string
+	rewrites map[string]bool
 }
 
 // build computes the statuses that depend on attachments and assembles the
-// data plane's configuration.
+// data plane's configuration: one for every Gateway sharing Options.Ports,
+// or, with Options.AddressPool, one per Gateway.
 func (t *translator) build() {
 	t.gatewayStatuses()
 	t.policyStatuses()
+	if !t.perGateway() {
+		b := t.newBuilder(&t.res.Config, t.gws)
+		for _, p := range t.opts.Ports {
+			b.port(p)
+		}
+		return
+	}
+	t.res.Planes = map[types.NamespacedName]*Plane{}
+	for _, gs := range t.gws {
+		if !gs.addr.IsValid() || gs.refusedReason != "" {
+			continue
+		}
+		// A Gateway's ports: those of its listeners of a served protocol,
+		// programmed or not (a port whose listeners all fail answers 404:
+		// the port set changes only with the listeners' ports).
+		protocols := map[int32]gateway.Protocol{}
+		var ports []Port
+		for _, l := range gs.listeners {
+			if l.protocol == "" {
+				continue
+			}
+			if _, ok := protocols[l.spec.Port]; !ok {
+				protocols[l.spec.Port] = l.protocol
+				ports = append(ports, Port{Number: l.spec.Port, Protocol: l.protocol})
+			}
+		}
+		if len(ports) == 0 {
+			continue
+		}
+		slices.SortFunc(ports, func(a, c Port) int { return int(a.Number) - int(c.Number) })
+		pl := &Plane{Address: gs.addr, Ports: ports}
+		b := t.newBuilder(&pl.Config, []*gatewayState{gs})
+		for _, p := range ports {
+			b.port(p)
+		}
+		t.res.Planes[gs.key] = pl
+	}
+}
+
+// newBuilder starts the configuration of a data plane serving gws.
+func (t *translator) newBuilder(cfg *gateway.Config, gws []*gatewayState) *builder {
 	b := &builder{
 		t:        t,
-		cfg:      &t.res.Config,
+		gws:      gws,
+		cfg:      cfg,
 		pools:    map[string]bool{},
 		settings: map[string]bool{},
 		certs:    map[string]bool{},
 		roots:    map[*policyState][]string{},
+		rewrites: map[string]bool{},
 	}
 	b.fixed(fixedNotFound, t.opts.NotFound, "404")
 	b.fixed(fixedUnavailable, t.opts.Unavailable, "500")
@@ -55,9 +104,7 @@ func (t *translator) build() {
 		gateway.Probe{Name: probeHTTP, Protocol: gateway.HTTP, StatusCodes: []string{"200-599"}},
 		gateway.Probe{Name: probeHTTPS, Protocol: gateway.HTTPS, StatusCodes: []string{"200-599"}},
 	)
-	for _, p := range t.opts.Ports {
-		b.port(p)
-	}
+	return b
 }
 
 // fixed adds the pool, setting and probe of a fixed-answer backend.
@@ -82,7 +129,7 @@ type dpListener struct {
 // port emits the listeners of one frontend port, most specific host first.
 func (b *builder) port(p Port) {
 	byHost := map[string]*dpListener{}
-	for _, gs := range b.t.gws {
+	for _, gs := range b.gws {
 		for _, l := range gs.listeners {
 			if l.spec.Port != p.Number || !l.programmed() {
 				continue
@@ -179,18 +226,61 @@ func (b *builder) listener(p Port, d *dpListener) {
 		b.cfg.Rules = append(b.cfg.Rules, gateway.Rule{Name: name, Listener: name, Pool: fixedNotFound, BackendHTTPSetting: fixedNotFound})
 		return
 	}
-	m := gateway.URLPathMap{Name: name, DefaultPool: fixedNotFound, DefaultBackendHTTPSetting: fixedNotFound}
+	m := gateway.URLPathMap{Name: name, DefaultPool: fixedNotFound, DefaultBackendHTTPSetting: fixedNotFound, CaseSensitive: true}
+	// A pattern that an earlier entry without conditions has is never
+	// reached through a later one: it is left out of the later entry (the
+	// gateway refuses unreachable repeats).
+	claimed := map[string]bool{}
 	for i, e := range entries {
-		pool, setting := b.target(e.target)
-		m.PathRules = append(m.PathRules, gateway.PathRule{
-			Name:               fmt.Sprintf("%d %s rule %d match %d", i, e.route.key, e.rule, e.match),
-			Paths:              e.pm.patterns(),
-			Pool:               pool,
-			BackendHTTPSetting: setting,
-		})
+		var paths []string
+		for _, p := range e.m.path.patterns() {
+			if !claimed[p] {
+				paths = append(paths, p)
+			}
+		}
+		if e.m.cond.IsZero() {
+			for _, p := range paths {
+				claimed[p] = true
+			}
+		}
+		if len(paths) == 0 {
+			continue
+		}
+		pr := gateway.PathRule{
+			Name:           fmt.Sprintf("%d %s rule %d match %d", i, e.route.key, e.rule, e.match),
+			Paths:          paths,
+			Match:          e.m.cond,
+			RewriteRuleSet: b.rewriteSet(e),
+		}
+		switch len(e.backends) {
+		case 0:
+			pr.Pool, pr.BackendHTTPSetting = fixedUnavailable, fixedUnavailable
+		case 1:
+			pr.Pool, pr.BackendHTTPSetting = b.target(e.backends[0].target)
+		default:
+			for _, w := range e.backends {
+				pool, setting := b.target(w.target)
+				pr.WeightedBackends = append(pr.WeightedBackends, gateway.WeightedBackend{Pool: pool, BackendHTTPSetting: setting, Weight: int(w.weight)})
+			}
+		}
+		m.PathRules = append(m.PathRules, pr)
 	}
 	b.cfg.URLPathMaps = append(b.cfg.URLPathMaps, m)
 	b.cfg.Rules = append(b.cfg.Rules, gateway.Rule{Name: name, Listener: name, URLPathMap: name})
+}
+
+// rewriteSet adds the rewrite rule set of an entry's filters, once however
+// many listeners the entry is on, and returns its name; "" for none.
+func (b *builder) rewriteSet(e *pathEntry) string {
+	if len(e.m.rewrites) == 0 {
+		return ""
+	}
+	name := fmt.Sprintf("#filters/%s/%d/%d", e.route.key, e.rule, e.match)
+	if !b.rewrites[name] {
+		b.rewrites[name] = true
+		b.cfg.RewriteRuleSets = append(b.cfg.RewriteRuleSets, rewrite.RuleSet{Name: name, Rules: e.m.rewrites})
+	}
+	return name
 }
 
 // target returns the pool and setting a rule's requests go to, adding them
@@ -229,10 +319,11 @@ func (b *builder) target(tg backendTarget) (pool, setting string) {
 	if pol := tg.policy; pol != nil {
 		s.Protocol = gateway.HTTPS
 		s.Probe = probeHTTPS
-		// The host name is the SNI and the identity the backend's
-		// certificate must prove. (gateway.Config also sends it as the
-		// Host header: it has no SNI of its own apart from Host yet.)
-		s.HostName = pol.hostname
+		// The host name is the SNI, and the identity the backend's
+		// certificate must prove unless subjectAltNames replace it; the
+		// Host header stays the client's.
+		s.ServerName = pol.hostname
+		s.SubjectAltNames = pol.sans
 		s.TrustedRootCertificates = b.policyRoots(pol)
 	}
 	b.cfg.BackendHTTPSettings = append(b.cfg.BackendHTTPSettings, s)

@@ -24,12 +24,35 @@
 // requires ("precedence must be given to rules from the HTTPRoute with the
 // largest number of characters in a matching non-wildcard hostname").
 //
+// With [Options.AddressPool], Gateways are served apart instead: each gets
+// an address of its own (see AddressPool for how it is chosen) and a data
+// plane of its own, [Result].Planes, with its listeners on the ports they
+// declare, so that two Gateways with a listener on port 80 for any host
+// both serve it, each on its own address, as the specification's
+// conformance suite expects.
+//
 // The rules of all the routes that share an effective host name become the
-// path rules of one URL path map, ordered by the specification's
-// precedence: Exact before PathPrefix, longer prefixes first, then the
-// older route, then namespace/name, then the rule's and the match's index.
-// PathPrefix "/foo" becomes the two patterns "/foo" and "/foo/*" (a prefix
-// matches whole path elements only); Exact "/foo" becomes "/foo".
+// path rules of one URL path map, matched case-sensitively, ordered by the
+// specification's precedence: Exact before PathPrefix, longer prefixes
+// first, a method match before none, more header matches first, more
+// query parameter matches first, then the older route, then
+// namespace/name, then the rule's and the match's index. PathPrefix "/foo"
+// becomes the two patterns "/foo" and "/foo/*" (a prefix matches whole path
+// elements only); Exact "/foo" becomes "/foo". Header, query parameter and
+// method matches become the path rule's routing.Match: a request that
+// fails them goes on to the next path rule whose path matches. A pattern
+// that an earlier rule without such conditions has already taken is left
+// out of later rules (they are never reached by it).
+//
+// A rule's backendRefs of positive weight become the path rule's weighted
+// backends (one is a plain pool); weight 0 gets no request, and an
+// unresolved backendRef answers 500 for its share. Filters become one
+// rewrite rule set per match (package rewrite maps each Gateway API filter
+// kind onto its actions): RequestHeaderModifier, ResponseHeaderModifier,
+// RequestRedirect and URLRewrite (hostname as the Host header only, never
+// the SNI or the identity the backend proves; ReplaceFullPath and
+// ReplacePrefixMatch). timeouts.backendRequest, else timeouts.request,
+// bounds each attempt until the response head.
 //
 // # Backends and backend TLS
 //
@@ -38,25 +61,25 @@
 // setting. Without a BackendTLSPolicy the setting is plain HTTP and passes
 // the client's Host. A BackendTLSPolicy that targets the Service (or the
 // port by name, through sectionName) makes the setting HTTPS with
-// validation.hostname as its host name (SNI and the identity the backend's
-// certificate must prove) and the policy's CA certificates as its trusted
-// roots, or the well-known CAs for wellKnownCACertificates: System.
+// validation.hostname as its SNI (gateway.BackendHTTPSetting.ServerName)
+// and the identity its certificate must prove, unless subjectAltNames
+// (Hostname and URI) replace that identity; the Host header stays the
+// client's. The policy's CA certificates are the trusted roots, or the
+// well-known CAs for wellKnownCACertificates: System.
 //
 // Fail closed: a policy that cannot be honoured (an invalid or missing CA
-// reference, subjectAltNames, an unknown option or well-known set) makes
-// every request to its backend answer 500 from [Options.Unavailable] and
-// the backend is never dialled; a backendRef that cannot be resolved does
-// the same, as the specification requires. Paths that no rule matches
+// reference, an invalid subjectAltName, options, an unknown well-known set)
+// makes every request to its backend answer 500 from [Options.Unavailable]
+// and the backend is never dialled; a backendRef that cannot be resolved
+// does the same, as the specification requires. Paths that no rule matches
 // answer 404 from [Options.NotFound].
 //
 // # What gateway.Config cannot express yet
 //
-// Header, query and method matches, more than one weighted backendRef,
-// filters (header modifiers, redirects, URL rewrites, mirrors) and
-// BackendTLSPolicy subjectAltNames have no counterpart in gateway.Config
-// today. A rule that uses one is not translated (never translated as a
-// broader rule); its route gets PartiallyInvalid (or Accepted=False when no
-// rule is left) with reason UnsupportedValue and a message naming the
-// feature. Each kind has a function of its own in rules.go, where support
-// slots in.
+// The RequestMirror, CORS and ExternalAuth filters, backendRef filters,
+// retries and BackendTLSPolicy options have no counterpart in
+// gateway.Config today. A rule that uses one is not translated (never
+// translated as a broader rule); its route gets PartiallyInvalid (or
+// Accepted=False when no rule is left) with reason UnsupportedValue and a
+// message naming the feature.
 package translate

@@ -3,6 +3,7 @@ package translate
 import (
 	"crypto/tls"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -23,6 +24,11 @@ type gatewayState struct {
 	// refused, when set, refuses the whole Gateway (Accepted=False) with
 	// this reason and message.
 	refusedReason, refusedMessage string
+	// addr is the Gateway's own address with Options.AddressPool; noAddr
+	// says why it has none (the pool is full).
+	addr         netip.Addr
+	noAddr       string
+	noAddrReason gatewayv1.GatewayConditionReason
 }
 
 // listenerState is one listener of a served Gateway.
@@ -49,6 +55,12 @@ type listenerState struct {
 
 // programmed reports whether the listener is in the data plane.
 func (l *listenerState) programmed() bool {
+	return l.valid() && l.gw.noAddr == ""
+}
+
+// valid reports whether the listener can be served, its Gateway's address
+// aside.
+func (l *listenerState) valid() bool {
 	return l.gw.refusedReason == "" && l.accepted && !l.conflicted && l.resolved
 }
 
@@ -67,10 +79,12 @@ func (t *translator) gateways() {
 	// specification's conflict rules say (within a Gateway, and here
 	// across the Gateways that share this data plane).
 	type portHost struct {
+		gw   types.NamespacedName // with AddressPool: Gateways do not share ports
 		port int32
 		host string
 	}
 	taken := map[portHost]*listenerState{}
+	protocols := map[portHost]*listenerState{} // the first listener on a Gateway's port, with AddressPool
 	for _, g := range gws {
 		gs := &gatewayState{obj: g, key: nsName(g.Namespace, g.Name)}
 		t.gws = append(t.gws, gs)
@@ -88,7 +102,20 @@ func (t *translator) gateways() {
 			if !l.accepted || gs.refusedReason != "" {
 				continue
 			}
-			k := portHost{l.spec.Port, l.host}
+			var k portHost
+			if t.perGateway() {
+				k.gw = gs.key
+				pk := portHost{gw: gs.key, port: l.spec.Port}
+				if prev := protocols[pk]; prev != nil && prev.protocol != l.protocol {
+					l.conflicted = true
+					l.conflictReason = string(gatewayv1.ListenerReasonProtocolConflict)
+					l.conflictMsg = fmt.Sprintf("port %d is served as %s by listener %q", l.spec.Port, prev.protocol, prev.spec.Name)
+					continue
+				} else if prev == nil {
+					protocols[pk] = l
+				}
+			}
+			k.port, k.host = l.spec.Port, l.host
 			if prev := taken[k]; prev != nil {
 				l.conflicted = true
 				l.conflictReason = string(gatewayv1.ListenerReasonHostnameConflict)
@@ -114,6 +141,9 @@ func (t *translator) unsupportedGatewayFields(g *gatewayv1.Gateway) (reason, msg
 		return "UnsupportedValue", "spec.tls (frontend client-certificate validation, backend client certificate) is not supported yet"
 	}
 	for _, a := range g.Spec.Addresses {
+		if t.perGateway() {
+			break // assignAddresses
+		}
 		if !slices.ContainsFunc(t.opts.Addresses, func(s gatewayv1.GatewayStatusAddress) bool { return s.Value == a.Value }) {
 			return string(gatewayv1.GatewayReasonUnsupportedAddress),
 				fmt.Sprintf("address %q is not one this controller serves on (its addresses are set by its flags)", a.Value)
@@ -141,7 +171,7 @@ func (t *translator) listener(l *listenerState) {
 		l.acceptedMsg = fmt.Sprintf("protocol %q is not supported: e2etls serves HTTP and HTTPS", l.spec.Protocol)
 		return
 	}
-	served := false
+	served := t.perGateway() // a Gateway apart is served on every port it declares
 	for _, p := range t.opts.Ports {
 		if p.Number == l.spec.Port {
 			if p.Protocol != l.protocol {
@@ -333,6 +363,12 @@ func (t *translator) gatewayStatuses() {
 	for _, gs := range t.gws {
 		gen := gs.obj.Generation
 		st := gatewayv1.GatewayStatus{Addresses: slices.Clone(t.opts.Addresses)}
+		if t.perGateway() {
+			st.Addresses = nil
+			if gs.addr.IsValid() {
+				st.Addresses = []gatewayv1.GatewayStatusAddress{{Type: ptr(gatewayv1.IPAddressType), Value: gs.addr.String()}}
+			}
+		}
 		valid := 0
 		for _, l := range gs.listeners {
 			ls := gatewayv1.ListenerStatus{
@@ -358,9 +394,13 @@ func (t *translator) gatewayStatuses() {
 				res = condition(string(gatewayv1.ListenerConditionResolvedRefs), false, l.resolvedReason, l.resolvedMsg, gen)
 			}
 			prog := condition(string(gatewayv1.ListenerConditionProgrammed), true, string(gatewayv1.ListenerReasonProgrammed), "", gen)
-			if !l.programmed() {
+			switch {
+			case !l.valid():
 				prog = condition(string(gatewayv1.ListenerConditionProgrammed), false, string(gatewayv1.ListenerReasonInvalid), "the listener is not in the data plane: see its other conditions", gen)
-			} else {
+			case !l.programmed():
+				valid++
+				prog = condition(string(gatewayv1.ListenerConditionProgrammed), false, string(gatewayv1.ListenerReasonPending), "the Gateway has no address: "+gs.noAddr, gen)
+			default:
 				valid++
 			}
 			ls.Conditions = []metav1.Condition{acc, conf, res, prog}
@@ -375,9 +415,12 @@ func (t *translator) gatewayStatuses() {
 		default:
 			st.Conditions = append(st.Conditions, condition(string(gatewayv1.GatewayConditionAccepted), true, string(gatewayv1.GatewayReasonAccepted), "", gen))
 		}
-		if valid > 0 && gs.refusedReason == "" {
+		switch {
+		case gs.refusedReason == "" && gs.noAddr != "":
+			st.Conditions = append(st.Conditions, condition(string(gatewayv1.GatewayConditionProgrammed), false, string(gs.noAddrReason), gs.noAddr, gen))
+		case valid > 0 && gs.refusedReason == "":
 			st.Conditions = append(st.Conditions, condition(string(gatewayv1.GatewayConditionProgrammed), true, string(gatewayv1.GatewayReasonProgrammed), "", gen))
-		} else {
+		default:
 			st.Conditions = append(st.Conditions, condition(string(gatewayv1.GatewayConditionProgrammed), false, string(gatewayv1.GatewayReasonInvalid), "no listener is in the data plane", gen))
 		}
 		t.res.Gateways[gs.key] = st

@@ -32,11 +32,11 @@ func (r *routeState) refProblem(reason gatewayv1.RouteConditionReason, msg strin
 // pathEntry is one match of one rule, bound for the URL path map of one
 // effective host name.
 type pathEntry struct {
-	route  *routeState
-	rule   int
-	match  int
-	pm     pathMatch
-	target backendTarget
+	route    *routeState
+	rule     int
+	match    int
+	m        matchOut
+	backends []weightedTarget // none: answer 500
 }
 
 // routes attaches every HTTPRoute to its served parents, translates its
@@ -178,11 +178,13 @@ func (t *translator) entries(r *routeState, gs *gatewayState) []*pathEntry {
 		if o.unsupported != "" {
 			continue
 		}
-		if !o.target.unavailable {
-			t.markAncestors(o.target, gs)
+		for _, b := range o.backends {
+			if !b.target.unavailable {
+				t.markAncestors(b.target, gs)
+			}
 		}
 		for j, m := range o.matches {
-			out = append(out, &pathEntry{route: r, rule: i, match: j, pm: m, target: o.target})
+			out = append(out, &pathEntry{route: r, rule: i, match: j, m: m, backends: o.backends})
 		}
 	}
 	return out
@@ -208,17 +210,32 @@ func (t *translator) markAncestors(tg backendTarget, gs *gatewayState) {
 }
 
 // lessEntry orders path rules by the specification's precedence: Exact
-// before PathPrefix, longer paths first, then the older route, then the
-// route's namespace/name, then rule and match order.
+// before PathPrefix, longer paths first, a method match before none, more
+// header matches first, more query parameter matches first, then the older
+// route, then the route's namespace/name, then rule and match order.
 func lessEntry(a, b *pathEntry) int {
-	if a.pm.exact != b.pm.exact {
-		if a.pm.exact {
+	pa, pb := a.m.path, b.m.path
+	if pa.exact != pb.exact {
+		if pa.exact {
 			return -1
 		}
 		return 1
 	}
-	if la, lb := len(a.pm.path), len(b.pm.path); la != lb {
+	if la, lb := len(pa.path), len(pb.path); la != lb {
 		return lb - la
+	}
+	ca, cb := &a.m.cond, &b.m.cond
+	if (ca.Method != "") != (cb.Method != "") {
+		if ca.Method != "" {
+			return -1
+		}
+		return 1
+	}
+	if ha, hb := len(ca.Headers), len(cb.Headers); ha != hb {
+		return hb - ha
+	}
+	if qa, qb := len(ca.QueryParams), len(cb.QueryParams); qa != qb {
+		return qb - qa
 	}
 	if a.route != b.route {
 		return olderFirst(a.route.obj.CreationTimestamp, b.route.obj.CreationTimestamp, a.route.key, b.route.key)

@@ -2,11 +2,13 @@ package translate
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/e2etls/e2etls/rewrite"
 	"github.com/e2etls/e2etls/routing"
 )
 
@@ -30,11 +32,28 @@ func (m pathMatch) patterns() []string {
 	}
 }
 
+// matchOut is one HTTPRouteMatch translated: its path, the conditions
+// beyond the path, and the rule's filters as rewrite rules for requests it
+// matches (a ReplacePrefixMatch depends on the match's prefix).
+type matchOut struct {
+	path     pathMatch
+	cond     routing.Match
+	rewrites []rewrite.Rule // nil: the rule has no filter
+}
+
 // ruleOut is one HTTPRoute rule translated, or the reason it cannot be.
 type ruleOut struct {
-	matches     []pathMatch
-	target      backendTarget
+	matches []matchOut
+	// backends are the rule's backendRefs of positive weight; none (no
+	// backendRef, or every weight zero) answers 500.
+	backends    []weightedTarget
 	unsupported string // non-empty: the rule is left out, this says why
+}
+
+// weightedTarget is one backendRef of a rule and its weight.
+type weightedTarget struct {
+	target backendTarget
+	weight int32
 }
 
 // translateRule translates one rule. A rule that needs a feature
@@ -50,7 +69,7 @@ func (t *translator) translateRule(r *routeState, idx int, rule *gatewayv1.HTTPR
 		return ruleOut{unsupported: where + ": " + fmt.Sprintf(format, args...)}
 	}
 	for i := range rule.Filters {
-		if msg := filter(&rule.Filters[i]); msg != "" {
+		if msg := filterSupported(&rule.Filters[i]); msg != "" {
 			return fail("filter %d: %s", i, msg)
 		}
 	}
@@ -65,46 +84,53 @@ func (t *translator) translateRule(r *routeState, idx int, rule *gatewayv1.HTTPR
 	if msg != "" {
 		return fail("%s", msg)
 	}
-	if len(rule.Matches) == 0 {
-		out.matches = []pathMatch{{path: "/"}}
+	matches := rule.Matches
+	if len(matches) == 0 {
+		matches = []gatewayv1.HTTPRouteMatch{{}}
 	}
-	for i := range rule.Matches {
-		m, msg := match(&rule.Matches[i])
+	for i := range matches {
+		pm, cond, msg := match(&matches[i])
 		if msg != "" {
 			return fail("match %d: %s", i, msg)
 		}
-		out.matches = append(out.matches, m)
+		rws, msg := filterRules(rule.Filters, pm)
+		if msg != "" {
+			return fail("%s", msg)
+		}
+		out.matches = append(out.matches, matchOut{path: pm, cond: cond, rewrites: rws})
 	}
-	target, msg := t.backendRefs(r, rule.BackendRefs)
+	backends, msg := t.backendRefs(r, rule.BackendRefs)
 	if msg != "" {
 		return fail("%s", msg)
 	}
-	target.timeout = timeout
-	if !target.unavailable {
-		target.affinity = aff
+	for i := range backends {
+		backends[i].target.timeout = timeout
+		if !backends[i].target.unavailable {
+			backends[i].target.affinity = aff
+		}
 	}
-	out.target = target
+	out.backends = backends
 	return out
 }
 
-// match translates one HTTPRouteMatch: the path, then each kind of match
-// gateway.Config may learn (headers, query parameters, method), each in a
-// function of its own.
-func match(m *gatewayv1.HTTPRouteMatch) (pathMatch, string) {
+// match translates one HTTPRouteMatch: the path, then the headers, query
+// parameters and method.
+func match(m *gatewayv1.HTTPRouteMatch) (pathMatch, routing.Match, string) {
+	var cond routing.Match
 	pm, msg := pathMatchOf(m.Path)
 	if msg != "" {
-		return pm, msg
+		return pm, cond, msg
 	}
-	if msg := headerMatches(m.Headers); msg != "" {
-		return pm, msg
+	if cond.Headers, msg = headerMatches(m.Headers); msg != "" {
+		return pm, cond, msg
 	}
-	if msg := queryParamMatches(m.QueryParams); msg != "" {
-		return pm, msg
+	if cond.QueryParams, msg = queryParamMatches(m.QueryParams); msg != "" {
+		return pm, cond, msg
 	}
-	if msg := methodMatch(m.Method); msg != "" {
-		return pm, msg
+	if m.Method != nil {
+		cond.Method = string(*m.Method)
 	}
-	return pm, ""
+	return pm, cond, ""
 }
 
 // pathMatchOf translates a path match. The default is PathPrefix "/".
@@ -142,63 +168,207 @@ func pathMatchOf(p *gatewayv1.HTTPPathMatch) (pathMatch, string) {
 	}
 }
 
-// headerMatches: gateway.Config has no header matches yet.
-func headerMatches(h []gatewayv1.HTTPHeaderMatch) string {
-	if len(h) == 0 {
-		return ""
+// headerMatches translates header matches, Exact or RegularExpression (Go's
+// RE2, anchored: the whole value must match). Of entries with equivalent
+// names (which ignore case) only the first counts, as the specification
+// says.
+func headerMatches(hs []gatewayv1.HTTPHeaderMatch) ([]routing.HeaderMatch, string) {
+	var out []routing.HeaderMatch
+	seen := map[string]bool{}
+	for _, h := range hs {
+		name := strings.ToLower(string(h.Name))
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		hm := routing.HeaderMatch{Name: string(h.Name), Value: h.Value}
+		typ := gatewayv1.HeaderMatchExact
+		if h.Type != nil {
+			typ = *h.Type
+		}
+		switch typ {
+		case gatewayv1.HeaderMatchExact:
+		case gatewayv1.HeaderMatchRegularExpression:
+			if _, err := regexp.Compile(h.Value); err != nil {
+				return nil, fmt.Sprintf("header %q: regular expression %q is not valid RE2 (Go's syntax): %v", h.Name, h.Value, err)
+			}
+			hm.Regexp = true
+		default:
+			return nil, fmt.Sprintf("header %q: match type %q is not supported", h.Name, typ)
+		}
+		out = append(out, hm)
 	}
-	return "header matches are not supported yet"
+	return out, ""
 }
 
-// queryParamMatches: gateway.Config has no query parameter matches yet.
-func queryParamMatches(q []gatewayv1.HTTPQueryParamMatch) string {
-	if len(q) == 0 {
-		return ""
+// queryParamMatches translates query parameter matches as headerMatches
+// does headers; names are case-sensitive, and a repeated parameter is
+// matched by its first value.
+func queryParamMatches(qs []gatewayv1.HTTPQueryParamMatch) ([]routing.QueryParamMatch, string) {
+	var out []routing.QueryParamMatch
+	seen := map[string]bool{}
+	for _, q := range qs {
+		name := string(q.Name)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		qm := routing.QueryParamMatch{Name: name, Value: q.Value}
+		typ := gatewayv1.QueryParamMatchExact
+		if q.Type != nil {
+			typ = *q.Type
+		}
+		switch typ {
+		case gatewayv1.QueryParamMatchExact:
+		case gatewayv1.QueryParamMatchRegularExpression:
+			if _, err := regexp.Compile(q.Value); err != nil {
+				return nil, fmt.Sprintf("query parameter %q: regular expression %q is not valid RE2 (Go's syntax): %v", q.Name, q.Value, err)
+			}
+			qm.Regexp = true
+		default:
+			return nil, fmt.Sprintf("query parameter %q: match type %q is not supported", q.Name, typ)
+		}
+		out = append(out, qm)
 	}
-	return "query parameter matches are not supported yet"
+	return out, ""
 }
 
-// methodMatch: gateway.Config has no method matches yet.
-func methodMatch(m *gatewayv1.HTTPMethod) string {
-	if m == nil {
-		return ""
-	}
-	return "method matches are not supported yet"
-}
-
-// filter translates one filter; today every kind is refused with a message
-// naming it, one function per kind so that support slots in.
-func filter(f *gatewayv1.HTTPRouteFilter) string {
+// filterSupported says why a filter cannot be translated, "" if it can.
+func filterSupported(f *gatewayv1.HTTPRouteFilter) string {
 	switch f.Type {
 	case gatewayv1.HTTPRouteFilterRequestHeaderModifier:
-		return requestHeaderModifier(f.RequestHeaderModifier)
+		if f.RequestHeaderModifier == nil {
+			return "RequestHeaderModifier without requestHeaderModifier"
+		}
 	case gatewayv1.HTTPRouteFilterResponseHeaderModifier:
-		return responseHeaderModifier(f.ResponseHeaderModifier)
+		if f.ResponseHeaderModifier == nil {
+			return "ResponseHeaderModifier without responseHeaderModifier"
+		}
 	case gatewayv1.HTTPRouteFilterRequestRedirect:
-		return requestRedirect(f.RequestRedirect)
+		if f.RequestRedirect == nil {
+			return "RequestRedirect without requestRedirect"
+		}
 	case gatewayv1.HTTPRouteFilterURLRewrite:
-		return urlRewrite(f.URLRewrite)
+		if f.URLRewrite == nil {
+			return "URLRewrite without urlRewrite"
+		}
 	case gatewayv1.HTTPRouteFilterRequestMirror:
 		return "filter RequestMirror is not supported yet"
 	default:
 		return fmt.Sprintf("filter %s is not supported", f.Type)
 	}
+	return ""
 }
 
-func requestHeaderModifier(*gatewayv1.HTTPHeaderFilter) string {
-	return "filter RequestHeaderModifier is not supported yet"
+// filterRules translates a rule's filters, for the requests its match pm
+// selects, into rewrite rules, one per filter in filter order (see package
+// rewrite, "The Kubernetes Gateway API"). Nil means no filter. The rules
+// are compiled here once, so that a header the gateway owns (such as
+// X-Forwarded-Proto) leaves the rule out with its reason instead of
+// failing the whole configuration.
+func filterRules(fs []gatewayv1.HTTPRouteFilter, pm pathMatch) ([]rewrite.Rule, string) {
+	var rules []rewrite.Rule
+	for i := range fs {
+		f := &fs[i]
+		rule := rewrite.Rule{Name: fmt.Sprintf("filter %d (%s)", i, f.Type)}
+		switch f.Type {
+		case gatewayv1.HTTPRouteFilterRequestHeaderModifier:
+			rule.Actions.RequestHeaders = headerActions(f.RequestHeaderModifier)
+		case gatewayv1.HTTPRouteFilterResponseHeaderModifier:
+			rule.Actions.ResponseHeaders = headerActions(f.ResponseHeaderModifier)
+		case gatewayv1.HTTPRouteFilterRequestRedirect:
+			rd := f.RequestRedirect
+			act := &rewrite.RedirectAction{}
+			if rd.Scheme != nil {
+				act.Scheme = *rd.Scheme
+			}
+			if rd.Hostname != nil {
+				act.Host = string(*rd.Hostname)
+			}
+			if rd.Port != nil {
+				act.Port = int(*rd.Port)
+			}
+			if rd.StatusCode != nil {
+				act.Status = *rd.StatusCode
+			}
+			if rd.Path != nil {
+				cond, path, msg := pathModifier(rd.Path, pm)
+				if msg != "" {
+					return nil, fmt.Sprintf("filter %d: requestRedirect: %s", i, msg)
+				}
+				rule.Conditions, act.Path = cond, path
+			}
+			rule.Actions.Redirect = act
+		case gatewayv1.HTTPRouteFilterURLRewrite:
+			rw := f.URLRewrite
+			if rw.Hostname != nil {
+				// The Host header only: the SNI and the identity the
+				// backend proves stay its BackendTLSPolicy's.
+				rule.Actions.RequestHeaders = []rewrite.HeaderAction{{Name: "Host", Value: rewrite.Literal(string(*rw.Hostname))}}
+			}
+			if rw.Path != nil {
+				cond, path, msg := pathModifier(rw.Path, pm)
+				if msg != "" {
+					return nil, fmt.Sprintf("filter %d: urlRewrite: %s", i, msg)
+				}
+				rule.Conditions = cond
+				rule.Actions.URL = &rewrite.URLAction{ModifiedPath: path}
+			}
+		}
+		a := &rule.Actions
+		if a.RequestHeaders == nil && a.ResponseHeaders == nil && a.URL == nil && a.Redirect == nil {
+			continue // an empty modifier changes nothing
+		}
+		rules = append(rules, rule)
+	}
+	if len(rules) == 0 {
+		return nil, ""
+	}
+	if _, err := rewrite.Compile([]rewrite.RuleSet{{Name: "filters", Rules: rules}}); err != nil {
+		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+		return nil, "filters: " + strings.ReplaceAll(msg, `rewrite: rewriteRuleSet "filters": `, "")
+	}
+	return rules, ""
 }
 
-func responseHeaderModifier(*gatewayv1.HTTPHeaderFilter) string {
-	return "filter ResponseHeaderModifier is not supported yet"
+// headerActions are a header filter's set, add and remove, in that order.
+// Values are literal: a '{' in a Gateway API value is not a reference.
+func headerActions(h *gatewayv1.HTTPHeaderFilter) []rewrite.HeaderAction {
+	var out []rewrite.HeaderAction
+	for _, s := range h.Set {
+		out = append(out, rewrite.HeaderAction{Name: string(s.Name), Value: rewrite.Literal(s.Value), Op: rewrite.SetHeader})
+	}
+	for _, a := range h.Add {
+		out = append(out, rewrite.HeaderAction{Name: string(a.Name), Value: rewrite.Literal(a.Value), Op: rewrite.AddHeader})
+	}
+	for _, r := range h.Remove {
+		out = append(out, rewrite.HeaderAction{Name: r, Op: rewrite.DeleteHeader})
+	}
+	return out
 }
 
-func requestRedirect(*gatewayv1.HTTPRequestRedirectFilter) string {
-	return "filter RequestRedirect is not supported yet"
-}
-
-func urlRewrite(*gatewayv1.HTTPURLRewriteFilter) string {
-	return "filter URLRewrite is not supported yet"
+// pathModifier translates a redirect's or URL rewrite's path: a full
+// replacement, or the replacement of the prefix the match selected, which
+// needs a PathPrefix match.
+func pathModifier(m *gatewayv1.HTTPPathModifier, pm pathMatch) ([]rewrite.Condition, string, string) {
+	switch m.Type {
+	case gatewayv1.FullPathHTTPPathModifier:
+		if m.ReplaceFullPath == nil {
+			return nil, "", "ReplaceFullPath without replaceFullPath"
+		}
+		return nil, rewrite.Literal(*m.ReplaceFullPath), ""
+	case gatewayv1.PrefixMatchHTTPPathModifier:
+		if m.ReplacePrefixMatch == nil {
+			return nil, "", "ReplacePrefixMatch without replacePrefixMatch"
+		}
+		if pm.exact {
+			return nil, "", "ReplacePrefixMatch needs a PathPrefix match, and this match is Exact"
+		}
+		cond, path := rewrite.ReplacePrefixMatch(pm.path, *m.ReplacePrefixMatch)
+		return []rewrite.Condition{cond}, path, ""
+	default:
+		return nil, "", fmt.Sprintf("path modifier type %q is not supported", m.Type)
+	}
 }
 
 // affinity is cookie-based session persistence: the gateway's affinity
@@ -255,8 +425,8 @@ const maxTimeout = 86400 * time.Second
 // timeouts maps a rule's timeouts onto BackendHTTPSetting.RequestTimeout,
 // which bounds each attempt until the backend's response head: that is
 // backendRequest when it is set, else request. Zero means the gateway's
-// default (20 s). The gateway's range is 1 s to 24 h: a shorter timeout
-// becomes 1 s, "0s" (none) becomes 24 h.
+// default (20 s). The gateway's range is 1 ms to 24 h: "0s" (none) becomes
+// 24 h.
 func timeouts(ts *gatewayv1.HTTPRouteTimeouts) (time.Duration, string) {
 	if ts == nil {
 		return 0, ""
@@ -275,8 +445,5 @@ func timeouts(ts *gatewayv1.HTTPRouteTimeouts) (time.Duration, string) {
 	if d == 0 || d > maxTimeout {
 		d = maxTimeout
 	}
-	if d < time.Second {
-		d = time.Second
-	}
-	return d, ""
+	return max(d, time.Millisecond), ""
 }

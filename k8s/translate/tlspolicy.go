@@ -31,7 +31,9 @@ type policyState struct {
 	key types.NamespacedName
 
 	hostname string
-	roots    []*x509.Certificate // nil with wellKnownCACertificates: System
+	// sans, when set, replace the hostname as the identity to verify.
+	sans  []backendtls.SAN
+	roots []*x509.Certificate // nil with wellKnownCACertificates: System
 	// usable is false when the policy cannot be honoured: its backends then
 	// answer 500 and are never dialled.
 	usable bool
@@ -98,13 +100,22 @@ func (t *translator) validatePolicy(st *policyState) {
 		st.accepted, st.usable = false, false
 		st.acceptedReason, st.acceptedMsg = reason, msg
 	}
-	if len(v.SubjectAltNames) > 0 {
-		// gateway.BackendHTTPSetting has one identity, the host name; the
-		// SANs replace it and may be URIs. Verifying the hostname instead
-		// would be checking something else than what the policy asks, so
-		// the policy is refused and its backends answer 500.
-		refuse(string(gatewayv1.PolicyReasonInvalid), "validation.subjectAltNames is not supported yet by e2etls: the policy is refused, and its backends answer 500 rather than be verified against another identity than the one asked for")
-		return
+	for i, san := range v.SubjectAltNames {
+		var s backendtls.SAN
+		switch san.Type {
+		case gatewayv1.HostnameSubjectAltNameType:
+			s = backendtls.SAN{Type: backendtls.SANDNS, Value: strings.ToLower(string(san.Hostname))}
+		case gatewayv1.URISubjectAltNameType:
+			s = backendtls.SAN{Type: backendtls.SANURI, Value: string(san.URI)}
+		default:
+			refuse(string(gatewayv1.PolicyReasonInvalid), fmt.Sprintf("validation.subjectAltNames[%d]: type %q is not supported: Hostname or URI", i, san.Type))
+			return
+		}
+		if err := s.Validate(); err != nil {
+			refuse(string(gatewayv1.PolicyReasonInvalid), fmt.Sprintf("validation.subjectAltNames[%d]: %v", i, err))
+			return
+		}
+		st.sans = append(st.sans, s)
 	}
 	if len(p.Spec.Options) > 0 {
 		keys := make([]string, 0, len(p.Spec.Options))
@@ -128,7 +139,7 @@ func (t *translator) validatePolicy(st *policyState) {
 			refuse(string(gatewayv1.PolicyReasonInvalid), "caCertificateRefs and wellKnownCACertificates are both set: only one may be")
 			return
 		}
-		if err := (&backendtls.Config{ServerName: st.hostname, UseWellKnownCAs: true}).Validate(); err != nil {
+		if err := (&backendtls.Config{ServerName: st.hostname, SubjectAltNames: st.sans, UseWellKnownCAs: true}).Validate(); err != nil {
 			refuse(string(gatewayv1.PolicyReasonInvalid), fmt.Sprintf("validation.hostname: %v", err))
 		}
 		return
@@ -147,7 +158,7 @@ func (t *translator) validatePolicy(st *policyState) {
 			badKind = badKind || !kindOK
 			continue
 		}
-		if err := (&backendtls.Config{ServerName: st.hostname, TrustedRootCertificates: certs}).Validate(); err != nil {
+		if err := (&backendtls.Config{ServerName: st.hostname, SubjectAltNames: st.sans, TrustedRootCertificates: certs}).Validate(); err != nil {
 			problems = append(problems, fmt.Sprintf("%s %s/%s: %v", ref.Kind, p.Namespace, ref.Name, strings.ReplaceAll(err.Error(), "\n", "; ")))
 			continue
 		}

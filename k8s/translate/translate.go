@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -49,8 +50,24 @@ type Options struct {
 	// FallbackCertificate is served by the placeholder listener of an HTTPS
 	// port that no Gateway listener uses (a gateway.Gateway needs a
 	// listener on every port it serves). Required when an HTTPS port is
-	// served; a self-signed certificate for an invalid name does.
+	// served, and with AddressPool; a self-signed certificate for an
+	// invalid name does.
 	FallbackCertificate *tls.Certificate
+
+	// AddressPool, when valid, serves every Gateway apart: each gets an
+	// address of its own from the pool and a data plane of its own
+	// (Result.Planes), with its listeners on the ports they declare (any
+	// port, HTTP or HTTPS), so that Gateways never share a port, as the
+	// specification's model of a Gateway with its own address has it.
+	// Ports and Addresses are then not used. A Gateway's address is the
+	// first of its spec.addresses (which must be an IPAddress in the pool,
+	// else the Gateway is not accepted, reason UnsupportedAddress), else
+	// the one its status.addresses already reports, else one chosen by a
+	// hash of its namespace/name; older Gateways choose first, so every
+	// replica computes the same addresses. The pool's first and last
+	// addresses are not used for IPv4 (network and broadcast). The zero
+	// Prefix means every Gateway shares Ports (Result.Config).
+	AddressPool netip.Prefix
 }
 
 // Input holds the objects a translation reads. Objects are not modified.
@@ -74,8 +91,13 @@ type Input struct {
 // sets it (and keeps the previous one when a condition did not change).
 type Result struct {
 	// Config is the data plane's configuration. Logger, AffinityKey,
-	// Resolver and DialContext are left zero for the caller to set.
+	// SessionTicketKeys, Resolver and DialContext are left zero for the
+	// caller to set. Zero with Options.AddressPool: see Planes.
 	Config gateway.Config
+	// Planes holds, with Options.AddressPool, the data plane of each
+	// served Gateway that has an address and at least one listener of a
+	// served protocol. Nil otherwise.
+	Planes map[types.NamespacedName]*Plane
 	// GatewayClasses maps the name of each served GatewayClass to its
 	// status.
 	GatewayClasses map[string]gatewayv1.GatewayClassStatus
@@ -91,6 +113,17 @@ type Result struct {
 	BackendTLSPolicies map[types.NamespacedName][]gatewayv1.PolicyAncestorStatus
 }
 
+// Plane is the data plane of one Gateway, with Options.AddressPool.
+type Plane struct {
+	// Address is the Gateway's address, to bind its ports on.
+	Address netip.Addr
+	// Ports are the Gateway's frontend ports, in increasing order, each
+	// with the protocol of its first listener.
+	Ports []Port
+	// Config is the Gateway's configuration, as Result.Config is.
+	Config gateway.Config
+}
+
 // Translate computes the data-plane configuration and the statuses. It
 // never fails: what cannot be translated is reported in the statuses and
 // left out of the configuration (fail closed). An error is returned only
@@ -102,6 +135,9 @@ func Translate(in Input, opts Options) (*Result, error) {
 	t := newTranslator(in, opts)
 	t.classes()
 	t.gateways()
+	if t.perGateway() {
+		t.assignAddresses()
+	}
 	t.policies()
 	t.routes()
 	t.build()
@@ -127,7 +163,7 @@ func (o *Options) validate() error {
 		if p.Protocol != gateway.HTTP && p.Protocol != gateway.HTTPS {
 			errs = append(errs, fmt.Errorf("translate: Options.Ports[%d]: protocol %q is neither %q nor %q", i, p.Protocol, gateway.HTTP, gateway.HTTPS))
 		}
-		if p.Protocol == gateway.HTTPS && o.FallbackCertificate == nil {
+		if p.Protocol == gateway.HTTPS && o.FallbackCertificate == nil && !o.AddressPool.IsValid() {
 			errs = append(errs, fmt.Errorf("translate: Options.Ports[%d]: an HTTPS port needs Options.FallbackCertificate", i))
 		}
 		if seen[p.Number] {
@@ -135,11 +171,17 @@ func (o *Options) validate() error {
 		}
 		seen[p.Number] = true
 	}
+	if o.AddressPool.IsValid() && o.FallbackCertificate == nil {
+		errs = append(errs, fmt.Errorf("translate: Options.AddressPool needs Options.FallbackCertificate"))
+	}
 	if len(errs) > 0 {
 		return joinErrors(errs)
 	}
 	return nil
 }
+
+// perGateway reports whether every Gateway is served apart.
+func (t *translator) perGateway() bool { return t.opts.AddressPool.IsValid() }
 
 // translator holds the indexes and the intermediate state of one
 // translation.

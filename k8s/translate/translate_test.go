@@ -84,7 +84,8 @@ func TestTimeouts(t *testing.T) {
 		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("10s"))}, 10 * time.Second, false},
 		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("10s")), BackendRequest: ptr(gatewayv1.Duration("2s"))}, 2 * time.Second, false},
 		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("0s"))}, maxTimeout, false},
-		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("500ms"))}, time.Second, false},
+		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("500ms"))}, 500 * time.Millisecond, false},
+		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("1us"))}, time.Millisecond, false},
 		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("1h1m"))}, time.Hour + time.Minute, false},
 		{&gatewayv1.HTTPRouteTimeouts{Request: ptr(gatewayv1.Duration("soon"))}, 0, true},
 	} {
@@ -150,7 +151,7 @@ func TestTranslateBase(t *testing.T) {
 		t.Errorf("default pool = %q, want the 404 backend", m.DefaultPool)
 	}
 	s := findSetting(cfg, m.PathRules[0].BackendHTTPSetting)
-	if s == nil || s.Protocol != gateway.HTTPS || s.HostName != "web.app.internal" || s.RequestTimeout != 10*time.Second || len(s.TrustedRootCertificates) != 1 || s.InsecureSkipVerify {
+	if s == nil || s.Protocol != gateway.HTTPS || s.HostName != "" || s.ServerName != "web.app.internal" || s.RequestTimeout != 10*time.Second || len(s.TrustedRootCertificates) != 1 || s.InsecureSkipVerify {
 		t.Fatalf("setting = %+v", s)
 	}
 	pool := findPool(cfg, m.PathRules[0].Pool)
@@ -235,13 +236,16 @@ func TestPrecedence(t *testing.T) {
 	want := []string{
 		"/api app/web:8443",              // Exact first
 		"/api/v1,/api/v1/* app/web:8443", // longest prefix
-		"/api,/api/* app/web:8080",       // equal prefixes: the older route
-		"/api,/api/* app/web:8443",       // then the newer
-		"/* app/web:8080",                // "/" last
+		"/api/* app/web:8080",            // equal prefixes: the older route (its "/api" is the Exact rule's)
+		"/* app/web:8080",                // "/" last; the newer route's prefix "/api" is never reached
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("path rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	if !m.CaseSensitive {
+		t.Errorf("path map not case-sensitive")
+	}
+	acceptedByGateway(t, res.Config)
 	// Port 8080 has no policy: plain HTTP, the client's Host passed on.
 	s := findSetting(&res.Config, "app/web:8080")
 	if s == nil || s.Protocol != gateway.HTTP || s.HostName != "" {
@@ -335,17 +339,30 @@ func TestRouteStatus(t *testing.T) {
 		{"all weights zero", func(in *Input) {
 			in.HTTPRoutes[0].Spec.Rules[0].BackendRefs[0].Weight = ptr(int32(0))
 		}, "Accepted", metav1.ConditionTrue, "Accepted", true},
-		{"header match unsupported", func(in *Input) {
+		{"header match", func(in *Input) {
 			in.HTTPRoutes[0].Spec.Rules[0].Matches[0].Headers = []gatewayv1.HTTPHeaderMatch{{Name: "x", Value: "y"}}
+		}, "Accepted", metav1.ConditionTrue, "Accepted", false},
+		{"header match with an invalid regular expression", func(in *Input) {
+			in.HTTPRoutes[0].Spec.Rules[0].Matches[0].Headers = []gatewayv1.HTTPHeaderMatch{{Type: ptr(gatewayv1.HeaderMatchRegularExpression), Name: "x", Value: "(?<=a)b"}}
 		}, "Accepted", metav1.ConditionFalse, "UnsupportedValue", false},
-		{"redirect filter unsupported, other rule kept", func(in *Input) {
+		{"mirror filter unsupported, other rule kept", func(in *Input) {
 			r := in.HTTPRoutes[0].Spec.Rules[0].DeepCopy()
-			r.Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterRequestRedirect, RequestRedirect: &gatewayv1.HTTPRequestRedirectFilter{}}}
+			r.Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterRequestMirror, RequestMirror: &gatewayv1.HTTPRequestMirrorFilter{}}}
 			in.HTTPRoutes[0].Spec.Rules = append(in.HTTPRoutes[0].Spec.Rules, *r)
 		}, "PartiallyInvalid", metav1.ConditionTrue, "UnsupportedValue", false},
-		{"two weighted backends unsupported", func(in *Input) {
-			in.HTTPRoutes[0].Spec.Rules[0].BackendRefs = append(in.HTTPRoutes[0].Spec.Rules[0].BackendRefs, backendRef("", "web", 8080))
+		{"a header the gateway owns", func(in *Input) {
+			in.HTTPRoutes[0].Spec.Rules[0].Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterRequestHeaderModifier,
+				RequestHeaderModifier: &gatewayv1.HTTPHeaderFilter{Set: []gatewayv1.HTTPHeader{{Name: "X-Forwarded-Proto", Value: "https"}}}}}
 		}, "Accepted", metav1.ConditionFalse, "UnsupportedValue", false},
+		{"ReplacePrefixMatch on an Exact match", func(in *Input) {
+			r := &in.HTTPRoutes[0].Spec.Rules[0]
+			r.Matches[0].Path.Type = ptr(gatewayv1.PathMatchExact)
+			r.Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterURLRewrite, URLRewrite: &gatewayv1.HTTPURLRewriteFilter{
+				Path: &gatewayv1.HTTPPathModifier{Type: gatewayv1.PrefixMatchHTTPPathModifier, ReplacePrefixMatch: ptr("/v2")}}}}
+		}, "Accepted", metav1.ConditionFalse, "UnsupportedValue", false},
+		{"two weighted backends", func(in *Input) {
+			in.HTTPRoutes[0].Spec.Rules[0].BackendRefs = append(in.HTTPRoutes[0].Spec.Rules[0].BackendRefs, backendRef("", "web", 8080))
+		}, "Accepted", metav1.ConditionTrue, "Accepted", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPKI(t)
@@ -462,8 +479,17 @@ func TestPolicyStatus(t *testing.T) {
 			v.CACertificateRefs = nil
 			v.WellKnownCACertificates = ptr(gatewayv1.WellKnownCACertificatesType("example.com/mine"))
 		}, "Invalid", "ResolvedRefs", "500"},
-		{"subjectAltNames refused", func(in *Input, _ *pki) {
-			in.BackendTLSPolicies[0].Spec.Validation.SubjectAltNames = []gatewayv1.SubjectAltName{{Type: gatewayv1.HostnameSubjectAltNameType, Hostname: "web"}}
+		{"subjectAltNames", func(in *Input, _ *pki) {
+			in.BackendTLSPolicies[0].Spec.Validation.SubjectAltNames = []gatewayv1.SubjectAltName{
+				{Type: gatewayv1.HostnameSubjectAltNameType, Hostname: "Web.App.Internal"},
+				{Type: gatewayv1.URISubjectAltNameType, URI: "spiffe://app.internal/web"},
+			}
+		}, "Accepted", "ResolvedRefs", "Https roots=1 sans=DNS:web.app.internal,URI:spiffe://app.internal/web"},
+		{"subjectAltName with a wildcard", func(in *Input, _ *pki) {
+			in.BackendTLSPolicies[0].Spec.Validation.SubjectAltNames = []gatewayv1.SubjectAltName{{Type: gatewayv1.HostnameSubjectAltNameType, Hostname: "*.app.internal"}}
+		}, "Invalid", "ResolvedRefs", "500"},
+		{"subjectAltName URI not absolute", func(in *Input, _ *pki) {
+			in.BackendTLSPolicies[0].Spec.Validation.SubjectAltNames = []gatewayv1.SubjectAltName{{Type: gatewayv1.URISubjectAltNameType, URI: "web"}}
 		}, "Invalid", "ResolvedRefs", "500"},
 		{"options refused", func(in *Input, _ *pki) {
 			in.BackendTLSPolicies[0].Spec.Options = map[gatewayv1.AnnotationKey]gatewayv1.AnnotationValue{"example.com/min": "1.3"}
@@ -492,8 +518,15 @@ func TestPolicyStatus(t *testing.T) {
 			if r.Pool != fixedUnavailable {
 				s := findSetting(&res.Config, r.BackendHTTPSetting)
 				got = string(s.Protocol) + " roots=" + itoa(len(s.TrustedRootCertificates))
-				if s.HostName != "web.app.internal" {
-					t.Errorf("setting host name %q", s.HostName)
+				if len(s.SubjectAltNames) > 0 {
+					var sans []string
+					for _, san := range s.SubjectAltNames {
+						sans = append(sans, san.String())
+					}
+					got += " sans=" + strings.Join(sans, ",")
+				}
+				if s.ServerName != "web.app.internal" || s.HostName != "" {
+					t.Errorf("setting SNI %q, host name %q: want the policy's hostname as SNI, the client's Host", s.ServerName, s.HostName)
 				}
 			}
 			if got != tc.want {
@@ -518,8 +551,8 @@ func TestPolicyConflict(t *testing.T) {
 	wantCond(t, policyCond(t, res, "app", "web-tls", "Accepted"), metav1.ConditionTrue, "Accepted")
 	wantCond(t, policyCond(t, res, "app", "a-newer", "Accepted"), metav1.ConditionFalse, "Conflicted")
 	s := findSetting(&res.Config, findMap(&res.Config, "infra/gw/https/shop.example.com").PathRules[0].BackendHTTPSetting)
-	if s.HostName != "web.app.internal" {
-		t.Fatalf("setting host name %q: the newer policy won", s.HostName)
+	if s.ServerName != "web.app.internal" {
+		t.Fatalf("setting SNI %q: the newer policy won", s.ServerName)
 	}
 
 	// Same age: namespace/name decides.
@@ -544,10 +577,10 @@ func TestPolicyPortOverService(t *testing.T) {
 		BackendRefs: []gatewayv1.HTTPBackendRef{backendRef("", "web", 8080)},
 	})
 	res := mustTranslate(t, in, p.options())
-	if s := findSetting(&res.Config, "app/web:8443/timeout=10s"); s == nil || s.HostName != "web.app.internal" {
+	if s := findSetting(&res.Config, "app/web:8443/timeout=10s"); s == nil || s.ServerName != "web.app.internal" {
 		t.Fatalf("8443 setting = %+v", s)
 	}
-	if s := findSetting(&res.Config, "app/web:8080"); s == nil || s.HostName != "whole.internal" || s.Protocol != gateway.HTTPS {
+	if s := findSetting(&res.Config, "app/web:8080"); s == nil || s.ServerName != "whole.internal" || s.Protocol != gateway.HTTPS {
 		t.Fatalf("8080 setting = %+v", s)
 	}
 	wantCond(t, policyCond(t, res, "app", "whole", "Accepted"), metav1.ConditionTrue, "Accepted")

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -92,11 +93,12 @@ func run(ctx context.Context, args []string) error {
 	var listens, addresses multiFlag
 	fs.Var(&listens, "listen", "a frontend port: PORT/PROTOCOL[=ADDRESS:BINDPORT], repeatable; PORT is the Gateway listener port (default 80/http and 443/https)")
 	fs.Var(&addresses, "address", "an address reported in Gateways' status (the load balancer's IP or host name), repeatable")
+	addressPool := fs.String("address-pool", "", "serve every Gateway apart, on an address of its own from this CIDR (addresses every replica's node can bind, such as a loopback range or its own VIPs) and on the ports its listeners declare; not with --listen or --address")
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file; empty means the in-cluster service account")
 	controllerName := fs.String("controller-name", string(controller.DefaultControllerName), "the GatewayClass controllerName served")
 	namespace := fs.String("namespace", envOr("POD_NAMESPACE", "e2etls-system"), "namespace of the Lease and the shared Secret")
 	leaseName := fs.String("lease-name", "e2etls-gateway", "name of the leader-election Lease")
-	secretName := fs.String("shared-secret-name", "e2etls-gateway-shared", "name of the Secret the replicas share (affinity key)")
+	secretName := fs.String("shared-secret-name", "e2etls-gateway-shared", "name of the Secret the replicas share (affinity key, session ticket keys)")
 	identity := fs.String("identity", os.Getenv("POD_NAME"), "this replica's identity in the Lease; empty means the host name and a random suffix")
 	healthAddr := fs.String("health-address", ":8081", "address of /healthz and /readyz")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM")
@@ -105,7 +107,16 @@ func run(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if len(listens) == 0 {
+	var pool netip.Prefix
+	if *addressPool != "" {
+		var err error
+		if pool, err = netip.ParsePrefix(*addressPool); err != nil {
+			return fmt.Errorf("e2etls-gateway: --address-pool: %w", err)
+		}
+		if len(listens) > 0 || len(addresses) > 0 {
+			return errors.New("e2etls-gateway: --address-pool serves each Gateway on its own address and ports: --listen and --address do not apply")
+		}
+	} else if len(listens) == 0 {
 		listens = multiFlag{"80/http", "443/https"}
 	}
 	var level slog.Level
@@ -136,6 +147,7 @@ func run(ctx context.Context, args []string) error {
 		ShutdownTimeout:  *shutdown,
 		Logger:           log,
 		DetailedErrors:   *detailed,
+		AddressPool:      pool,
 	}
 	for _, a := range addresses {
 		cfg.Addresses = append(cfg.Addresses, statusAddress(a))

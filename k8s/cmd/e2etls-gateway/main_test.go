@@ -60,6 +60,14 @@ func TestRunRefusesBadFlags(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--log-level") {
 		t.Fatalf("run: %v", err)
 	}
+	err = run(context.Background(), []string{"--address-pool=127.77.0.0"})
+	if err == nil || !strings.Contains(err.Error(), "--address-pool") {
+		t.Fatalf("run: %v", err)
+	}
+	err = run(context.Background(), []string{"--address-pool=127.77.0.0/24", "--listen=80/http"})
+	if err == nil || !strings.Contains(err.Error(), "do not apply") {
+		t.Fatalf("run: %v", err)
+	}
 }
 
 func namespace(name string) *corev1.Namespace {
