@@ -23,6 +23,7 @@ import (
 	"github.com/e2etls/e2etls/internal/errorpage"
 	"github.com/e2etls/e2etls/internal/frontend"
 	"github.com/e2etls/e2etls/internal/httpwire"
+	"github.com/e2etls/e2etls/internal/reload"
 	"github.com/e2etls/e2etls/internal/upstream"
 	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/probe"
@@ -60,7 +61,7 @@ type Gateway struct {
 	bg   sync.WaitGroup // retirement of old generations
 	stop chan struct{}  // closed by Shutdown and Close
 
-	reloads reloader // certificate sources (reload.go)
+	reloads reload.Loop // certificate sources (reload.go)
 
 	tickets ticketKeys // session ticket keys (tickets.go); under updateMu
 }
@@ -371,7 +372,7 @@ func (g *Gateway) ListenAndServe() error {
 // connections (WebSocket) are closed once the rest have drained or ctx ends.
 // It stops the health probes. It returns ctx's error if ctx ends first.
 func (g *Gateway) Shutdown(ctx context.Context) error {
-	g.stopReloads()
+	g.reloads.Stop() // before updateMu, which the loop may be waiting for
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
 	ports, first := g.markClosed()
@@ -393,7 +394,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 // Close closes every listener and connection at once, without draining, and
 // stops the health probes.
 func (g *Gateway) Close() error {
-	g.stopReloads()
+	g.reloads.Stop() // before updateMu, which the loop may be waiting for
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
 	ports, first := g.markClosed()
@@ -480,7 +481,7 @@ func (g *Gateway) Update(cfg Config) error {
 // it does not reload pinned. It returns the sources it read (nil if it
 // read none because the gateway is closed or cfg changes the frontends),
 // even when it refuses cfg.
-func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]watched, error) {
+func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]reload.Watched, error) {
 	g.mu.Lock()
 	closed := g.closed
 	g.mu.Unlock()
