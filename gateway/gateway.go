@@ -341,7 +341,7 @@ func (g *Gateway) ListenAndServe() error {
 	g.mu.Unlock()
 	lns := make([]net.Listener, 0, len(ports))
 	for _, p := range ports {
-		ln, err := listen(g.reusePort, net.JoinHostPort(p.address, strconv.Itoa(p.num)))
+		ln, err := frontend.Listen(g.reusePort, net.JoinHostPort(p.address, strconv.Itoa(p.num)))
 		if err != nil {
 			for _, l := range lns {
 				l.Close()
