@@ -7,13 +7,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,9 +185,7 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 	p := &port{num: num, address: address, https: https}
 	h := dataplane.PortHandler(&g.cur, num, g.frontend == FrontendNetHTTP)
 	fp := &frontend.Port{Name: strconv.Itoa(num), Log: g.log, Timeouts: g.timeouts,
-		OnHandshake: func(cs *tls.ConnectionState, sni string, err error, took time.Duration) {
-			g.clientHandshake(num, cs, sni, err, took)
-		}}
+		OnHandshake: dataplane.HandshakeObserver(&g.cur, num)}
 	if g.frontend == FrontendNetHTTP {
 		s := frontend.NetHTTP(h, g.log, g.timeouts)
 		fp.HTTP1, fp.HTTP2 = s, s
@@ -206,19 +202,8 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 		// which it rotates itself: clients resume across listeners on the
 		// port and across Updates.
 		fp.TLS = &tls.Config{
-			NextProtos: frontend.Protocols,
-			GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-				s := g.cur.Load()
-				li, ok := s.Table().CertificateFor(num, hello.ServerName)
-				if !ok {
-					return nil, fmt.Errorf("gateway: port %d has no listener for SNI %q and requires SNI", num, hello.ServerName)
-				}
-				l := &s.Plan().Listeners[li]
-				if len(l.TLS.Certificates) == 0 {
-					return nil, fmt.Errorf("gateway: listener %q has no sslCertificate to present", l.Name)
-				}
-				return l.TLS, nil
-			},
+			NextProtos:         frontend.Protocols,
+			GetConfigForClient: dataplane.ListenerConfig(&g.cur, num),
 		}
 	}
 	p.fp = fp
@@ -622,50 +607,6 @@ func (g *Gateway) Stats() Stats {
 		st.AccessLogWritten, st.AccessLogDropped = as.Written, as.Dropped
 	}
 	return st
-}
-
-// clientHandshake tells the observer of a frontend TLS handshake.
-func (g *Gateway) clientHandshake(port int, cs *tls.ConnectionState, sni string, err error, took time.Duration) {
-	s := g.cur.Load()
-	o := s.Plan().Observer
-	if o == nil {
-		return
-	}
-	ev := observe.ClientHandshake{Port: port, Duration: took}
-	if li, ok := s.Table().CertificateFor(port, sni); ok {
-		ev.Listener = s.Plan().Listeners[li].Name
-	}
-	if cs != nil {
-		ev.TLS = observe.TLS{Version: cs.Version, CipherSuite: cs.CipherSuite, Resumed: cs.DidResume}
-	} else {
-		ev.Failure = handshakeFailure(err)
-	}
-	o.ClientHandshake(ev)
-}
-
-// handshakeFailure classifies a failed frontend handshake (see
-// observe.ClientHandshake.Failure).
-func handshakeFailure(err error) string {
-	var re tls.RecordHeaderError
-	var alert tls.AlertError
-	msg := err.Error()
-	switch {
-	case errors.As(err, &re):
-		return "not-tls"
-	case httpwire.IsTimeoutErr(err):
-		return "timeout"
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "connection reset"):
-		return "eof"
-	case strings.Contains(msg, "requires SNI") || strings.Contains(msg, "has no listener for SNI"):
-		return "unknown-sni"
-	case strings.Contains(msg, "protocol version"):
-		return "protocol-version"
-	case strings.Contains(msg, "no cipher suite") || strings.Contains(msg, "no mutually supported") || strings.Contains(msg, "no ECDHE curve"):
-		return "no-shared-cipher"
-	case errors.As(err, &alert) || strings.Contains(msg, "remote error: tls: bad certificate") || strings.Contains(msg, "unknown certificate"):
-		return "bad-certificate"
-	}
-	return "other"
 }
 
 // sameFrontends refuses a configuration whose frontend ports differ from
