@@ -21,6 +21,7 @@ import (
 	"github.com/e2etls/e2etls/internal/errorpage"
 	"github.com/e2etls/e2etls/internal/frontend"
 	"github.com/e2etls/e2etls/internal/httpwire"
+	"github.com/e2etls/e2etls/internal/logswap"
 	"github.com/e2etls/e2etls/internal/reload"
 	"github.com/e2etls/e2etls/internal/upstream"
 	"github.com/e2etls/e2etls/observe"
@@ -36,7 +37,7 @@ var ErrGatewayClosed = errors.New("gateway: closed")
 // after Shutdown or Close.
 type Gateway struct {
 	log       *slog.Logger // its handler follows Config.Logger across Updates
-	logs      *swapHandler
+	logs      *logswap.Handler
 	env       *env
 	cur       dataplane.Current
 	timeouts  *httpwire.Timeouts
@@ -100,7 +101,7 @@ func New(cfg Config) (*Gateway, error) {
 		frontend:  cfg.Frontend,
 		reusePort: cfg.ReusePort,
 	}
-	g.logs = newSwapHandler(cfg.Logger)
+	g.logs = logswap.New(cfg.Logger)
 	g.log = slog.New(g.logs)
 	g.env = &env{dp: dataplane.Env{
 		Dialer:   upstream.NewDialer(cfg.DialContext, cfg.Resolver),
@@ -507,7 +508,7 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]re
 	}
 	g.accessLog, g.accessLogCfg = alog, cfg.AccessLog
 	g.env.dp.Dialer.SetObserver(cfg.Observer)
-	g.logs.set(cfg.Logger)
+	g.logs.Set(cfg.Logger)
 	if pagesErr != nil {
 		g.log.Warn("gateway: custom error pages could not all be read; those that failed keep their previous copy, if any",
 			slog.String("error", pagesErr.Error()))
