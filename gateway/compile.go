@@ -181,7 +181,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		checkErrorPages(&errs, path, l.CustomErrorPages)
 		pol := l.SSLPolicy
 		if pol.IsZero() {
-			pol = prof.policyOr(gwPolicy)
+			pol = prof.PolicyOr(gwPolicy)
 		} else if err := pol.Validate(); err != nil {
 			errs.wrap(path+": sslPolicy", err)
 		}
@@ -211,7 +211,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 				tc.NextProtos = frontend.ProtocolsHTTP1
 			}
 			pl.TLS = tc
-			prof.apply(&pl, tc, e.auth)
+			prof.Apply(&pl, tc, e.auth)
 		case HTTP:
 			if l.SSLCertificate != "" {
 				errs.add(path, "HTTP listener cannot have an sslCertificate (%q)", l.SSLCertificate)

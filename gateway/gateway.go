@@ -71,7 +71,7 @@ type env struct {
 	dp       dataplane.Env
 	// accessLog is the access log the next compile uses (nil: the Logger).
 	accessLog *accesslog.Writer
-	auth      *clientAuthEnv // nil for a dry run
+	auth      *dataplane.ClientAuthEnv // nil for a dry run
 	// pages are the custom error pages the next compile serves (nil:
 	// none).
 	pages *errorpage.Pages
@@ -107,7 +107,7 @@ func New(cfg Config) (*Gateway, error) {
 		Dialer:   upstream.NewDialer(cfg.DialContext, cfg.Resolver),
 		Log:      g.log,
 		Hijacked: new(dataplane.Hijacked),
-	}, auth: newClientAuthEnv()}
+	}, auth: dataplane.NewClientAuthEnv()}
 	if err := checkFrontend(cfg); err != nil {
 		return nil, err
 	}
