@@ -80,6 +80,14 @@ func (p *problems) wrapTrimmed(path, prefix string, err error) {
 	p.wrap(path, err)
 }
 
+// prefix adds the problems of a lower package that carry their path
+// already: "gateway: " is put before each.
+func (p *problems) prefix(errs []error) {
+	for _, err := range errs {
+		*p = append(*p, fmt.Errorf("gateway: %w", err))
+	}
+}
+
 // trimmedError is err with a shorter message.
 type trimmedError struct {
 	msg string
@@ -526,9 +534,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	}
 	checkMemberPorts(&errs, cfg, backends, pools, settings)
 	snap, problems := dataplane.Build(plan, &e.dp)
-	for _, p := range problems {
-		errs = append(errs, fmt.Errorf("gateway: %w", p))
-	}
+	errs.prefix(problems)
 	if len(errs) > 0 {
 		return nil, errs.err()
 	}
