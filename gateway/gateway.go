@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -231,32 +230,8 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 // (tls.RequestClientCert), or in Strict mode every request is refused. After Shutdown or Close the handler
 // answers 503.
 func (g *Gateway) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, tok := g.cur.Acquire()
-		defer s.Release(tok)
-		if g.stopping.Load() {
-			s.Refuse(w, r, refuseShuttingDown)
-			return
-		}
-		if ref := httpwire.CheckHead(r); ref != nil {
-			s.Refuse(w, r, ref)
-			return
-		}
-		port := 0
-		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-			if _, p, err := net.SplitHostPort(a.String()); err == nil {
-				port, _ = strconv.Atoi(p)
-			}
-		}
-		if ports := s.Table().Ports(); !slices.Contains(ports, port) && len(ports) == 1 {
-			port = ports[0]
-		}
-		s.Serve(dataplane.Ingress{Port: port}, w, r)
-	})
+	return dataplane.MountedHandler(&g.cur, &g.stopping)
 }
-
-var refuseShuttingDown = &httpwire.Refusal{Status: http.StatusServiceUnavailable, Reason: dataplane.CodeShuttingDown,
-	Message: "the gateway is shutting down"}
 
 // ServePort serves the listeners of frontend port `port` on ln, which the
 // caller has bound (on any address and port: tests bind 127.0.0.1:0). HTTPS
