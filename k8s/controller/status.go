@@ -92,29 +92,11 @@ func (c *Controller) writeStatus(ctx context.Context, res *translate.Result, app
 	for _, obj := range routes {
 		key := types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}
 		mine := res.HTTPRoutes[key]
-		var parents []gatewayv1.RouteParentStatus
-		for _, p := range obj.Status.Parents {
-			if p.ControllerName != c.cfg.ControllerName {
-				parents = append(parents, p)
-			}
-		}
-		for _, p := range mine {
-			var old []metav1.Condition
-			for _, op := range obj.Status.Parents {
-				if op.ControllerName == c.cfg.ControllerName && reflect.DeepEqual(op.ParentRef, p.ParentRef) {
-					old = op.Conditions
-				}
-			}
-			p.Conditions = mergeConditions(old, p.Conditions, now)
-			parents = append(parents, p)
-		}
-		if len(parents) > 32 { // the API's limit
-			parents = parents[:32]
-		}
-		if parents == nil {
-			parents = []gatewayv1.RouteParentStatus{}
-		}
-		if equality.Semantic.DeepEqual(normalizeParents(obj.Status.Parents), parents) {
+		parents := mergeStatuses(obj.Status.Parents, mine, 32, now,
+			func(p *gatewayv1.RouteParentStatus) bool { return p.ControllerName == c.cfg.ControllerName },
+			func(a, b *gatewayv1.RouteParentStatus) bool { return reflect.DeepEqual(a.ParentRef, b.ParentRef) },
+			func(p *gatewayv1.RouteParentStatus) *[]metav1.Condition { return &p.Conditions })
+		if equality.Semantic.DeepEqual(nonNil(obj.Status.Parents), parents) {
 			continue
 		}
 		cp := obj.DeepCopy()
@@ -131,29 +113,13 @@ func (c *Controller) writeStatus(ctx context.Context, res *translate.Result, app
 	for _, obj := range policies {
 		key := types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}
 		mine := res.BackendTLSPolicies[key]
-		var ancestors []gatewayv1.PolicyAncestorStatus
-		for _, a := range obj.Status.Ancestors {
-			if a.ControllerName != c.cfg.ControllerName {
-				ancestors = append(ancestors, a)
-			}
-		}
-		for _, a := range mine {
-			var old []metav1.Condition
-			for _, oa := range obj.Status.Ancestors {
-				if oa.ControllerName == c.cfg.ControllerName && reflect.DeepEqual(oa.AncestorRef, a.AncestorRef) {
-					old = oa.Conditions
-				}
-			}
-			a.Conditions = mergeConditions(old, a.Conditions, now)
-			ancestors = append(ancestors, a)
-		}
-		if len(ancestors) > 16 { // the API's limit
-			ancestors = ancestors[:16]
-		}
-		if ancestors == nil {
-			ancestors = []gatewayv1.PolicyAncestorStatus{}
-		}
-		if equality.Semantic.DeepEqual(normalizeAncestors(obj.Status.Ancestors), ancestors) {
+		ancestors := mergeStatuses(obj.Status.Ancestors, mine, 16, now,
+			func(a *gatewayv1.PolicyAncestorStatus) bool { return a.ControllerName == c.cfg.ControllerName },
+			func(a, b *gatewayv1.PolicyAncestorStatus) bool {
+				return reflect.DeepEqual(a.AncestorRef, b.AncestorRef)
+			},
+			func(a *gatewayv1.PolicyAncestorStatus) *[]metav1.Condition { return &a.Conditions })
+		if equality.Semantic.DeepEqual(nonNil(obj.Status.Ancestors), ancestors) {
 			continue
 		}
 		cp := obj.DeepCopy()
@@ -168,18 +134,42 @@ func (c *Controller) writeStatus(ctx context.Context, res *translate.Result, app
 	return nil
 }
 
-func normalizeParents(p []gatewayv1.RouteParentStatus) []gatewayv1.RouteParentStatus {
-	if p == nil {
-		return []gatewayv1.RouteParentStatus{}
+// nonNil returns s, or an empty slice for nil: the API server writes an
+// empty list where there is none.
+func nonNil[S any](s []S) []S {
+	if s == nil {
+		return []S{}
 	}
-	return p
+	return s
 }
 
-func normalizeAncestors(a []gatewayv1.PolicyAncestorStatus) []gatewayv1.PolicyAncestorStatus {
-	if a == nil {
-		return []gatewayv1.PolicyAncestorStatus{}
+// mergeStatuses returns the status entries (route parents, policy
+// ancestors) an object should have: those of other controllers in have,
+// then ours, mine, each condition keeping its lastTransitionTime from our
+// entry in have with the same reference (sameRef) while its status is
+// unchanged; at most limit entries, the API's bound; never nil.
+func mergeStatuses[S any](have, mine []S, limit int, now metav1.Time,
+	ours func(*S) bool, sameRef func(a, b *S) bool, conditions func(*S) *[]metav1.Condition) []S {
+	var out []S
+	for i := range have {
+		if !ours(&have[i]) {
+			out = append(out, have[i])
+		}
 	}
-	return a
+	for _, m := range mine {
+		var old []metav1.Condition
+		for i := range have {
+			if ours(&have[i]) && sameRef(&have[i], &m) {
+				old = *conditions(&have[i])
+			}
+		}
+		*conditions(&m) = mergeConditions(old, *conditions(&m), now)
+		out = append(out, m)
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return nonNil(out)
 }
 
 // mergeConditions returns want with each condition's lastTransitionTime
