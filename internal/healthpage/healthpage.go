@@ -2,8 +2,8 @@ package healthpage
 
 import (
 	"fmt"
+	"html/template"
 	"io"
-	"text/template"
 	"time"
 )
 
