@@ -65,13 +65,20 @@
 //
 //	internal/dataplane   the snapshot a configuration compiles into: routing each
 //	                     request, member selection and affinity, proxying, the
-//	                     access log and error responses, member health
+//	                     access log and error responses, member health, the
+//	                     listeners' TLS and SSL profiles
 //	internal/upstream    members and endpoints, the one dialer and backend-TLS
 //	                     builder of data path, probes and dry run, the HTTP/1.1
 //	                     client and response parser, the HTTP/2 transport
-//	internal/frontend    accept loops, TLS handshakes, ALPN dispatch to a server
+//	internal/frontend    binding, accept loops, TLS handshakes, ALPN dispatch
 //	internal/h1, h2      the gateway's own HTTP/1.x and HTTP/2 servers
 //	internal/httpwire    limits, refusals, response rules and helpers they share
+//	internal/reload      certificate sources watched, and the configuration
+//	                     rebuilt with each new version
+//	internal/errorpage   custom error pages: checked, loaded, served from memory
+//	internal/accesslog, logswap, healthpage
+//	                     the access log writer, the logger Update can swap, the
+//	                     backend health page
 //
 // Imports point one way only:
 //

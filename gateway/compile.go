@@ -2,13 +2,10 @@ package gateway
 
 import (
 	"cmp"
-	"crypto"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/e2etls/e2etls/internal/dataplane"
 	"github.com/e2etls/e2etls/internal/frontend"
+	"github.com/e2etls/e2etls/internal/upstream"
 	"github.com/e2etls/e2etls/policy"
 	"github.com/e2etls/e2etls/probe"
 	"github.com/e2etls/e2etls/rewrite"
@@ -32,7 +30,6 @@ const (
 	defaultProbeHost         = "127.0.0.1"
 	maxRequestTimeout        = 86400 * time.Second
 	maxDrainTimeout          = 3600 * time.Second
-	maxWeight                = 1000000 // the Gateway API's largest backendRef weight
 	// passiveHold is how long a member of a setting without probes stays
 	// out of rotation once traffic took it out: the default probe's
 	// interval, in which a probe could have brought it back.
@@ -80,6 +77,14 @@ func (p *problems) wrapTrimmed(path, prefix string, err error) {
 	p.wrap(path, err)
 }
 
+// prefix adds the problems of a lower package that carry their path
+// already: "gateway: " is put before each.
+func (p *problems) prefix(errs []error) {
+	for _, err := range errs {
+		*p = append(*p, fmt.Errorf("gateway: %w", err))
+	}
+}
+
 // trimmedError is err with a shorter message.
 type trimmedError struct {
 	msg string
@@ -94,12 +99,6 @@ func (p problems) err() error { return errors.Join(p...) }
 func q(s string) string { return strconv.Quote(s) }
 
 func validPort(p int) bool { return p >= 1 && p <= 65535 }
-
-// isIP reports whether host is an IP literal.
-func isIP(host string) bool {
-	_, err := netip.ParseAddr(host)
-	return err == nil
-}
 
 // compile validates cfg and builds the snapshot a gateway serves from:
 // it resolves cfg into a dataplane.Plan (names into references, defaults
@@ -150,7 +149,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 
 	// Listener certificates.
 	for _, c := range cfg.SSLCertificates {
-		if err := checkKeyPair(c.Certificate); err != nil {
+		if err := dataplane.CheckKeyPair(c.Certificate); err != nil {
 			errs.add("sslCertificate "+q(c.Name), "%v", err)
 		}
 	}
@@ -174,14 +173,14 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 			errs.add(path, "address %q differs from %q of another listener on port %d: listeners sharing a port share one socket", l.Address, a, l.Port)
 		}
 		portAddr[l.Port] = l.Address
-		if l.Address != "" && !isIP(l.Address) {
+		if l.Address != "" && !upstream.IsIP(l.Address) {
 			errs.add(path, "address %q is not an IP address", l.Address)
 		}
 		prof := profs.listener(&errs, path, l)
 		checkErrorPages(&errs, path, l.CustomErrorPages)
 		pol := l.SSLPolicy
 		if pol.IsZero() {
-			pol = prof.policyOr(gwPolicy)
+			pol = prof.PolicyOr(gwPolicy)
 		} else if err := pol.Validate(); err != nil {
 			errs.wrap(path+": sslPolicy", err)
 		}
@@ -195,23 +194,20 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 				errs.add(path, "unknown sslCertificate %q", l.SSLCertificate)
 				break
 			}
-			tc, err := pol.ServerConfig()
+			var cert *tls.Certificate
+			if l.SSLCertificate != "" {
+				cert = &cfg.SSLCertificates[ci].Certificate
+			}
+			protos := frontend.Protocols
+			if cfg.DisableHTTP2 {
+				protos = frontend.ProtocolsHTTP1
+			}
+			tc, err := dataplane.ListenerTLS(pol, cert, protos)
 			if err != nil {
 				break // reported above
 			}
-			if l.SSLCertificate != "" {
-				cert := cfg.SSLCertificates[ci].Certificate
-				if cert.Leaf == nil && len(cert.Certificate) > 0 {
-					cert.Leaf, _ = x509.ParseCertificate(cert.Certificate[0]) // checked by checkKeyPair
-				}
-				tc.Certificates = []tls.Certificate{cert}
-			}
-			tc.NextProtos = frontend.Protocols
-			if cfg.DisableHTTP2 {
-				tc.NextProtos = frontend.ProtocolsHTTP1
-			}
 			pl.TLS = tc
-			prof.apply(&pl, tc, e.auth)
+			prof.Apply(&pl, tc, e.auth)
 		case HTTP:
 			if l.SSLCertificate != "" {
 				errs.add(path, "HTTP listener cannot have an sslCertificate (%q)", l.SSLCertificate)
@@ -257,7 +253,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 				errs.add(mpath, "no address")
 				continue
 			}
-			if !isIP(m.Address) && !validFQDN(m.Address) {
+			if !upstream.IsIP(m.Address) && !upstream.ValidFQDN(m.Address) {
 				errs.add(mpath, "address %q is neither an IP address nor a valid FQDN", m.Address)
 			}
 			if m.Port != 0 && !validPort(m.Port) {
@@ -347,8 +343,8 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		total := 0
 		for j, wb := range wbs {
 			wpath := fmt.Sprintf("%s: weightedBackend %d", path, j)
-			if wb.Weight < 0 || wb.Weight > maxWeight {
-				errs.add(wpath, "weight %d out of range 0-%d", wb.Weight, maxWeight)
+			if wb.Weight < 0 || wb.Weight > dataplane.MaxWeight {
+				errs.add(wpath, "weight %d out of range 0-%d", wb.Weight, dataplane.MaxWeight)
 			} else {
 				total += wb.Weight
 			}
@@ -477,42 +473,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 		return ok && plan.Settings[t.Setting] != nil
 	}
 	for i, ts := range ruleTargets {
-		var rws []*rewrite.Set
-		var sps [][]dataplane.Weighted
-		has, hasSplit := false, false
-		for j, t := range ts {
-			if t != (routing.Target{}) && !valid(dataplane.Target{Pool: t.Pool, Setting: t.Setting}) { // not a path map's redirect
-				continue
-			}
-			plan.Rules[i].Targets = append(plan.Rules[i].Targets, dataplane.Target{Pool: t.Pool, Setting: t.Setting})
-			var rw *rewrite.Set
-			if j < len(ruleRewrites[i]) {
-				rw = ruleRewrites[i][j]
-			}
-			rws = append(rws, rw)
-			has = has || rw != nil
-			var sp []dataplane.Weighted
-			if j < len(ruleSplits[i]) && ruleSplits[i][j] != nil {
-				positive := false
-				for _, w := range ruleSplits[i][j] {
-					if valid(w.Target) && w.Weight >= 0 && w.Weight <= maxWeight {
-						sp = append(sp, w)
-						positive = positive || w.Weight > 0
-					}
-				}
-				if !positive {
-					sp = nil // reported above; the first backend stands in
-				}
-			}
-			sps = append(sps, sp)
-			hasSplit = hasSplit || sp != nil
-		}
-		if has {
-			plan.Rules[i].Rewrites = rws
-		}
-		if hasSplit {
-			plan.Rules[i].Splits = sps
-		}
+		plan.SetRuleTargets(i, ts, ruleRewrites[i], ruleSplits[i], valid)
 	}
 	// Every backend a rule may send to, weighted ones included.
 	backends := make([][]routing.Target, len(ruleTargets))
@@ -526,9 +487,7 @@ func compile(cfg Config, gen uint64, e *env) (*dataplane.Snapshot, error) {
 	}
 	checkMemberPorts(&errs, cfg, backends, pools, settings)
 	snap, problems := dataplane.Build(plan, &e.dp)
-	for _, p := range problems {
-		errs = append(errs, fmt.Errorf("gateway: %w", p))
-	}
+	errs.prefix(problems)
 	if len(errs) > 0 {
 		return nil, errs.err()
 	}
@@ -596,53 +555,6 @@ func uniqueNames(errs *problems, kind string, n int, name func(int) string) map[
 		m[nm] = i
 	}
 	return m
-}
-
-// checkKeyPair reports whether a listener certificate is usable: a leaf whose
-// public key matches the private key.
-func checkKeyPair(c tls.Certificate) error {
-	if len(c.Certificate) == 0 {
-		return errors.New("no certificate")
-	}
-	if c.PrivateKey == nil {
-		return errors.New("no private key")
-	}
-	leaf := c.Leaf
-	if leaf == nil {
-		var err error
-		if leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
-			return fmt.Errorf("leaf does not parse: %w", err)
-		}
-	}
-	signer, ok := c.PrivateKey.(crypto.Signer)
-	if !ok {
-		return fmt.Errorf("private key of type %T cannot sign", c.PrivateKey)
-	}
-	pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool })
-	if !ok || !pub.Equal(leaf.PublicKey) {
-		return fmt.Errorf("private key does not match the certificate %q", leaf.Subject.String())
-	}
-	return nil
-}
-
-// validFQDN reports whether name is a syntactically valid DNS name.
-func validFQDN(name string) bool {
-	name = strings.TrimSuffix(name, ".")
-	if name == "" || len(name) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(name, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func probeSpec(p Probe) (probe.Spec, error) {

@@ -7,13 +7,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +20,8 @@ import (
 	"github.com/e2etls/e2etls/internal/errorpage"
 	"github.com/e2etls/e2etls/internal/frontend"
 	"github.com/e2etls/e2etls/internal/httpwire"
+	"github.com/e2etls/e2etls/internal/logswap"
+	"github.com/e2etls/e2etls/internal/reload"
 	"github.com/e2etls/e2etls/internal/upstream"
 	"github.com/e2etls/e2etls/observe"
 	"github.com/e2etls/e2etls/probe"
@@ -37,7 +36,7 @@ var ErrGatewayClosed = errors.New("gateway: closed")
 // after Shutdown or Close.
 type Gateway struct {
 	log       *slog.Logger // its handler follows Config.Logger across Updates
-	logs      *swapHandler
+	logs      *logswap.Handler
 	env       *env
 	cur       dataplane.Current
 	timeouts  *httpwire.Timeouts
@@ -60,7 +59,7 @@ type Gateway struct {
 	bg   sync.WaitGroup // retirement of old generations
 	stop chan struct{}  // closed by Shutdown and Close
 
-	reloads reloader // certificate sources (reload.go)
+	reloads reload.Loop // certificate sources (reload.go)
 
 	tickets ticketKeys // session ticket keys (tickets.go); under updateMu
 }
@@ -71,7 +70,7 @@ type env struct {
 	dp       dataplane.Env
 	// accessLog is the access log the next compile uses (nil: the Logger).
 	accessLog *accesslog.Writer
-	auth      *clientAuthEnv // nil for a dry run
+	auth      *dataplane.ClientAuthEnv // nil for a dry run
 	// pages are the custom error pages the next compile serves (nil:
 	// none).
 	pages *errorpage.Pages
@@ -101,13 +100,13 @@ func New(cfg Config) (*Gateway, error) {
 		frontend:  cfg.Frontend,
 		reusePort: cfg.ReusePort,
 	}
-	g.logs = newSwapHandler(cfg.Logger)
+	g.logs = logswap.New(cfg.Logger)
 	g.log = slog.New(g.logs)
 	g.env = &env{dp: dataplane.Env{
 		Dialer:   upstream.NewDialer(cfg.DialContext, cfg.Resolver),
 		Log:      g.log,
 		Hijacked: new(dataplane.Hijacked),
-	}, auth: newClientAuthEnv()}
+	}, auth: dataplane.NewClientAuthEnv()}
 	if err := checkFrontend(cfg); err != nil {
 		return nil, err
 	}
@@ -186,9 +185,7 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 	p := &port{num: num, address: address, https: https}
 	h := dataplane.PortHandler(&g.cur, num, g.frontend == FrontendNetHTTP)
 	fp := &frontend.Port{Name: strconv.Itoa(num), Log: g.log, Timeouts: g.timeouts,
-		OnHandshake: func(cs *tls.ConnectionState, sni string, err error, took time.Duration) {
-			g.clientHandshake(num, cs, sni, err, took)
-		}}
+		OnHandshake: dataplane.HandshakeObserver(&g.cur, num)}
 	if g.frontend == FrontendNetHTTP {
 		s := frontend.NetHTTP(h, g.log, g.timeouts)
 		fp.HTTP1, fp.HTTP2 = s, s
@@ -205,19 +202,8 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 		// which it rotates itself: clients resume across listeners on the
 		// port and across Updates.
 		fp.TLS = &tls.Config{
-			NextProtos: frontend.Protocols,
-			GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-				s := g.cur.Load()
-				li, ok := s.Table().CertificateFor(num, hello.ServerName)
-				if !ok {
-					return nil, fmt.Errorf("gateway: port %d has no listener for SNI %q and requires SNI", num, hello.ServerName)
-				}
-				l := &s.Plan().Listeners[li]
-				if len(l.TLS.Certificates) == 0 {
-					return nil, fmt.Errorf("gateway: listener %q has no sslCertificate to present", l.Name)
-				}
-				return l.TLS, nil
-			},
+			NextProtos:         frontend.Protocols,
+			GetConfigForClient: dataplane.ListenerConfig(&g.cur, num),
 		}
 	}
 	p.fp = fp
@@ -244,32 +230,8 @@ func (g *Gateway) newPort(num int, address string, https bool) *port {
 // (tls.RequestClientCert), or in Strict mode every request is refused. After Shutdown or Close the handler
 // answers 503.
 func (g *Gateway) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, tok := g.cur.Acquire()
-		defer s.Release(tok)
-		if g.stopping.Load() {
-			s.Refuse(w, r, refuseShuttingDown)
-			return
-		}
-		if ref := httpwire.CheckHead(r); ref != nil {
-			s.Refuse(w, r, ref)
-			return
-		}
-		port := 0
-		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-			if _, p, err := net.SplitHostPort(a.String()); err == nil {
-				port, _ = strconv.Atoi(p)
-			}
-		}
-		if ports := s.Table().Ports(); !slices.Contains(ports, port) && len(ports) == 1 {
-			port = ports[0]
-		}
-		s.Serve(dataplane.Ingress{Port: port}, w, r)
-	})
+	return dataplane.MountedHandler(&g.cur, &g.stopping)
 }
-
-var refuseShuttingDown = &httpwire.Refusal{Status: http.StatusServiceUnavailable, Reason: dataplane.CodeShuttingDown,
-	Message: "the gateway is shutting down"}
 
 // ServePort serves the listeners of frontend port `port` on ln, which the
 // caller has bound (on any address and port: tests bind 127.0.0.1:0). HTTPS
@@ -340,7 +302,7 @@ func (g *Gateway) ListenAndServe() error {
 	g.mu.Unlock()
 	lns := make([]net.Listener, 0, len(ports))
 	for _, p := range ports {
-		ln, err := listen(g.reusePort, net.JoinHostPort(p.address, strconv.Itoa(p.num)))
+		ln, err := frontend.Listen(g.reusePort, net.JoinHostPort(p.address, strconv.Itoa(p.num)))
 		if err != nil {
 			for _, l := range lns {
 				l.Close()
@@ -371,7 +333,7 @@ func (g *Gateway) ListenAndServe() error {
 // connections (WebSocket) are closed once the rest have drained or ctx ends.
 // It stops the health probes. It returns ctx's error if ctx ends first.
 func (g *Gateway) Shutdown(ctx context.Context) error {
-	g.stopReloads()
+	g.reloads.Stop() // before updateMu, which the loop may be waiting for
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
 	ports, first := g.markClosed()
@@ -393,7 +355,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 // Close closes every listener and connection at once, without draining, and
 // stops the health probes.
 func (g *Gateway) Close() error {
-	g.stopReloads()
+	g.reloads.Stop() // before updateMu, which the loop may be waiting for
 	g.updateMu.Lock()
 	defer g.updateMu.Unlock()
 	ports, first := g.markClosed()
@@ -480,7 +442,7 @@ func (g *Gateway) Update(cfg Config) error {
 // it does not reload pinned. It returns the sources it read (nil if it
 // read none because the gateway is closed or cfg changes the frontends),
 // even when it refuses cfg.
-func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]watched, error) {
+func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]reload.Watched, error) {
 	g.mu.Lock()
 	closed := g.closed
 	g.mu.Unlock()
@@ -521,7 +483,7 @@ func (g *Gateway) update(cfg Config, pinned map[string]any, source string) ([]wa
 	}
 	g.accessLog, g.accessLogCfg = alog, cfg.AccessLog
 	g.env.dp.Dialer.SetObserver(cfg.Observer)
-	g.logs.set(cfg.Logger)
+	g.logs.Set(cfg.Logger)
 	if pagesErr != nil {
 		g.log.Warn("gateway: custom error pages could not all be read; those that failed keep their previous copy, if any",
 			slog.String("error", pagesErr.Error()))
@@ -621,50 +583,6 @@ func (g *Gateway) Stats() Stats {
 		st.AccessLogWritten, st.AccessLogDropped = as.Written, as.Dropped
 	}
 	return st
-}
-
-// clientHandshake tells the observer of a frontend TLS handshake.
-func (g *Gateway) clientHandshake(port int, cs *tls.ConnectionState, sni string, err error, took time.Duration) {
-	s := g.cur.Load()
-	o := s.Plan().Observer
-	if o == nil {
-		return
-	}
-	ev := observe.ClientHandshake{Port: port, Duration: took}
-	if li, ok := s.Table().CertificateFor(port, sni); ok {
-		ev.Listener = s.Plan().Listeners[li].Name
-	}
-	if cs != nil {
-		ev.TLS = observe.TLS{Version: cs.Version, CipherSuite: cs.CipherSuite, Resumed: cs.DidResume}
-	} else {
-		ev.Failure = handshakeFailure(err)
-	}
-	o.ClientHandshake(ev)
-}
-
-// handshakeFailure classifies a failed frontend handshake (see
-// observe.ClientHandshake.Failure).
-func handshakeFailure(err error) string {
-	var re tls.RecordHeaderError
-	var alert tls.AlertError
-	msg := err.Error()
-	switch {
-	case errors.As(err, &re):
-		return "not-tls"
-	case httpwire.IsTimeoutErr(err):
-		return "timeout"
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(msg, "connection reset"):
-		return "eof"
-	case strings.Contains(msg, "requires SNI") || strings.Contains(msg, "has no listener for SNI"):
-		return "unknown-sni"
-	case strings.Contains(msg, "protocol version"):
-		return "protocol-version"
-	case strings.Contains(msg, "no cipher suite") || strings.Contains(msg, "no mutually supported") || strings.Contains(msg, "no ECDHE curve"):
-		return "no-shared-cipher"
-	case errors.As(err, &alert) || strings.Contains(msg, "remote error: tls: bad certificate") || strings.Contains(msg, "unknown certificate"):
-		return "bad-certificate"
-	}
-	return "other"
 }
 
 // sameFrontends refuses a configuration whose frontend ports differ from

@@ -1,15 +1,11 @@
 package gateway
 
 import (
-	"bytes"
-	"crypto/tls"
 	"crypto/x509"
-	"sync"
 	"time"
 
 	"github.com/e2etls/e2etls/clientauth"
 	"github.com/e2etls/e2etls/internal/dataplane"
-	"github.com/e2etls/e2etls/policy"
 	"github.com/e2etls/e2etls/revocation"
 )
 
@@ -22,57 +18,16 @@ func ClientCertificateCode(r clientauth.Reason) ErrorCode {
 	return ErrorCode(dataplane.ClientCertificateCode(r))
 }
 
-// profile is an SSL profile resolved for its listeners.
-type profile struct {
-	name   string
-	policy policy.Policy         // zero: the gateway's
-	chains [][]*x509.Certificate // the trusted client CA chains
-	auth   *clientauth.Verifier  // nil: no client certificate is asked for
-	xfcc   clientauth.XFCC       // By filled per listener when empty
-}
-
-// clientAuthEnv is what the client authentication of a gateway keeps
-// across configuration generations.
-type clientAuthEnv struct {
-	// tickets encrypts the session tickets of listeners with client
-	// authentication, with keys that outlive generations (crypto/tls
-	// rotates them), so that a client resumes across Updates and reloads.
-	tickets *tls.Config
-
-	mu   sync.Mutex
-	ocsp map[string]*revocation.OCSPCache // per SSL profile name
-}
-
-func newClientAuthEnv() *clientAuthEnv {
-	return &clientAuthEnv{tickets: &tls.Config{}, ocsp: make(map[string]*revocation.OCSPCache)}
-}
-
-// ocspCache is the OCSP cache of the profile named name, shared by its
-// successive Verifiers so that an Update or a reload does not empty it.
-func (e *clientAuthEnv) ocspCache(name string) *revocation.OCSPCache {
-	if e == nil {
-		return nil
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	c := e.ocsp[name]
-	if c == nil {
-		c = revocation.NewOCSPCache(0)
-		e.ocsp[name] = c
-	}
-	return c
-}
-
 // profiles are the SSL profiles of a configuration.
 type profiles struct {
-	names  map[string]int      // every named profile
-	byName map[string]*profile // those without problems
+	names  map[string]int                // every named profile
+	byName map[string]*dataplane.Profile // those without problems
 }
 
 // compileProfiles validates the trusted client certificates and the SSL
 // profiles and builds each profile's Verifier. Profiles with problems are
 // reported and left out.
-func compileProfiles(errs *problems, cfg Config, e *clientAuthEnv) profiles {
+func compileProfiles(errs *problems, cfg Config, e *dataplane.ClientAuthEnv) profiles {
 	chains := uniqueNames(errs, "trustedClientCertificate", len(cfg.TrustedClientCertificates), func(i int) string { return cfg.TrustedClientCertificates[i].Name })
 	names := uniqueNames(errs, "sslProfile", len(cfg.SSLProfiles), func(i int) string { return cfg.SSLProfiles[i].Name })
 	valid := make(map[string]bool, len(chains))
@@ -91,11 +46,12 @@ func compileProfiles(errs *problems, cfg Config, e *clientAuthEnv) profiles {
 		valid[tc.Name] = true
 	}
 
-	out := make(map[string]*profile, len(cfg.SSLProfiles))
+	out := make(map[string]*dataplane.Profile, len(cfg.SSLProfiles))
 	for _, sp := range cfg.SSLProfiles {
 		path := "sslProfile " + q(sp.Name)
 		n := len(*errs)
-		p := &profile{name: sp.Name, policy: sp.SSLPolicy}
+		p := &dataplane.Profile{Name: sp.Name, Policy: sp.SSLPolicy}
+		var trusted [][]*x509.Certificate // the trusted client CA chains
 		if !sp.SSLPolicy.IsZero() {
 			if err := sp.SSLPolicy.Validate(); err != nil {
 				errs.wrap(path+": sslPolicy", err)
@@ -111,7 +67,7 @@ func compileProfiles(errs *problems, cfg Config, e *clientAuthEnv) profiles {
 			case !valid[ref]:
 				complete = false // reported with the certificate
 			default:
-				p.chains = append(p.chains, cfg.TrustedClientCertificates[i].Certificates)
+				trusted = append(trusted, cfg.TrustedClientCertificates[i].Certificates)
 			}
 		}
 		ca := sp.ClientAuth
@@ -146,7 +102,7 @@ func compileProfiles(errs *problems, cfg Config, e *clientAuthEnv) profiles {
 			}
 			v, err := clientauth.New(clientauth.Config{
 				Mode:                      ca.Mode,
-				TrustedClientCertificates: p.chains,
+				TrustedClientCertificates: trusted,
 				VerifyClientCertIssuerDN:  ca.VerifyClientCertIssuerDN,
 				VerifyClientRevocation:    ca.VerifyClientRevocation,
 				CRLs:                      ca.CRLs,
@@ -154,7 +110,7 @@ func compileProfiles(errs *problems, cfg Config, e *clientAuthEnv) profiles {
 				OCSP: revocation.OCSPConfig{
 					ResponderURL: ca.OCSPResponderURL,
 					Timeout:      ca.OCSPTimeout,
-					Cache:        e.ocspCache(sp.Name),
+					Cache:        e.OCSPCache(sp.Name),
 				},
 				RevocationSoftFail: ca.RevocationSoftFail,
 				AllowedIdentities:  ca.AllowedIdentities,
@@ -162,8 +118,8 @@ func compileProfiles(errs *problems, cfg Config, e *clientAuthEnv) profiles {
 			if err != nil {
 				errs.wrap(path+": clientAuth", err)
 			}
-			p.auth = v
-			p.xfcc = ca.ForwardClientCert
+			p.Auth = v
+			p.XFCC = ca.ForwardClientCert
 		}
 		if len(*errs) == n {
 			out[sp.Name] = p
@@ -178,7 +134,7 @@ func validXFCCMode(m clientauth.XFCCMode) bool {
 
 // listenerProfile returns the SSL profile of listener l (nil for none),
 // reporting a reference it cannot honour.
-func (ps profiles) listener(errs *problems, path string, l Listener) *profile {
+func (ps profiles) listener(errs *problems, path string, l Listener) *dataplane.Profile {
 	if l.SSLProfile == "" {
 		return nil
 	}
@@ -194,70 +150,8 @@ func (ps profiles) listener(errs *problems, path string, l Listener) *profile {
 	if p == nil {
 		return nil // the profile's problems are reported
 	}
-	if !l.SSLPolicy.IsZero() && !p.policy.IsZero() {
+	if !l.SSLPolicy.IsZero() && !p.Policy.IsZero() {
 		errs.add(path, "sslPolicy is set both on the listener and on its sslProfile %q: set it in one place", l.SSLProfile)
 	}
 	return p
-}
-
-// policyOr is the profile's policy, or def.
-func (p *profile) policyOr(def policy.Policy) policy.Policy {
-	if p == nil || p.policy.IsZero() {
-		return def
-	}
-	return p.policy
-}
-
-// apply configures an HTTPS listener of the profile: its name, and with
-// client authentication its tls.Config (the handshake asks for a client
-// certificate; tickets bound to the profile) and the data plane's
-// verification.
-func (p *profile) apply(pl *dataplane.Listener, tc *tls.Config, e *clientAuthEnv) {
-	if p == nil {
-		return
-	}
-	pl.Profile = p.name
-	if p.auth == nil {
-		return
-	}
-	p.auth.ConfigureServer(tc)
-	if e != nil {
-		bindTickets(tc, e.tickets, p.name)
-	}
-	xfcc := p.xfcc
-	if len(xfcc.By) == 0 && len(tc.Certificates) > 0 {
-		xfcc.By = clientauth.URISANs(tc.Certificates[0].Leaf)
-	}
-	pl.ClientAuth = &dataplane.ClientAuth{Verifier: p.auth, XFCC: xfcc}
-}
-
-// bindTickets makes tc's session tickets resumable only on listeners of
-// the same SSL profile, and only if the session has a client certificate:
-// a session of a listener that asked for none, or of another profile,
-// gets a full handshake, in which the client is asked for its
-// certificate. Without this, a client that resumes a session made before
-// an Update turned client authentication on would resume it without a
-// certificate and be refused on every connection until the ticket
-// expired. Verification runs on resumed sessions either way (the
-// certificate is restored from the ticket).
-func bindTickets(tc *tls.Config, tickets *tls.Config, profile string) {
-	tag := []byte("e2etls/client-auth/" + profile)
-	tc.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
-		if len(cs.PeerCertificates) > 0 {
-			ss.Extra = append(ss.Extra, tag)
-		}
-		return tickets.EncryptTicket(cs, ss)
-	}
-	tc.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
-		ss, err := tickets.DecryptTicket(identity, cs)
-		if err != nil || ss == nil {
-			return nil, nil // not ours, or expired: a full handshake
-		}
-		for _, x := range ss.Extra {
-			if bytes.Equal(x, tag) {
-				return ss, nil
-			}
-		}
-		return nil, nil
-	}
 }

@@ -3,14 +3,12 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
-	"github.com/e2etls/e2etls/certsource"
+	"github.com/e2etls/e2etls/internal/reload"
 )
 
 // Kinds of certificate sources, as the log names them.
@@ -40,53 +38,14 @@ type ReloadStats struct {
 	LastReload time.Time
 }
 
-// watched is a certificate source of a configuration, with the channels
-// its reload loop waits on: read together with the value the
-// configuration was built from, so that no change slips in between.
-type watched struct {
-	kind, name string
-	value      any // the value the configuration was built with
-	changed    <-chan struct{}
-	reporter   certsource.Reporter // nil if the source reports nothing
-	failures   uint64              // the reporter's count when read
-	failed     <-chan struct{}     // closed at the reporter's next failure
-}
-
-func (w *watched) key() string { return w.kind + "\x00" + w.name }
-
-// resolver reads the sources of a configuration.
-type resolver struct {
-	// pinned are values to use instead of their sources' current ones (by
-	// watched.key): the last accepted versions of sources whose newest
-	// version was refused, so that a bad file does not hold back the good
-	// new files of other sources.
-	pinned map[string]any
-	ws     []watched
-	errs   problems
-}
-
-// current reads src, records it and returns the value to build with.
-func current[T any](r *resolver, kind, name string, src certsource.Source[T]) T {
-	v, changed := src.Current()
-	w := watched{kind: kind, name: name, value: v, changed: changed}
-	if rep, ok := src.(certsource.Reporter); ok {
-		w.reporter = rep
-		w.failures, w.failed, _ = rep.Failures()
-	}
-	if p, ok := r.pinned[w.key()]; ok {
-		v, w.value = p.(T), p
-	}
-	r.ws = append(r.ws, w)
-	return v
-}
-
 // resolveSources returns cfg with the current value of every certificate
 // source (or its pinned value) in place of the fixed field it stands for
 // (cfg's slices are not modified: those with a source are copied), the
 // sources it read, and the problems of sources set together with fixed
 // values or yielding unusable values.
-func resolveSources(cfg Config, pinned map[string]any) (Config, []watched, error) {
-	r := &resolver{pinned: pinned}
+func resolveSources(cfg Config, pinned map[string]any) (Config, []reload.Watched, error) {
+	r := &reload.Resolver{Pinned: pinned}
+	var errs problems
 	if slices.ContainsFunc(cfg.SSLCertificates, func(c SSLCertificate) bool { return c.Source != nil }) {
 		cfg.SSLCertificates = slices.Clone(cfg.SSLCertificates)
 		for i := range cfg.SSLCertificates {
@@ -95,10 +54,10 @@ func resolveSources(cfg Config, pinned map[string]any) (Config, []watched, error
 				continue
 			}
 			if len(c.Certificate.Certificate) > 0 || c.Certificate.PrivateKey != nil {
-				r.errs.add("sslCertificate "+q(c.Name), "certificate and source are exclusive: set one")
+				errs.add("sslCertificate "+q(c.Name), "certificate and source are exclusive: set one")
 			}
 			c.Certificate = tls.Certificate{}
-			if v := current(r, reloadSSLCertificate, c.Name, c.Source); v != nil {
+			if v := reload.Current(r, reloadSSLCertificate, c.Name, c.Source); v != nil {
 				c.Certificate = *v
 			}
 		}
@@ -115,9 +74,9 @@ func resolveSources(cfg Config, pinned map[string]any) (Config, []watched, error
 			}
 			path := kind + " " + q(c.Name)
 			if c.Certificate != nil {
-				r.errs.add(path, "certificate and source are exclusive: set one")
+				errs.add(path, "certificate and source are exclusive: set one")
 			}
-			v := current(r, kind, c.Name, c.Source)
+			v := reload.Current(r, kind, c.Name, c.Source)
 			c.Certificate = nil
 			switch len(v) {
 			case 1:
@@ -125,7 +84,7 @@ func resolveSources(cfg Config, pinned map[string]any) (Config, []watched, error
 			case 0:
 				// compile reports the missing certificate
 			default:
-				r.errs.add(path, "its source holds %d certificates: want exactly one", len(v))
+				errs.add(path, "its source holds %d certificates: want exactly one", len(v))
 			}
 		}
 		return list
@@ -140,9 +99,9 @@ func resolveSources(cfg Config, pinned map[string]any) (Config, []watched, error
 				continue
 			}
 			if len(c.Certificates) > 0 {
-				r.errs.add("trustedClientCertificate "+q(c.Name), "certificates and source are exclusive: set one")
+				errs.add("trustedClientCertificate "+q(c.Name), "certificates and source are exclusive: set one")
 			}
-			c.Certificates = current(r, reloadTrustedClientCertificate, c.Name, c.Source)
+			c.Certificates = reload.Current(r, reloadTrustedClientCertificate, c.Name, c.Source)
 		}
 	}
 	if slices.ContainsFunc(cfg.SSLProfiles, func(p SSLProfile) bool { return p.ClientAuth.CRLSource != nil }) {
@@ -153,202 +112,44 @@ func resolveSources(cfg Config, pinned map[string]any) (Config, []watched, error
 				continue
 			}
 			if len(p.ClientAuth.CRLs) > 0 {
-				r.errs.add("sslProfile "+q(p.Name), "clientAuth: crls and crlSource are exclusive: set one")
+				errs.add("sslProfile "+q(p.Name), "clientAuth: crls and crlSource are exclusive: set one")
 			}
-			p.ClientAuth.CRLs = current(r, reloadCRL, p.Name, p.ClientAuth.CRLSource)
+			p.ClientAuth.CRLs = reload.Current(r, reloadCRL, p.Name, p.ClientAuth.CRLSource)
 		}
 	}
-	return cfg, r.ws, r.errs.err()
-}
-
-// reloader runs the reload loop of the configuration in force: one
-// goroutine, replaced by each Update, stopped by Shutdown and Close.
-type reloader struct {
-	mu      sync.Mutex
-	stopped bool
-	cancel  context.CancelFunc // of the running loop, nil if none
-	wg      sync.WaitGroup
-	stats   ReloadStats
+	return cfg, r.Watched, errs.err()
 }
 
 // startReloads replaces the reload loop with one for cfg, whose sources
 // were read as ws. It runs with updateMu held (New, Update) or with no
-// concurrency yet (New).
-func (g *Gateway) startReloads(cfg Config, ws []watched) {
-	r := &g.reloads
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cancel != nil {
-		// The old loop may wait for updateMu, held by our caller: it
-		// returns once it has it and sees its context ended.
-		r.cancel()
-		r.cancel = nil
-	}
-	if r.stopped || len(ws) == 0 {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		g.reloadLoop(ctx, cfg, ws)
-	}()
-}
-
-// stopReloads ends the reload loop for good and waits for it. Shutdown
-// and Close call it before they take updateMu, which the loop may be
-// waiting for.
-func (g *Gateway) stopReloads() {
-	r := &g.reloads
-	r.mu.Lock()
-	r.stopped = true
-	if r.cancel != nil {
-		r.cancel()
-		r.cancel = nil
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
-}
-
-// reloadLoop waits for a new version of any of cfg's sources, rebuilds the
-// configuration with it and the versions in force of the other sources,
-// with the validation of Update, and swaps it in. A version refused, by
-// its source (certsource.Reporter) or by validation, is logged, counted
-// and reported, and the version in force stays, for that source only: a
-// later good version of another source is still taken.
-func (g *Gateway) reloadLoop(ctx context.Context, cfg Config, ws []watched) {
-	inForce := make(map[string]any, len(ws))
-	for _, w := range ws {
-		inForce[w.key()] = w.value
-	}
-	for {
-		chans := make([]<-chan struct{}, 0, 2*len(ws))
-		for _, w := range ws {
-			chans = append(chans, w.changed, w.failed)
-		}
-		if certsource.WaitAny(ctx, chans...) != nil {
-			return
-		}
-		var changed []string // keys
-		for i := range ws {
-			w := &ws[i]
-			if closed(w.failed) {
-				n, next, last := w.reporter.Failures()
-				if n > w.failures {
-					if last == nil {
-						last = errors.New("a new version was refused")
-					}
-					err := fmt.Errorf("gateway: %s %q: %w", w.kind, w.name, last)
-					g.certificateReloaded(w.kind, err)
-					g.reloaded(cfg.Observer, "file", g.cur.Load().Generation(), err)
-				}
-				w.failures, w.failed = n, next
+// concurrency yet (New). The loop rebuilds the configuration with the
+// validation of Update, and logs, counts and reports each new version
+// taken or refused (see reload.Loop).
+func (g *Gateway) startReloads(cfg Config, ws []reload.Watched) {
+	g.reloads.Start(ws, reload.Target{
+		Rebuild: func(ctx context.Context, pinned map[string]any) ([]reload.Watched, bool, error) {
+			g.updateMu.Lock()
+			defer g.updateMu.Unlock()
+			if ctx.Err() != nil {
+				return nil, false, nil // the gateway closed, or the loop was replaced
 			}
-			if closed(w.changed) {
-				changed = append(changed, w.key())
-			}
-		}
-		if len(changed) == 0 {
-			continue
-		}
-		accept := func(next []watched, err error) {
-			if err == nil {
-				for _, w := range next {
-					inForce[w.key()] = w.value
-				}
-			}
-		}
-		// All new versions at once; if that is refused and several
-		// changed, each on its own, so that one bad version does not hold
-		// back the others.
-		last, ok, err := g.reloadWith(ctx, cfg, inForce, changed)
-		if !ok {
-			return
-		}
-		if err != nil && len(changed) > 1 {
-			for _, k := range changed {
-				next, ok, err := g.reloadWith(ctx, cfg, inForce, []string{k})
-				if !ok {
-					return
-				}
-				accept(next, err)
-				g.certificateReloaded(kindOf(next, k), err)
-				last = next
-			}
-		} else {
-			accept(last, err)
-			for _, k := range changed {
-				g.certificateReloaded(kindOf(last, k), err)
-			}
-		}
-		// Wait for versions newer than those just read; failures a source
-		// reported since the last wait are still to be reported.
-		for i := range last {
-			for _, old := range ws {
-				if old.reporter != nil && last[i].reporter != nil && old.key() == last[i].key() {
-					last[i].failures, last[i].failed = old.failures, old.failed
-				}
-			}
-		}
-		ws = last
-	}
-}
-
-// reloadWith rebuilds cfg from the current versions of the sources keys
-// and the versions in force of the others, and swaps it in if it is
-// valid. It reports false if the gateway closed or the loop was replaced.
-func (g *Gateway) reloadWith(ctx context.Context, cfg Config, inForce map[string]any, keys []string) (ws []watched, ok bool, err error) {
-	pinned := make(map[string]any, len(inForce))
-	for k, v := range inForce {
-		if !slices.Contains(keys, k) {
-			pinned[k] = v
-		}
-	}
-	g.updateMu.Lock()
-	defer g.updateMu.Unlock()
-	if ctx.Err() != nil {
-		return nil, false, nil
-	}
-	ws, err = g.update(cfg, pinned, "file")
-	return ws, ws != nil, err
-}
-
-func kindOf(ws []watched, key string) string {
-	for _, w := range ws {
-		if w.key() == key {
-			return w.kind
-		}
-	}
-	return ""
-}
-
-func closed(c <-chan struct{}) bool {
-	if c == nil {
-		return false
-	}
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
+			ws, err := g.update(cfg, pinned, "file")
+			return ws, ws != nil, err
+		},
+		Reloaded: g.certificateReloaded,
+		SourceRefused: func(kind, name string, err error) {
+			err = fmt.Errorf("gateway: %s %q: %w", kind, name, err)
+			g.certificateReloaded(kind, err)
+			g.reloaded(cfg.Observer, "file", g.cur.Load().Generation(), err)
+		},
+	})
 }
 
 // certificateReloaded logs and counts the outcome of a new version of a
 // source of kind: taken if err is nil, refused otherwise. (The observer is
 // told by update, or, for a version its source refused, by the loop.)
 func (g *Gateway) certificateReloaded(kind string, err error) {
-	r := &g.reloads
-	r.mu.Lock()
-	if err != nil {
-		r.stats.Failures++
-		r.stats.LastError = err
-	} else {
-		r.stats.Reloads++
-		r.stats.LastReload = time.Now()
-	}
-	r.mu.Unlock()
+	g.reloads.Count(err)
 	if err != nil {
 		g.log.Error("gateway: new certificate version refused; the previous version stays in force",
 			slog.String("kind", kind), slog.String("error", err.Error()))
@@ -363,7 +164,5 @@ func (g *Gateway) certificateReloaded(kind string, err error) {
 // refusal, for a health check. Config.Observer is told of each as well
 // (observe.Reload with Source "file").
 func (g *Gateway) CertificateReloads() ReloadStats {
-	g.reloads.mu.Lock()
-	defer g.reloads.mu.Unlock()
-	return g.reloads.stats
+	return ReloadStats(g.reloads.Stats())
 }

@@ -3,73 +3,19 @@ package gateway
 import (
 	"context"
 	"crypto/x509"
-	"errors"
-	"fmt"
-	"net/textproto"
-	"strings"
 
 	"github.com/e2etls/e2etls/internal/dataplane"
 	"github.com/e2etls/e2etls/internal/errorpage"
 	"github.com/e2etls/e2etls/rewrite"
 )
 
-// placed is a problem of a lower package with the gateway's path in its
-// message; it unwraps to the lower package's error.
-type placed struct {
-	msg string
-	err error
-}
-
-func (p *placed) Error() string { return p.msg }
-func (p *placed) Unwrap() error { return p.err }
-
 // compileRewrites compiles the rewrite rule sets, reporting each problem
 // with the gateway's path (rewriteRuleSet "x": rule "y": ...). It returns
 // the sets by name, nil when there are problems.
 func compileRewrites(errs *problems, sets []rewrite.RuleSet) map[string]*rewrite.Set {
-	before := len(*errs)
-	for _, rs := range sets {
-		for _, rl := range rs.Rules {
-			for i, h := range rl.Actions.RequestHeaders {
-				name := textproto.CanonicalMIMEHeaderKey(strings.ReplaceAll(h.Name, "_", "-"))
-				if name != dataplane.RequestIDHeader {
-					continue
-				}
-				where := fmt.Sprintf("rewriteRuleSet %q: rule %q: request header %q", rs.Name, rl.Name, h.Name)
-				if h.Name == "" {
-					where = fmt.Sprintf("rewriteRuleSet %q: rule %q: request header[%d]", rs.Name, rl.Name, i)
-				}
-				errs.add(where, "cannot be rewritten: the gateway sets it (the request's ID, which its log and error responses carry)")
-			}
-		}
-	}
-	compiled, err := rewrite.Compile(sets)
-	if err != nil {
-		for _, e := range splitJoined(err) {
-			var re *rewrite.Error
-			if errors.As(e, &re) {
-				where := re.Where
-				if rest, ok := strings.CutPrefix(where, "ruleSet"); ok {
-					where = "rewriteRuleSet" + rest
-				}
-				*errs = append(*errs, &placed{msg: "gateway: " + where + ": " + re.Err.Error(), err: re})
-				continue
-			}
-			errs.wrap("rewriteRuleSets", e)
-		}
-	}
-	if len(*errs) > before {
-		return nil
-	}
+	compiled, problems := dataplane.CompileRewrites(sets)
+	errs.prefix(problems)
 	return compiled
-}
-
-// splitJoined returns the errors an errors.Join holds, or err alone.
-func splitJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // rewriteSet resolves the rewrite rule set name that field of the element
@@ -90,41 +36,22 @@ func rewriteSet(errs *problems, path, field, name string, sets map[string]*rewri
 // path is "", else a listener's) that need no reading: a status Azure does
 // not allow, a status given twice, a location that cannot be a page.
 func checkErrorPages(errs *problems, path string, pages []CustomErrorPage) {
-	seen := make(map[int]bool, len(pages))
-	for i, p := range pages {
-		where := fmt.Sprintf("customErrorPage %d", p.StatusCode)
-		if p.StatusCode == 0 {
-			where = fmt.Sprintf("customErrorPages[%d]", i)
-		}
+	for _, err := range errorpage.Check(pageSpecs(pages)) {
 		if path != "" {
-			where = path + ": " + where
-		}
-		switch {
-		case p.StatusCode == 0:
-			errs.add(where, "no statusCode")
-		case !errorpage.Allowed(p.StatusCode):
-			errs.add(where, "not a status Azure allows a custom error page for (%s)", statusList())
-		case seen[p.StatusCode]:
-			errs.add(where, "status %d has a page already", p.StatusCode)
-		}
-		seen[p.StatusCode] = true
-		if p.PageURL == "" {
-			errs.add(where, "no pageURL")
-		} else if err := errorpage.CheckLocation(p.PageURL); err != nil {
-			errs.add(where, "pageURL %q: %v", p.PageURL, err)
+			errs.wrap(path, err)
+		} else {
+			errs.prefix([]error{err})
 		}
 	}
 }
 
-func statusList() string {
-	var b strings.Builder
-	for i, c := range errorpage.Statuses() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprint(&b, c)
+// pageSpecs are pages as errorpage takes them.
+func pageSpecs(pages []CustomErrorPage) []errorpage.Spec {
+	specs := make([]errorpage.Spec, len(pages))
+	for i, p := range pages {
+		specs[i] = errorpage.Spec(p)
 	}
-	return b.String()
+	return specs
 }
 
 // errorPagesConfig is what errorpage.Load reads for cfg: its valid pages
@@ -132,23 +59,7 @@ func statusList() string {
 // pages that cannot be read and nothing twice. ok is false when cfg has no
 // pages.
 func errorPagesConfig(cfg Config) (pc errorpage.Config, ok bool) {
-	valid := func(pages []CustomErrorPage) map[int]string {
-		var m map[int]string
-		for _, p := range pages {
-			if !errorpage.Allowed(p.StatusCode) || errorpage.CheckLocation(p.PageURL) != nil {
-				continue
-			}
-			if _, dup := m[p.StatusCode]; dup {
-				continue
-			}
-			if m == nil {
-				m = make(map[int]string)
-			}
-			m[p.StatusCode] = p.PageURL
-		}
-		return m
-	}
-	pc.Global = valid(cfg.CustomErrorPages)
+	pc.Global = errorpage.Valid(pageSpecs(cfg.CustomErrorPages))
 	ok = len(pc.Global) > 0
 	for _, l := range cfg.Listeners {
 		if len(l.CustomErrorPages) == 0 {
@@ -157,7 +68,7 @@ func errorPagesConfig(cfg Config) (pc errorpage.Config, ok bool) {
 		if pc.Listeners == nil {
 			pc.Listeners = make(map[string]map[int]string)
 		}
-		pc.Listeners[l.Name] = valid(l.CustomErrorPages)
+		pc.Listeners[l.Name] = errorpage.Valid(pageSpecs(l.CustomErrorPages))
 		ok = true
 	}
 	if !ok {
@@ -192,20 +103,6 @@ func loadErrorPages(cfg Config, prev *errorpage.Pages) (*errorpage.Pages, error)
 		return pages, nil
 	}
 	var errs problems
-	for _, e := range splitJoined(err) {
-		var pe *errorpage.Error
-		if !errors.As(e, &pe) {
-			errs.wrap("customErrorPages", e)
-			continue
-		}
-		// errorpage's places: "global: status 502", `listener "web": status 403`.
-		where, global := strings.CutPrefix(pe.Where, "global: ")
-		if global {
-			where = strings.Replace(where, "status ", "customErrorPage ", 1)
-		} else {
-			where = strings.Replace(where, ": status ", ": customErrorPage ", 1)
-		}
-		errs = append(errs, &placed{msg: fmt.Sprintf("gateway: %s: pageURL %q: %v", where, pe.Location, pe.Err), err: pe})
-	}
+	errs.prefix(errorpage.Placed(err))
 	return pages, errs.err()
 }

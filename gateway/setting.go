@@ -7,8 +7,10 @@ import (
 
 	"github.com/e2etls/e2etls/backendtls"
 	"github.com/e2etls/e2etls/internal/dataplane"
+	"github.com/e2etls/e2etls/internal/upstream"
 	"github.com/e2etls/e2etls/policy"
 	"github.com/e2etls/e2etls/probe"
+	"golang.org/x/net/http/httpguts"
 )
 
 // compileSetting validates a backend setting and resolves it for the data
@@ -43,7 +45,7 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 		if st.Cookie == "" {
 			st.Cookie = defaultAffinityCookie
 		}
-		if !validCookieName(st.Cookie) {
+		if !httpguts.ValidHeaderFieldName(st.Cookie) { // a cookie name is a token (RFC 6265)
 			errs.add(path, "affinityCookieName %q is not a valid cookie name", st.Cookie)
 		}
 		st.CORSCookie = st.Cookie + "CORS"
@@ -60,7 +62,7 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 		st.HostMode = dataplane.HostFixed
 		h := strings.TrimSuffix(bs.HostName, ".")
 		st.HostName = h
-		if !isIP(h) && !validFQDN(h) {
+		if !upstream.IsIP(h) && !upstream.ValidFQDN(h) {
 			errs.add(path, "hostName %q is neither a DNS name nor an IP address", bs.HostName)
 		}
 	case bs.PickHostNameFromBackendAddress:
@@ -177,18 +179,4 @@ func compileSetting(errs *problems, path string, bs BackendHTTPSetting, gwPolicy
 	}
 	st.Trust = tc
 	return st, len(*errs) == n
-}
-
-// validCookieName reports whether name is an RFC 6265 token.
-func validCookieName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -1,22 +1,12 @@
 package gateway
 
-import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-)
+import "crypto/rand"
 
 // ticketKeys is the session ticket key state of a gateway: whether keys of
 // Config.SessionTicketKeys are in force on its listeners.
 type ticketKeys struct {
 	set bool
 }
-
-// clientAuthTicketLabel derives, from each shared key, the key of the
-// tickets of listeners with client authentication, so that those tickets
-// stay apart from the others as they do with the gateway's own keys (see
-// bindTickets).
-const clientAuthTicketLabel = "e2etls session tickets of listeners with client authentication"
 
 // applyTicketKeys puts keys in force on every HTTPS port and on the
 // tickets of listeners with client authentication: the first key
@@ -43,13 +33,7 @@ func (g *Gateway) applyTicketKeys(keys [][32]byte) {
 	}
 	g.mu.Unlock()
 	if g.env.auth != nil {
-		derived := make([][32]byte, len(keys))
-		for i, k := range keys {
-			m := hmac.New(sha256.New, k[:])
-			m.Write([]byte(clientAuthTicketLabel))
-			copy(derived[i][:], m.Sum(nil))
-		}
-		g.env.auth.tickets.SetSessionTicketKeys(derived)
+		g.env.auth.SetTicketKeys(keys)
 	}
 }
 

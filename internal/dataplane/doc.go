@@ -8,6 +8,13 @@
 // member.observe is the only place a member's health and reason change,
 // from a probe's result or from the data path's verdict.
 //
+// The gateway builds a Plan with the pieces here that need none of its
+// types (compile.go: rule targets, listener TLS, rewrite sets; profile.go:
+// SSL profiles and what their client authentication keeps across
+// generations), and the frontend asks the current snapshot which
+// listener's TLS configuration a handshake uses and tells its observer of
+// the outcome (frontdoor.go).
+//
 // A Snapshot is immutable once built, but for its members' health and its
 // connection pools. The gateway swaps snapshots on Update: CarryHealth
 // carries health over, Retire drains the old one.

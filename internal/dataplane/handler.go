@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +76,41 @@ func PortHandler(c *Current, port int, guard bool) http.Handler {
 		s.Serve(Ingress{Port: port, Own: true}, w, r)
 	})
 }
+
+// MountedHandler serves requests from c's current snapshot in a server of
+// someone else's (the gateway's Handler). A request is routed as if it
+// arrived on the frontend port its connection's local address has; when
+// that is not a configured port and the configuration has exactly one
+// frontend port, on that one. Requests whose target or header fields
+// exceed httpwire's limits are refused, and once stopping is set every
+// request gets 503.
+func MountedHandler(c *Current, stopping *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, tok := c.Acquire()
+		defer s.Release(tok)
+		if stopping.Load() {
+			s.Refuse(w, r, refuseShuttingDown)
+			return
+		}
+		if ref := httpwire.CheckHead(r); ref != nil {
+			s.Refuse(w, r, ref)
+			return
+		}
+		port := 0
+		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			if _, p, err := net.SplitHostPort(a.String()); err == nil {
+				port, _ = strconv.Atoi(p)
+			}
+		}
+		if ports := s.Table().Ports(); !slices.Contains(ports, port) && len(ports) == 1 {
+			port = ports[0]
+		}
+		s.Serve(Ingress{Port: port}, w, r)
+	})
+}
+
+var refuseShuttingDown = &httpwire.Refusal{Status: http.StatusServiceUnavailable, Reason: CodeShuttingDown,
+	Message: "the gateway is shutting down"}
 
 // Refuser answers a refused request from c's current snapshot: the
 // RefuseFunc of the gateway's own servers.

@@ -15,6 +15,10 @@
 // configuration update; a page that fails to load then keeps its previous
 // copy.
 //
+// [Check] reports what is wrong with a configuration's pages before
+// anything is read, and [Placed] names the pages Load could not read; both
+// in the words of the gateway's configuration ("customErrorPage 502").
+//
 // [Pages.Lookup] applies Azure's precedence: a listener with pages of its
 // own uses only those; the others use the global pages. [Page.Write] serves
 // a page with the status of the error it replaces. The gateway serves custom

@@ -8,7 +8,9 @@
 // 400 answer. After each handshake, and before the connection is handed
 // over, Port.AfterHandshake (the gateway's client certificate check)
 // computes a value that every request of the connection carries in its
-// context (httpwire.ConnValue), whichever server serves it.
+// context (httpwire.ConnValue), whichever server serves it. Listen binds
+// a port's socket, with SO_REUSEPORT when asked, so that several processes
+// can share the port.
 //
 // It imports nothing of this module but the wire servers it can build and
 // httpwire.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,4 +194,25 @@ func (r *Resolver) StaleReason(host string) string {
 func IsIP(host string) bool {
 	_, err := netip.ParseAddr(host)
 	return err == nil
+}
+
+// ValidFQDN reports whether name is a syntactically valid DNS name (a
+// trailing dot allowed; labels of letters, digits, '-' and '_').
+func ValidFQDN(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }

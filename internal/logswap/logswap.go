@@ -1,4 +1,4 @@
-package gateway
+package logswap
 
 import (
 	"context"
@@ -6,22 +6,23 @@ import (
 	"sync/atomic"
 )
 
-// swapHandler is the slog.Handler of a gateway's logger: it hands every
+// Handler is the slog.Handler of a gateway's logger: it hands every
 // record to the handler of the Config.Logger in force, which Update may
 // replace, so that the components built once at New (frontends, servers)
-// follow the new logger at once.
-type swapHandler struct {
+// follow the new logger at once. It is safe for concurrent use.
+type Handler struct {
 	h atomic.Pointer[slog.Handler]
 }
 
-func newSwapHandler(l *slog.Logger) *swapHandler {
-	s := new(swapHandler)
-	s.set(l)
+// New returns a Handler that hands records to l's handler.
+func New(l *slog.Logger) *Handler {
+	s := new(Handler)
+	s.Set(l)
 	return s
 }
 
-// set makes l's handler current (slog.Default()'s for nil).
-func (s *swapHandler) set(l *slog.Logger) {
+// Set makes l's handler current (slog.Default()'s for nil).
+func (s *Handler) Set(l *slog.Logger) {
 	if l == nil {
 		l = slog.Default()
 	}
@@ -29,29 +30,29 @@ func (s *swapHandler) set(l *slog.Logger) {
 	s.h.Store(&h)
 }
 
-func (s *swapHandler) handler() slog.Handler { return *s.h.Load() }
+func (s *Handler) handler() slog.Handler { return *s.h.Load() }
 
-func (s *swapHandler) Enabled(ctx context.Context, level slog.Level) bool {
+func (s *Handler) Enabled(ctx context.Context, level slog.Level) bool {
 	return s.handler().Enabled(ctx, level)
 }
 
-func (s *swapHandler) Handle(ctx context.Context, r slog.Record) error {
+func (s *Handler) Handle(ctx context.Context, r slog.Record) error {
 	return s.handler().Handle(ctx, r)
 }
 
 // WithAttrs and WithGroup apply to the handler in force when a record is
 // handled.
-func (s *swapHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+func (s *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return &derivedHandler{s: s, apply: func(h slog.Handler) slog.Handler { return h.WithAttrs(attrs) }}
 }
 
-func (s *swapHandler) WithGroup(name string) slog.Handler {
+func (s *Handler) WithGroup(name string) slog.Handler {
 	return &derivedHandler{s: s, apply: func(h slog.Handler) slog.Handler { return h.WithGroup(name) }}
 }
 
-// derivedHandler is a swapHandler with attributes or a group added.
+// derivedHandler is a Handler with attributes or a group added.
 type derivedHandler struct {
-	s     *swapHandler
+	s     *Handler
 	apply func(slog.Handler) slog.Handler
 }
 

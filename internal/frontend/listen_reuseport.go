@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package gateway
+package frontend
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// listen binds a TCP listener on addr, with SO_REUSEPORT if reuse is set.
-func listen(reuse bool, addr string) (net.Listener, error) {
+// Listen binds a TCP listener on addr, with SO_REUSEPORT if reuse is set.
+func Listen(reuse bool, addr string) (net.Listener, error) {
 	if !reuse {
 		return net.Listen("tcp", addr)
 	}
