@@ -196,6 +196,9 @@ func (l *Loop) run(ctx context.Context, ws []Watched, t Target) {
 				}
 			}
 		}
+		// read is, for each changed source, its entry in the rebuild that
+		// read its new version: the channel to wait on next.
+		read := make(map[string]Watched, len(changed))
 		// All new versions at once; if that is refused and several
 		// changed, each on its own, so that one bad version does not hold
 		// back the others.
@@ -211,6 +214,7 @@ func (l *Loop) run(ctx context.Context, ws []Watched, t Target) {
 				}
 				accept(next, err)
 				t.Reloaded(kindOf(next, k), err)
+				recordRead(read, next, []string{k})
 				last = next
 			}
 		} else {
@@ -218,12 +222,28 @@ func (l *Loop) run(ctx context.Context, ws []Watched, t Target) {
 			for _, k := range changed {
 				t.Reloaded(kindOf(last, k), err)
 			}
+			recordRead(read, last, changed)
 		}
-		// Wait for versions newer than those just read; failures a source
-		// reported since the last wait are still to be reported.
+		// Wait for versions newer than those just read. A source that was
+		// pinned keeps the channel of the version in force: if it changed
+		// while the others were rebuilt, its channel is closed already and
+		// the next pass takes the new version, which the rebuild's own
+		// reading of the source (its newest channel, its pinned value)
+		// would have hidden until the source changed again. Failures a
+		// source reported since the last wait are still to be reported.
 		for i := range last {
+			k := last[i].key()
+			if r, ok := read[k]; ok {
+				last[i].changed = r.changed
+			}
 			for _, old := range ws {
-				if old.reporter != nil && last[i].reporter != nil && old.key() == last[i].key() {
+				if old.key() != k {
+					continue
+				}
+				if _, ok := read[k]; !ok {
+					last[i].changed = old.changed
+				}
+				if old.reporter != nil && last[i].reporter != nil {
 					last[i].failures, last[i].failed = old.failures, old.failed
 				}
 			}
@@ -242,6 +262,15 @@ func rebuildWith(ctx context.Context, t Target, inForce map[string]any, keys []s
 		}
 	}
 	return t.Rebuild(ctx, pinned)
+}
+
+// recordRead records, for each of keys, its entry in ws.
+func recordRead(read map[string]Watched, ws []Watched, keys []string) {
+	for _, w := range ws {
+		if slices.Contains(keys, w.key()) {
+			read[w.key()] = w
+		}
+	}
 }
 
 func kindOf(ws []Watched, key string) string {

@@ -140,3 +140,49 @@ func TestLoop(t *testing.T) {
 		t.Errorf("stats %+v; want 2 reloads, 1 failure", st)
 	}
 }
+
+// TestLoopSeesChangeDuringRebuild: a source that changes while the loop
+// rebuilds for another one (before the rebuild reads it, pinned at its
+// version in force) is taken at the next pass, not left waiting for its
+// next change.
+func TestLoopSeesChangeDuringRebuild(t *testing.T) {
+	a, b := newSource("a1"), newSource("b1")
+	var mu sync.Mutex
+	var built []string
+	resolve := func(pinned map[string]any) (string, []Watched) {
+		r := &Resolver{Pinned: pinned}
+		cfg := Current(r, "cert", "a", a) + " " + Current(r, "cert", "b", b)
+		return cfg, r.Watched
+	}
+	_, ws := resolve(nil)
+	var l Loop
+	defer l.Stop()
+	done := make(chan struct{})
+	l.Start(ws, Target{
+		Rebuild: func(ctx context.Context, pinned map[string]any) ([]Watched, bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(built) == 0 {
+				// b changes after the loop looked at its channels, before
+				// this rebuild reads it (pinned at b1).
+				b.set("b2")
+			}
+			cfg, ws := resolve(pinned)
+			built = append(built, cfg)
+			if cfg == "a2 b2" {
+				close(done)
+			}
+			return ws, true, nil
+		},
+		Reloaded:      func(string, error) {},
+		SourceRefused: func(string, string, error) {},
+	})
+	a.set("a2")
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("b's new version was never taken; built %q", built)
+	}
+}
