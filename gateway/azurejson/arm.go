@@ -720,25 +720,7 @@ func (a *armDecoder) oneTarget(o *object, pool, settings, redirect string) {
 
 // redirect converts a redirectConfigurations element.
 func (a *armDecoder) redirect(s *sub) gateway.Redirect {
-	o := s.p
-	r := gateway.Redirect{
-		Name:           s.name,
-		Status:         redirectStatus(o.enum("redirectType", "Permanent", "Found", "SeeOther", "Temporary")),
-		TargetListener: a.ref(o, "targetListener", "httpListeners"),
-		TargetURL:      o.str("targetUrl"),
-		IncludePath:    o.boolean("includePath"),
-		IncludeQuery:   o.boolean("includeQueryString"),
-	}
-	if !o.has("redirectType") {
-		o.failf("redirectType", `missing: want "Permanent", "Found", "SeeOther" or "Temporary"`)
-	}
-	switch {
-	case o.has("targetListener") && o.has("targetUrl"):
-		o.failf("", "set targetListener or targetUrl, not both")
-	case !o.has("targetListener") && !o.has("targetUrl"):
-		o.failf("", "set targetListener or targetUrl")
-	}
-	return r
+	return s.p.redirectWith(s.name, a.ref(s.p, "targetListener", "httpListeners"))
 }
 
 // certFor returns the local certificate file the options give for name.

@@ -448,10 +448,17 @@ func redirectStatus(redirectType string) int {
 
 // redirect converts a redirectConfigurations element.
 func (o *object) redirect() gateway.Redirect {
+	return o.redirectWith(o.str("name"), o.ref("targetListener", "httpListeners"))
+}
+
+// redirectWith converts the redirectConfigurations element o (flat or
+// Azure's properties) named name, whose targetListener reference has been
+// resolved to targetListener.
+func (o *object) redirectWith(name, targetListener string) gateway.Redirect {
 	r := gateway.Redirect{
-		Name:           o.str("name"),
+		Name:           name,
 		Status:         redirectStatus(o.enum("redirectType", "Permanent", "Found", "SeeOther", "Temporary")),
-		TargetListener: o.ref("targetListener", "httpListeners"),
+		TargetListener: targetListener,
 		TargetURL:      o.str("targetUrl"),
 		IncludePath:    o.boolean("includePath"),
 		IncludeQuery:   o.boolean("includeQueryString"),
